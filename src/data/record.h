@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/lsn.h"
+#include "data/schema.h"
+#include "data/value.h"
+
+namespace walrelay::data {
+
+struct Header {
+  std::string key;
+  SchemaPtr schema;  // may be null for an untyped header
+  Value value;
+};
+
+// Where a source record came from, in the source's terms. For PostgreSQL: the commit LSN of its
+// transaction and the LSN of the change inside it (Debezium's lsn_commit / lsn), plus whether the
+// record is the last of its transaction, so offsets are only committed on transaction boundaries.
+struct SourcePosition {
+  Lsn commit_lsn;         // end of the transaction (pgoutput Commit end_lsn); 0 during snapshot
+  Lsn lsn;                // the change's own LSN
+  uint32_t txid = 0;
+  uint64_t event_index = 0;     // position of the record within its transaction (0-based)
+  bool last_in_transaction = false;
+  bool snapshot = false;
+};
+
+// A Kafka Connect record: what flows from a source through transforms into a sink or converter.
+struct Record {
+  std::string topic;
+  std::optional<int32_t> partition;
+  SchemaPtr key_schema;
+  Value key;
+  SchemaPtr value_schema;  // null together with a null value for a tombstone
+  Value value;
+  int64_t timestamp_ms = 0;
+  std::vector<Header> headers;
+  SourcePosition position;
+
+  bool is_tombstone() const { return value.is_null(); }
+};
+
+}  // namespace walrelay::data

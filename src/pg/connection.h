@@ -1,0 +1,75 @@
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace walrelay::pg {
+
+// Owns a PGresult*. Text-format accessors; row/column indexes are 0-based.
+class PgResult {
+ public:
+  PgResult() = default;
+  explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
+  PGresult* get() const { return r_.get(); }
+  int rows() const { return r_ ? PQntuples(r_.get()) : 0; }
+  int columns() const { return r_ ? PQnfields(r_.get()) : 0; }
+  bool IsNull(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  std::string_view Get(int row, int col) const {
+    return {PQgetvalue(r_.get(), row, col), static_cast<size_t>(PQgetlength(r_.get(), row, col))};
+  }
+  std::optional<std::string> GetOptional(int row, int col) const {
+    if (IsNull(row, col)) return std::nullopt;
+    return std::string(Get(row, col));
+  }
+  int ColumnIndex(const char* name) const { return PQfnumber(r_.get(), name); }
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> r_{nullptr, &PQclear};
+};
+
+// Maps a failed libpq result or connection state to a Status whose kind says what to do:
+// connection failures and admin shutdowns -> kReconnect, serialization/deadlock/too-many-connections
+// -> kRetry, undefined object/table -> kNotFound, data/constraint errors -> kDataError.
+// The message carries PostgreSQL's own text and SQLSTATE.
+Status StatusFromResult(PGconn* conn, const PGresult* result, std::string_view what);
+
+// Owns a PGconn*. One thread at a time. Created by Connect; closed by the destructor.
+class Connection {
+ public:
+  // Connects with a libpq conninfo string. `replication` adds replication=database.
+  // Fails with kReconnect for unreachable servers and kInvalidArgument for auth failures
+  // (wrong password, unknown role or database), naming host, port and database.
+  static Result<Connection> Connect(const std::string& conninfo, bool replication = false);
+
+  Connection(Connection&&) = default;
+  Connection& operator=(Connection&&) = default;
+
+  // Runs SQL (simple query protocol; may hold several statements). Returns the last result.
+  Result<PgResult> Exec(std::string_view sql);
+  // Runs one statement with text parameters (nullopt = NULL).
+  Result<PgResult> ExecParams(std::string_view sql, const std::vector<std::optional<std::string>>& params);
+
+  PGconn* get() const { return conn_.get(); }
+  bool IsOk() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
+  // Server version as PQserverVersion reports (e.g. 150018).
+  int ServerVersion() const { return PQserverVersion(conn_.get()); }
+
+ private:
+  explicit Connection(PGconn* c) : conn_(c, &PQfinish) {}
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn_{nullptr, &PQfinish};
+};
+
+// Builds a conninfo string from key/value pairs, quoting values as libpq requires.
+std::string BuildConninfo(const std::vector<std::pair<std::string, std::string>>& params);
+// Quotes an identifier ("a""b") and a literal ('it''s') for SQL text.
+std::string QuoteIdent(std::string_view ident);
+std::string QuoteLiteral(std::string_view literal);
+
+}  // namespace walrelay::pg
