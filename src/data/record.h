@@ -18,14 +18,15 @@ struct Header {
   Value value;
 };
 
-// Where a source record came from, in the source's terms. For PostgreSQL: the commit LSN of its
-// transaction and the LSN of the change inside it (Debezium's lsn_commit / lsn), plus whether the
-// record is the last of its transaction, so offsets are only committed on transaction boundaries.
+// Where a source record came from, in the source's terms. For PostgreSQL: the change's own LSN,
+// its transaction's commit LSN (pgoutput Begin.final_lsn, known before the first change) and, on
+// the transaction's last record, the commit's end LSN, which is what may be confirmed to the slot.
 struct SourcePosition {
-  Lsn commit_lsn;         // end of the transaction (pgoutput Commit end_lsn); 0 during snapshot
-  Lsn lsn;                // the change's own LSN
+  Lsn lsn;                  // the change's own LSN (Debezium's source.lsn)
+  Lsn tx_lsn;               // commit LSN of the record's transaction; 0 for snapshot/heartbeat
+  Lsn commit_end_lsn;       // set on the transaction's last record only
   uint32_t txid = 0;
-  uint64_t event_index = 0;     // position of the record within its transaction (0-based)
+  uint64_t event_index = 0;  // position of the record within its transaction (0-based)
   bool last_in_transaction = false;
   bool snapshot = false;
 };

@@ -40,6 +40,14 @@ class PgResult {
 // The message carries PostgreSQL's own text and SQLSTATE.
 Status StatusFromResult(PGconn* conn, const PGresult* result, std::string_view what);
 
+// The pure parts of the mapping above, exposed for tests. kFatal when the SQLSTATE says nothing
+// a caller could act on (syntax errors, permission errors, internal errors).
+ErrorKind ErrorKindForSqlState(std::string_view sqlstate);
+// Classifies a failed connection attempt from libpq's message text (PQconnectdb exposes no
+// SQLSTATE): kInvalidArgument when the server rejected the role, password or database or the
+// conninfo is malformed, kReconnect otherwise (unreachable, starting up, shutting down).
+ErrorKind ErrorKindForConnectFailure(std::string_view libpq_message);
+
 // Owns a PGconn*. One thread at a time. Created by Connect; closed by the destructor.
 class Connection {
  public:

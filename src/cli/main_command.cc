@@ -1,0 +1,45 @@
+#include "cli/main_command.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/run_command.h"
+
+namespace walrelay::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "walrelay: change data capture for PostgreSQL, Debezium and Kafka Connect compatible\n"
+    "\n"
+    "Usage:\n"
+    "  walrelay run SOURCE.json [SINK.json...] [--set [NAME:]KEY=VALUE]... [--max-records N]\n"
+    "               [--idle-exit SECONDS]\n"
+    "      Runs a Debezium PostgreSQL source connector file (Kafka Connect JSON). With no sink,\n"
+    "      each record is printed to stdout as {\"topic\", \"key\", \"value\"}; logs go to stderr.\n"
+    "  walrelay version\n"
+    "  walrelay help\n";
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string cmd = args[0];
+  args.erase(args.begin());
+  if (cmd == "version" || cmd == "--version") {
+    std::puts("walrelay 0.1.0");
+    return 0;
+  }
+  if (cmd == "run") return RunCommand(args);
+  std::fprintf(stderr, "walrelay: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace walrelay::cli

@@ -1,0 +1,350 @@
+#include "sink/type_mapping.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <string_view>
+
+namespace walrelay::sink {
+namespace {
+
+using data::Schema;
+using data::Type;
+using data::Value;
+
+constexpr std::string_view kConnectDecimal = "org.apache.kafka.connect.data.Decimal";
+constexpr std::string_view kConnectDate = "org.apache.kafka.connect.data.Date";
+constexpr std::string_view kConnectTime = "org.apache.kafka.connect.data.Time";
+constexpr std::string_view kConnectTimestamp = "org.apache.kafka.connect.data.Timestamp";
+constexpr std::string_view kDbzDate = "io.debezium.time.Date";
+constexpr std::string_view kDbzTime = "io.debezium.time.Time";
+constexpr std::string_view kDbzMicroTime = "io.debezium.time.MicroTime";
+constexpr std::string_view kDbzNanoTime = "io.debezium.time.NanoTime";
+constexpr std::string_view kDbzTimestamp = "io.debezium.time.Timestamp";
+constexpr std::string_view kDbzMicroTimestamp = "io.debezium.time.MicroTimestamp";
+constexpr std::string_view kDbzNanoTimestamp = "io.debezium.time.NanoTimestamp";
+constexpr std::string_view kDbzZonedTimestamp = "io.debezium.time.ZonedTimestamp";
+constexpr std::string_view kDbzZonedTime = "io.debezium.time.ZonedTime";
+constexpr std::string_view kDbzYear = "io.debezium.time.Year";
+constexpr std::string_view kDbzMicroDuration = "io.debezium.time.MicroDuration";
+constexpr std::string_view kDbzInterval = "io.debezium.time.Interval";
+constexpr std::string_view kDbzJson = "io.debezium.data.Json";
+constexpr std::string_view kDbzUuid = "io.debezium.data.Uuid";
+constexpr std::string_view kDbzXml = "io.debezium.data.Xml";
+constexpr std::string_view kDbzEnum = "io.debezium.data.Enum";
+constexpr std::string_view kDbzEnumSet = "io.debezium.data.EnumSet";
+constexpr std::string_view kDbzVariableScaleDecimal = "io.debezium.data.VariableScaleDecimal";
+
+Status Mismatch(const Schema& schema, const Value& value) {
+  std::string type = schema.name.empty() ? data::TypeName(schema.type) : schema.name;
+  return DataError("value " + value.DebugString() + " does not match schema type " + type);
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+int64_t Pow10(int digits) {
+  int64_t p = 1;
+  for (int i = 0; i < digits; ++i) p *= 10;
+  return p;
+}
+
+void AppendPadded(std::string& out, int64_t v, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%0*lld", width, static_cast<long long>(v));
+  out += buf;
+}
+
+// "HH:MM:SS" plus `digits` fraction digits of `frac`.
+void AppendClock(std::string& out, int64_t seconds, int64_t frac, int digits) {
+  AppendPadded(out, seconds / 3600, 2);
+  out += ':';
+  AppendPadded(out, seconds / 60 % 60, 2);
+  out += ':';
+  AppendPadded(out, seconds % 60, 2);
+  if (digits > 0) {
+    out += '.';
+    AppendPadded(out, frac, digits);
+  }
+}
+
+// Howard Hinnant's civil_from_days.
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+std::string FormatFloat(double v, bool single) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[64];
+  auto res = single ? std::to_chars(buf, buf + sizeof(buf), static_cast<float>(v))
+                    : std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, res.ptr);
+}
+
+// Quotes one element of an array literal: "..." with \ and " escaped.
+void AppendArrayElement(std::string& out, const std::string& text) {
+  out += '"';
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+Result<int32_t> DecimalScale(const Schema& schema) {
+  const std::string* s = schema.Parameter("scale");
+  if (!s) return 0;
+  int32_t scale = 0;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), scale);
+  if (ec != std::errc() || p != s->data() + s->size()) {
+    return DataError("Decimal schema has a malformed scale parameter '" + *s + "'");
+  }
+  return scale;
+}
+
+Result<std::string> RenderNonNull(const Schema& schema, const Value& v);
+
+Result<std::string> RenderArray(const Schema& schema, const Value& v) {
+  if (!v.is_array()) return Mismatch(schema, v);
+  if (!schema.value_schema) return DataError("array schema without an item schema");
+  const Schema& item = *schema.value_schema;
+  std::string out = "{";
+  bool first = true;
+  for (const Value& e : v.as_array()) {
+    if (!first) out += ',';
+    first = false;
+    if (e.is_null()) {
+      out += "NULL";
+      continue;
+    }
+    WR_ASSIGN_OR_RETURN(std::string text, RenderNonNull(item, e));
+    if (item.type == Type::kArray) {
+      out += text;  // a nested dimension: its braces are syntax, not data
+    } else {
+      AppendArrayElement(out, text);
+    }
+  }
+  out += '}';
+  return out;
+}
+
+Result<std::string> RenderNonNull(const Schema& schema, const Value& v) {
+  const std::string& name = schema.name;
+  if (!name.empty()) {
+    if (name == kConnectDecimal) {
+      if (!v.is_bytes()) return Mismatch(schema, v);
+      WR_ASSIGN_OR_RETURN(int32_t scale, DecimalScale(schema));
+      return DecimalToString(v.as_bytes().data, scale);
+    }
+    if (name == kDbzVariableScaleDecimal) {
+      if (!v.is_struct()) return Mismatch(schema, v);
+      const data::Struct& s = v.as_struct();
+      const Value* scale = s.Get("scale");
+      const Value* unscaled = s.Get("value");
+      if (!scale || !unscaled || !scale->is_int() || !unscaled->is_bytes()) {
+        return DataError("VariableScaleDecimal value " + v.DebugString() +
+                         " lacks an int scale and bytes value");
+      }
+      return DecimalToString(unscaled->as_bytes().data, static_cast<int32_t>(scale->as_int()));
+    }
+    if (v.is_int()) {
+      int64_t n = v.as_int();
+      if (name == kConnectDate || name == kDbzDate) return FormatDate(n);
+      if (name == kConnectTime || name == kDbzTime) return FormatTime(n, 3);
+      if (name == kDbzMicroTime) return FormatTime(n, 6);
+      if (name == kDbzNanoTime) return FormatTime(n, 9);
+      if (name == kConnectTimestamp || name == kDbzTimestamp) return FormatTimestamp(n, 3);
+      if (name == kDbzMicroTimestamp) return FormatTimestamp(n, 6);
+      if (name == kDbzNanoTimestamp) return FormatTimestamp(n, 9);
+      if (name == kDbzMicroDuration) return std::to_string(n) + " microseconds";
+    }
+  }
+  switch (schema.type) {
+    case Type::kInt8:
+    case Type::kInt16:
+    case Type::kInt32:
+    case Type::kInt64:
+      if (!v.is_int()) return Mismatch(schema, v);
+      return std::to_string(v.as_int());
+    case Type::kFloat32:
+    case Type::kFloat64:
+      if (v.is_double()) return FormatFloat(v.as_double(), schema.type == Type::kFloat32);
+      if (v.is_int()) return std::to_string(v.as_int());
+      return Mismatch(schema, v);
+    case Type::kBoolean:
+      if (!v.is_bool()) return Mismatch(schema, v);
+      return std::string(v.as_bool() ? "true" : "false");
+    case Type::kString:
+      if (!v.is_string()) return Mismatch(schema, v);
+      // libpq passes text parameters as C strings: a NUL would silently truncate the value.
+      if (v.as_string().find('\0') != std::string::npos) {
+        return DataError("string value contains a NUL character, which PostgreSQL text cannot "
+                         "store");
+      }
+      return v.as_string();
+    case Type::kBytes: {
+      if (!v.is_bytes()) return Mismatch(schema, v);
+      static constexpr char kHex[] = "0123456789abcdef";
+      const std::string& b = v.as_bytes().data;
+      std::string out = "\\x";
+      out.reserve(2 + b.size() * 2);
+      for (unsigned char c : b) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+      return out;
+    }
+    case Type::kArray:
+      return RenderArray(schema, v);
+    case Type::kMap:
+    case Type::kStruct:
+      break;
+  }
+  return DataError("cannot write a " + std::string(data::TypeName(schema.type)) +
+                   (name.empty() ? "" : " (" + name + ")") + " value to a PostgreSQL column");
+}
+
+}  // namespace
+
+std::string DecimalToString(const std::string& unscaled_be, int32_t scale) {
+  std::vector<uint8_t> mag(unscaled_be.begin(), unscaled_be.end());
+  bool negative = !mag.empty() && (mag[0] & 0x80);
+  if (negative) {  // two's complement -> magnitude: invert and add one
+    for (auto& b : mag) b = static_cast<uint8_t>(~b);
+    for (size_t i = mag.size(); i-- > 0;) {
+      if (++mag[i] != 0) break;
+    }
+  }
+  // Repeated division by 10^9 of the big-endian base-256 number.
+  std::string digits;
+  size_t start = 0;
+  while (start < mag.size() && mag[start] == 0) ++start;
+  while (start < mag.size()) {
+    uint64_t rem = 0;
+    for (size_t i = start; i < mag.size(); ++i) {
+      uint64_t cur = (rem << 8) | mag[i];
+      mag[i] = static_cast<uint8_t>(cur / 1000000000u);
+      rem = cur % 1000000000u;
+    }
+    while (start < mag.size() && mag[start] == 0) ++start;
+    std::string chunk = std::to_string(rem);
+    if (start < mag.size()) chunk.insert(0, 9 - chunk.size(), '0');
+    digits.insert(0, chunk);
+  }
+  if (digits.empty()) digits = "0";
+  if (scale > 0) {
+    size_t s = static_cast<size_t>(scale);
+    if (digits.size() <= s) digits.insert(0, s - digits.size() + 1, '0');
+    digits.insert(digits.size() - s, ".");
+  } else if (scale < 0 && digits != "0") {
+    digits.append(static_cast<size_t>(-static_cast<int64_t>(scale)), '0');
+  }
+  return negative ? "-" + digits : digits;
+}
+
+std::string FormatDate(int64_t days) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  std::string out;
+  AppendPadded(out, y > 0 ? y : 1 - y, 4);  // no year 0: 1 BC precedes 1 AD
+  out += '-';
+  AppendPadded(out, m, 2);
+  out += '-';
+  AppendPadded(out, d, 2);
+  if (y <= 0) out += " BC";
+  return out;
+}
+
+std::string FormatTimestamp(int64_t ticks, int digits) {
+  const int64_t per_second = Pow10(digits);
+  const int64_t per_day = per_second * 86400;
+  int64_t days = FloorDiv(ticks, per_day);
+  int64_t in_day = ticks - days * per_day;
+  std::string date = FormatDate(days);
+  bool bc = date.size() > 3 && date.compare(date.size() - 3, 3, " BC") == 0;
+  if (bc) date.resize(date.size() - 3);
+  std::string out = std::move(date);
+  out += ' ';
+  AppendClock(out, in_day / per_second, in_day % per_second, digits);
+  if (bc) out += " BC";
+  return out;
+}
+
+std::string FormatTime(int64_t ticks, int digits) {
+  const int64_t per_second = Pow10(digits);
+  if (ticks < 0) ticks = 0;
+  std::string out;
+  AppendClock(out, ticks / per_second, ticks % per_second, digits);
+  return out;
+}
+
+Result<std::string> PgColumnType(const Schema& schema) {
+  const std::string& n = schema.name;
+  if (!n.empty()) {
+    if (n == kConnectDecimal) {
+      const std::string* precision = schema.Parameter("connect.decimal.precision");
+      const std::string* scale = schema.Parameter("scale");
+      if (precision && scale) return "numeric(" + *precision + "," + *scale + ")";
+      return std::string("numeric");
+    }
+    if (n == kDbzVariableScaleDecimal) return std::string("numeric");
+    if (n == kConnectDate || n == kDbzDate) return std::string("date");
+    if (n == kConnectTime || n == kDbzTime || n == kDbzMicroTime || n == kDbzNanoTime) {
+      return std::string("time");
+    }
+    if (n == kConnectTimestamp || n == kDbzTimestamp || n == kDbzMicroTimestamp ||
+        n == kDbzNanoTimestamp) {
+      return std::string("timestamp");
+    }
+    if (n == kDbzZonedTimestamp) return std::string("timestamptz");
+    if (n == kDbzZonedTime) return std::string("timetz");
+    if (n == kDbzYear) return std::string("integer");
+    if (n == kDbzMicroDuration || n == kDbzInterval) return std::string("interval");
+    if (n == kDbzJson) return std::string("jsonb");
+    if (n == kDbzUuid) return std::string("uuid");
+    if (n == kDbzXml) return std::string("xml");
+    if (n == kDbzEnum || n == kDbzEnumSet) return std::string("text");
+  }
+  switch (schema.type) {
+    case Type::kInt8:
+    case Type::kInt16: return std::string("smallint");
+    case Type::kInt32: return std::string("integer");
+    case Type::kInt64: return std::string("bigint");
+    case Type::kFloat32: return std::string("real");
+    case Type::kFloat64: return std::string("double precision");
+    case Type::kBoolean: return std::string("boolean");
+    case Type::kString: return std::string("text");
+    case Type::kBytes: return std::string("bytea");
+    case Type::kArray: {
+      if (!schema.value_schema) return DataError("array schema without an item schema");
+      WR_ASSIGN_OR_RETURN(std::string item, PgColumnType(*schema.value_schema));
+      return item + "[]";
+    }
+    case Type::kMap:
+    case Type::kStruct: break;
+  }
+  return DataError("no PostgreSQL column type for a Connect " +
+                   std::string(data::TypeName(schema.type)) +
+                   (n.empty() ? "" : " (" + n + ")") + " field");
+}
+
+Result<std::optional<std::string>> RenderValue(const Schema& schema, const Value& value) {
+  if (value.is_null()) return std::optional<std::string>();
+  WR_ASSIGN_OR_RETURN(std::string text, RenderNonNull(schema, value));
+  return std::optional<std::string>(std::move(text));
+}
+
+}  // namespace walrelay::sink

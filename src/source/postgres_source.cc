@@ -1,0 +1,734 @@
+#include "source/postgres_source.h"
+
+#include <algorithm>
+#include <regex>
+#include <thread>
+
+#include "common/log.h"
+
+namespace walrelay::source {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// pgoutput timestamps count microseconds from 2000-01-01.
+constexpr int64_t kPgEpochOffsetMs = 946684800000LL;
+int64_t PgTimeToUnixMs(int64_t pg_us) { return pg_us / 1000 + kPgEpochOffsetMs; }
+
+bool IsTransient(const Status& s) {
+  return s.kind() == ErrorKind::kReconnect || s.kind() == ErrorKind::kRetry;
+}
+
+data::SchemaPtr HeartbeatKeySchema() {
+  static const data::SchemaPtr s = data::SchemaBuilder(data::Type::kStruct)
+                                       .Name("io.debezium.connector.common.ServerNameKey")
+                                       .AddField("serverName", data::PrimitiveSchema(data::Type::kString, false))
+                                       .Build();
+  return s;
+}
+data::SchemaPtr HeartbeatValueSchema() {
+  static const data::SchemaPtr s = data::SchemaBuilder(data::Type::kStruct)
+                                       .Name("io.debezium.connector.common.Heartbeat")
+                                       .AddField("ts_ms", data::PrimitiveSchema(data::Type::kInt64, false))
+                                       .Build();
+  return s;
+}
+
+}  // namespace
+
+PostgresSource::PostgresSource(PostgresSourceConfig config, config::TableFilter filter)
+    : config_(std::move(config)), filter_(std::move(filter)) {
+  mapper_ = std::make_unique<TypeMapper>(&catalog_, config_.modes);
+}
+
+PostgresSource::~PostgresSource() = default;
+
+Result<std::unique_ptr<PostgresSource>> PostgresSource::Create(const config::ConnectorConfig& c) {
+  WR_ASSIGN_OR_RETURN(auto parsed, PostgresSourceConfig::Parse(c));
+  WR_ASSIGN_OR_RETURN(auto filter, config::TableFilter::Create(c));
+  return std::unique_ptr<PostgresSource>(new PostgresSource(std::move(parsed), std::move(filter)));
+}
+
+Status PostgresSource::Connect() {
+  auto conn = pg::Connection::Connect(config_.conninfo);
+  if (!conn.ok()) return conn.status();
+  conn_.emplace(std::move(conn).value());
+  auto level = conn_->Exec("SHOW wal_level");
+  if (!level.ok()) return level.status();
+  if (level->rows() != 1 || level->Get(0, 0) != "logical") {
+    return InvalidArgument("database " + config_.dbname + " at " + config_.host + ":" +
+                           std::to_string(config_.port) + " has wal_level=" +
+                           std::string(level->rows() ? level->Get(0, 0) : "?") +
+                           "; logical decoding needs wal_level=logical");
+  }
+  WR_RETURN_IF_ERROR(catalog_.Load(*conn_));
+  return Status::Ok();
+}
+
+Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel) {
+  auto res = conn_->ExecParams(
+      "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, "
+      "  coalesce((SELECT true FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary "
+      "            AND a.attnum = ANY(i.indkey)), false), "
+      "  c.relreplident, n.nspname, c.relname "
+      "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+      "ORDER BY a.attnum",
+      {std::to_string(oid)});
+  if (!res.ok()) return res.status();
+  TableInfo info;
+  info.relation_id = oid;
+  std::vector<TableColumn> catalog_cols;
+  for (int r = 0; r < res->rows(); ++r) {
+    TableColumn col;
+    col.name = std::string(res->Get(r, 0));
+    col.type_oid = static_cast<uint32_t>(std::stoul(std::string(res->Get(r, 1))));
+    col.type_modifier = std::stoi(std::string(res->Get(r, 2)));
+    col.nullable = res->Get(r, 3) != "t";
+    col.in_key = res->Get(r, 4) == "t";
+    catalog_cols.push_back(std::move(col));
+    info.replica_identity = res->Get(r, 5).empty() ? 'd' : res->Get(r, 5)[0];
+    info.schema = std::string(res->Get(r, 6));
+    info.table = std::string(res->Get(r, 7));
+  }
+  if (rel != nullptr) {
+    // The stream's shape wins (it is what the tuples follow); nullability and key from the catalog.
+    info.schema = rel->namespace_name;
+    info.table = rel->relation_name;
+    info.replica_identity = rel->replica_identity;
+    for (const auto& rc : rel->columns) {
+      TableColumn col;
+      col.name = rc.name;
+      col.type_oid = rc.type_oid;
+      col.type_modifier = rc.type_modifier;
+      for (const auto& cc : catalog_cols) {
+        if (cc.name == rc.name) {
+          col.nullable = cc.nullable;
+          col.in_key = cc.in_key;
+        }
+      }
+      info.columns.push_back(std::move(col));
+    }
+  } else {
+    if (catalog_cols.empty()) return NotFound("table with oid " + std::to_string(oid) + " not found");
+    info.columns = std::move(catalog_cols);
+  }
+  std::string full = info.schema + "." + info.table;
+  for (const auto& [pattern, cols] : config_.message_key_columns) {
+    std::regex re(pattern);
+    if (!std::regex_match(full, re)) continue;
+    for (auto& col : info.columns) {
+      col.in_key = std::find(cols.begin(), cols.end(), col.name) != cols.end();
+    }
+  }
+  for (auto& col : info.columns) col.included = filter_.IncludeColumn(info.schema, info.table, col.name);
+  return info;
+}
+
+Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
+  WR_RETURN_IF_ERROR(Connect());
+  const std::string& slot = config_.slot_name;
+  const std::string& pub = config_.publication_name;
+
+  // Publication.
+  auto pubres = conn_->ExecParams("SELECT puballtables FROM pg_publication WHERE pubname = $1", {pub});
+  if (!pubres.ok()) return pubres.status();
+  bool pub_exists = pubres->rows() == 1;
+  bool pub_all = pub_exists && pubres->Get(0, 0) == "t";
+  std::vector<std::string> wanted;  // quoted "schema"."table"
+  {
+    auto tabs = conn_->Exec(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r','p') AND NOT c.relispartition "
+        "AND n.nspname NOT IN ('pg_catalog','information_schema') "
+        "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 1, 2");
+    if (!tabs.ok()) return tabs.status();
+    for (int r = 0; r < tabs->rows(); ++r) {
+      std::string s(tabs->Get(r, 0)), t(tabs->Get(r, 1));
+      if (filter_.IncludeTable(s, t)) wanted.push_back(pg::QuoteIdent(s) + "." + pg::QuoteIdent(t));
+    }
+  }
+  std::string table_list;
+  for (size_t i = 0; i < wanted.size(); ++i) table_list += (i ? ", " : "") + wanted[i];
+  switch (config_.publication_mode) {
+    case PublicationAutocreate::kDisabled:
+      if (!pub_exists) {
+        return NotFound("publication \"" + pub + "\" does not exist and publication.autocreate.mode "
+                        "is disabled: create it, or set publication.autocreate.mode");
+      }
+      break;
+    case PublicationAutocreate::kAllTables:
+      if (!pub_exists) {
+        LogInfo(config_.name, "creating publication " + pub + " FOR ALL TABLES");
+        auto r = conn_->Exec("CREATE PUBLICATION " + pg::QuoteIdent(pub) + " FOR ALL TABLES");
+        if (!r.ok()) return r.status();
+      }
+      break;
+    case PublicationAutocreate::kNoTables:
+      if (!pub_exists) {
+        LogInfo(config_.name, "creating publication " + pub + " with no tables");
+        auto r = conn_->Exec("CREATE PUBLICATION " + pg::QuoteIdent(pub));
+        if (!r.ok()) return r.status();
+      }
+      break;
+    case PublicationAutocreate::kFiltered: {
+      if (wanted.empty()) {
+        LogWarn(config_.name, "no table matches the include lists; publication " + pub + " stays empty");
+      }
+      if (!pub_exists) {
+        LogInfo(config_.name, "creating publication " + pub + " for " + (table_list.empty() ? "no tables" : table_list));
+        auto r = conn_->Exec("CREATE PUBLICATION " + pg::QuoteIdent(pub) +
+                             (wanted.empty() ? "" : " FOR TABLE " + table_list));
+        if (!r.ok()) return r.status();
+      } else if (!pub_all) {
+        auto cur = conn_->ExecParams(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_publication_tables "
+            "WHERE pubname = $1 ORDER BY schemaname, tablename",
+            {pub});
+        if (!cur.ok()) return cur.status();
+        std::vector<std::string> have;
+        for (int r = 0; r < cur->rows(); ++r) have.emplace_back(cur->Get(r, 0));
+        std::vector<std::string> want_sorted = wanted;
+        std::sort(want_sorted.begin(), want_sorted.end());
+        std::sort(have.begin(), have.end());
+        if (have != want_sorted) {
+          LogInfo(config_.name, "updating publication " + pub + " to " + (table_list.empty() ? "no tables" : table_list));
+          std::string sql = wanted.empty()
+                                ? "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + std::string()
+                                : "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + table_list;
+          if (wanted.empty()) {
+            // SET TABLE needs at least one table: drop the current ones instead.
+            std::string drop;
+            for (size_t i = 0; i < have.size(); ++i) drop += (i ? ", " : "") + have[i];
+            sql = "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " DROP TABLE " + drop;
+          }
+          auto r = conn_->Exec(sql);
+          if (!r.ok()) return r.status();
+        }
+      }
+      break;
+    }
+  }
+
+  // Slot.
+  auto slotres = conn_->ExecParams(
+      "SELECT plugin, slot_type, database, active, coalesce(active_pid::text, ''), "
+      "coalesce(confirmed_flush_lsn::text, '') FROM pg_replication_slots WHERE slot_name = $1",
+      {slot});
+  if (!slotres.ok()) return slotres.status();
+  bool slot_exists = slotres->rows() == 1;
+  Lsn slot_confirmed;
+  if (slot_exists) {
+    if (slotres->Get(0, 1) != "logical" || slotres->Get(0, 0) != "pgoutput") {
+      return InvalidArgument("replication slot \"" + slot + "\" exists but is a " +
+                             std::string(slotres->Get(0, 1)) + " slot for plugin '" +
+                             std::string(slotres->Get(0, 0)) + "'; walrelay needs a logical pgoutput slot");
+    }
+    if (slotres->Get(0, 2) != config_.dbname) {
+      return InvalidArgument("replication slot \"" + slot + "\" belongs to database '" +
+                             std::string(slotres->Get(0, 2)) + "', not '" + config_.dbname + "'");
+    }
+    if (slotres->Get(0, 3) == "t") {
+      return RetryError("replication slot \"" + slot + "\" is in use by process " +
+                        std::string(slotres->Get(0, 4)));
+    }
+    slot_confirmed = Lsn::Parse(slotres->Get(0, 5)).value_or(Lsn());
+  }
+
+  bool snapshot = false;
+  bool resume_snapshot = false;
+  if (offset.has_value()) {
+    offset_ = *offset;
+    if (!slot_exists || (offset->last_commit_end.valid() && slot_confirmed > offset->last_commit_end)) {
+      std::string what = !slot_exists
+                             ? "replication slot \"" + slot + "\" does not exist"
+                             : "replication slot \"" + slot + "\" is at " + slot_confirmed.ToString() +
+                                   ", ahead of the stored offset " + offset->last_commit_end.ToString() +
+                                   ": the changes in between are gone";
+      if (config_.snapshot_mode != SnapshotMode::kWhenNeeded && config_.snapshot_mode != SnapshotMode::kAlways) {
+        return NotFound(what + " (offset " + offset->last_commit_end.ToString() +
+                        "); set snapshot.mode=when_needed to re-snapshot, or reset the offset");
+      }
+      LogError(config_.name, what + "; taking a new snapshot as snapshot.mode=" +
+                                 (config_.snapshot_mode == SnapshotMode::kAlways ? "always" : "when_needed") + " says");
+      offset_ = SourceOffset();
+      snapshot = true;
+    } else if (offset->snapshot.active) {
+      snapshot = true;
+      resume_snapshot = true;
+    } else if (config_.snapshot_mode == SnapshotMode::kAlways && !snapshot_taken_this_run_) {
+      snapshot = true;
+    } else if (config_.snapshot_mode == SnapshotMode::kInitialOnly) {
+      LogInfo(config_.name, "snapshot already completed and snapshot.mode=initial_only: nothing to do");
+      finished_ = true;
+      return Status::Ok();
+    }
+  } else {
+    snapshot = config_.snapshot_mode != SnapshotMode::kNever;
+  }
+  first_start_ = !offset_.last_commit_end.valid() && !resume_snapshot;
+
+  if (!slot_exists) {
+    auto rs = pg::ReplicationStream::Open(config_.conninfo);
+    if (!rs.ok()) return rs.status();
+    LogInfo(config_.name, "creating replication slot " + slot + " (pgoutput)");
+    auto created = rs->Command("CREATE_REPLICATION_SLOT " + pg::QuoteIdent(slot) +
+                               " LOGICAL pgoutput NOEXPORT_SNAPSHOT");
+    if (!created.ok()) return created.status().WithContext("creating replication slot " + slot);
+  }
+  committed_ = offset_;
+  if (snapshot) return PrepareSnapshot(resume_snapshot);
+  return StartStreaming();
+}
+
+Status PostgresSource::PrepareSnapshot(bool resume) {
+  auto sc = pg::Connection::Connect(config_.conninfo);
+  if (!sc.ok()) return sc.status();
+  snapshot_conn_.emplace(std::move(sc).value());
+  Lsn start;
+  if (!resume) {
+    auto lsn = conn_->Exec("SELECT pg_current_wal_lsn()::text");
+    if (!lsn.ok()) return lsn.status();
+    start = Lsn::Parse(lsn->Get(0, 0)).value_or(Lsn());
+  }
+  auto begin = snapshot_conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+  if (!begin.ok()) return begin.status();
+  auto xs = snapshot_conn_->Exec("SELECT txid_current_snapshot()::text");
+  if (!xs.ok()) return xs.status();
+  auto parsed = XidSnapshot::Parse(xs->Get(0, 0));
+  if (!parsed) return DataError("cannot parse txid_current_snapshot() output '" + std::string(xs->Get(0, 0)) + "'");
+  snapshot_xids_ = *parsed;
+
+  if (!resume) {
+    offset_.snapshot = SnapshotProgress();
+    offset_.snapshot.active = true;
+    offset_.snapshot.stream_start = start;
+    // Everything committed before `start` is in the snapshot; move the slot there so decoding never
+    // meets changes older than the publication (a Patroni slot may predate it).
+    auto adv = conn_->ExecParams(
+        "SELECT pg_replication_slot_advance($1, $2::pg_lsn) FROM pg_replication_slots "
+        "WHERE slot_name = $1 AND confirmed_flush_lsn < $2::pg_lsn",
+        {config_.slot_name, start.ToString()});
+    if (!adv.ok()) return adv.status().WithContext("advancing slot " + config_.slot_name);
+    if (!offset_.last_commit_end.valid() || offset_.last_commit_end < start) {
+      offset_.last_commit_end = start;
+    }
+  } else {
+    LogInfo(config_.name, "resuming the interrupted snapshot: " +
+                              std::to_string(offset_.snapshot.done_tables.size()) + " table(s) already done");
+  }
+
+  auto tabs = snapshot_conn_->Exec(
+      "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r','p') AND NOT c.relispartition "
+      "AND n.nspname NOT IN ('pg_catalog','information_schema') "
+      "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 2, 3");
+  if (!tabs.ok()) return tabs.status();
+  snapshot_queue_.clear();
+  for (int r = 0; r < tabs->rows(); ++r) {
+    SnapshotTable t;
+    t.oid = static_cast<uint32_t>(std::stoul(std::string(tabs->Get(r, 0))));
+    t.schema = std::string(tabs->Get(r, 1));
+    t.table = std::string(tabs->Get(r, 2));
+    if (!filter_.IncludeTable(t.schema, t.table)) continue;
+    if (offset_.snapshot.done_tables.count(t.schema + "." + t.table)) continue;
+    snapshot_queue_.push_back(std::move(t));
+  }
+  snapshot_index_ = 0;
+  snapshot_running_ = true;
+  snapshot_taken_this_run_ = true;
+  LogInfo(config_.name, "snapshot of " + std::to_string(snapshot_queue_.size()) +
+                            " table(s) starting; streaming will start at " +
+                            offset_.snapshot.stream_start.ToString());
+  return Status::Ok();
+}
+
+SourceMeta PostgresSource::MakeMeta(Lsn lsn, const std::string& snapshot_flag) const {
+  SourceMeta meta;
+  meta.now_ms = NowMs();
+  meta.commit_ts_ms = in_tx_ ? PgTimeToUnixMs(begin_.commit_time) : meta.now_ms;
+  meta.snapshot = snapshot_flag;
+  if (in_tx_) meta.txid = begin_.xid;
+  if (lsn.valid()) meta.lsn = static_cast<int64_t>(lsn.value());
+  if (offset_.last_commit_lsn.valid()) meta.last_commit_lsn = static_cast<int64_t>(offset_.last_commit_lsn.value());
+  return meta;
+}
+
+Status PostgresSource::PollSnapshot(std::vector<data::Record>* out, bool* finished) {
+  while (snapshot_index_ < snapshot_queue_.size()) {
+    const SnapshotTable& t = snapshot_queue_[snapshot_index_];
+    if (!snapshot_cursor_open_) {
+      WR_ASSIGN_OR_RETURN(TableInfo info, LoadTableInfo(t.oid, nullptr));
+      WR_ASSIGN_OR_RETURN(TableEvents ev, TableEvents::Create(info, *mapper_, config_.events));
+      snapshot_events_.emplace(std::move(ev));
+      std::string cols;
+      for (size_t i = 0; i < info.columns.size(); ++i) cols += (i ? ", " : "") + pg::QuoteIdent(info.columns[i].name);
+      auto r = snapshot_conn_->Exec("DECLARE walrelay_snapshot NO SCROLL CURSOR FOR SELECT " + cols +
+                                    " FROM " + pg::QuoteIdent(t.schema) + "." + pg::QuoteIdent(t.table));
+      if (!r.ok()) return r.status();
+      snapshot_cursor_open_ = true;
+      LogInfo(config_.name, "snapshot: reading " + t.schema + "." + t.table);
+    }
+    auto rows = snapshot_conn_->Exec("FETCH " + std::to_string(config_.snapshot_fetch_size) +
+                                     " FROM walrelay_snapshot");
+    if (!rows.ok()) return rows.status();
+    bool last_table = snapshot_index_ + 1 == snapshot_queue_.size();
+    std::vector<std::optional<std::string>> row;
+    for (int r = 0; r < rows->rows(); ++r) {
+      row.clear();
+      for (int c = 0; c < rows->columns(); ++c) row.push_back(rows->GetOptional(r, c));
+      SourceMeta meta = MakeMeta(offset_.snapshot.stream_start, "true");
+      WR_ASSIGN_OR_RETURN(data::Record rec, snapshot_events_->Read(row, meta));
+      rec.position.snapshot = true;
+      rec.position.lsn = offset_.snapshot.stream_start;
+      if (snapshot_pending_) out->push_back(std::move(*snapshot_pending_));
+      snapshot_pending_ = std::move(rec);
+    }
+    if (rows->rows() > 0) return Status::Ok();  // hand this chunk over; continue on the next poll
+    // Table done: release the held-back record (marked "last" at the very end) before the table is
+    // recorded as done, so the offset never claims rows that were not handed over.
+    auto r = snapshot_conn_->Exec("CLOSE walrelay_snapshot");
+    if (!r.ok()) return r.status();
+    snapshot_cursor_open_ = false;
+    if (snapshot_pending_) {
+      if (last_table) {
+        // Debezium marks the snapshot's final record with snapshot=last.
+        data::Value* src = snapshot_pending_->value.is_struct()
+                               ? snapshot_pending_->value.mutable_struct().GetMutable("source")
+                               : nullptr;
+        if (src && src->is_struct()) {
+          if (data::Value* flag = src->mutable_struct().GetMutable("snapshot")) *flag = data::Value("last");
+        }
+      }
+      out->push_back(std::move(*snapshot_pending_));
+      snapshot_pending_.reset();
+    }
+    offset_.snapshot.done_tables[t.schema + "." + t.table] = snapshot_xids_;
+    ++snapshot_index_;
+    if (!out->empty()) return Status::Ok();
+  }
+  // All tables read.
+  auto c = snapshot_conn_->Exec("COMMIT");
+  if (!c.ok()) return c.status();
+  snapshot_conn_.reset();
+  snapshot_running_ = false;
+  auto lsn = conn_->Exec("SELECT pg_current_wal_lsn()::text");
+  if (!lsn.ok()) return lsn.status();
+  offset_.filter_until = Lsn::Parse(lsn->Get(0, 0)).value_or(Lsn());
+  offset_.snapshot.active = false;
+  LogInfo(config_.name, "snapshot completed");
+  if (config_.snapshot_mode == SnapshotMode::kInitialOnly) {
+    finished_ = true;
+    *finished = true;
+    return Status::Ok();
+  }
+  return StartStreaming();
+}
+
+Status PostgresSource::StartStreaming() {
+  auto rs = pg::ReplicationStream::Open(config_.conninfo);
+  if (!rs.ok()) return rs.status();
+  stream_.emplace(std::move(rs).value());
+  Lsn start = offset_.last_commit_end;
+  std::vector<std::pair<std::string, std::string>> options = {
+      {"proto_version", "1"}, {"publication_names", pg::QuoteIdent(config_.publication_name)}};
+  WR_RETURN_IF_ERROR(stream_->Start(config_.slot_name, start, options));
+  decoder_ = pg::PgoutputDecoder();
+  tables_.clear();
+  in_tx_ = false;
+  tx_buffer_.clear();
+  streaming_ = true;
+  last_status_ = last_traffic_ = Clock::now();
+  if (last_heartbeat_ == Clock::time_point()) last_heartbeat_ = Clock::now();
+  LogInfo(config_.name, "streaming from slot " + config_.slot_name + " at " + start.ToString());
+  return Status::Ok();
+}
+
+Status PostgresSource::OnRelation(const pg::RelationMessage& rel) {
+  Table t;
+  t.full_name = rel.namespace_name + "." + rel.relation_name;
+  if (filter_.IncludeTable(rel.namespace_name, rel.relation_name)) {
+    WR_ASSIGN_OR_RETURN(TableInfo info, LoadTableInfo(rel.relation_id, &rel));
+    WR_ASSIGN_OR_RETURN(TableEvents ev, TableEvents::Create(info, *mapper_, config_.events));
+    t.events = std::make_unique<TableEvents>(std::move(ev));
+  }
+  tables_[rel.relation_id] = std::move(t);
+  return Status::Ok();
+}
+
+void PostgresSource::FinishTransactionBuffer(std::vector<data::Record>* out, bool complete) {
+  // Hand over the buffered records of the current transaction. When the transaction is not
+  // complete, keep the last one back so the commit always has a record to mark.
+  size_t n = tx_buffer_.size();
+  if (!complete && n > 0) --n;
+  for (size_t i = 0; i < n; ++i) {
+    data::Record& rec = tx_buffer_[i];
+    if (complete && i + 1 == tx_buffer_.size()) {
+      rec.position.last_in_transaction = true;
+    }
+    offset_.Advance(rec.position);
+    out->push_back(std::move(rec));
+  }
+  tx_buffer_.erase(tx_buffer_.begin(), tx_buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_start,
+                                     std::vector<data::Record>* out) {
+  if (const auto* b = std::get_if<pg::BeginMessage>(&msg)) {
+    in_tx_ = true;
+    begin_ = *b;
+    tx_event_index_ = 0;
+    tx_buffer_.clear();
+    return Status::Ok();
+  }
+  if (const auto* c = std::get_if<pg::CommitMessage>(&msg)) {
+    if (!in_tx_) return DataError("Commit at " + c->commit_lsn.ToString() + " without Begin");
+    if (!tx_buffer_.empty()) {
+      tx_buffer_.back().position.commit_end_lsn = c->end_lsn;
+      FinishTransactionBuffer(out, /*complete=*/true);
+    }
+    // Also covers transactions with nothing for us (filtered or already delivered).
+    if (c->commit_lsn > offset_.last_commit_lsn) {
+      offset_.last_commit_lsn = c->commit_lsn;
+      offset_.last_commit_end = c->end_lsn;
+      offset_.last_txid = begin_.xid;
+      offset_.inflight_tx_lsn = Lsn();
+      offset_.inflight_index = 0;
+    }
+    if (offset_.filter_until.valid() && c->commit_lsn >= offset_.filter_until) {
+      offset_.filter_until = Lsn();
+      offset_.snapshot.done_tables.clear();
+    }
+    in_tx_ = false;
+    return Status::Ok();
+  }
+  if (const auto* r = std::get_if<pg::RelationMessage>(&msg)) return OnRelation(*r);
+  if (std::holds_alternative<pg::TypeMessage>(msg) || std::holds_alternative<pg::OriginMessage>(msg) ||
+      std::holds_alternative<pg::LogicalMessage>(msg)) {
+    return Status::Ok();
+  }
+  if (!in_tx_) return DataError("change outside a transaction at " + wal_start.ToString());
+
+  auto table_for = [this](uint32_t relid) -> Table* {
+    auto it = tables_.find(relid);
+    if (it == tables_.end() || !it->second.events) return nullptr;
+    return &it->second;
+  };
+  auto filtered_by_snapshot = [this](const Table& t) {
+    if (!offset_.filter_until.valid() || begin_.final_lsn >= offset_.filter_until) return false;
+    auto it = offset_.snapshot.done_tables.find(t.full_name);
+    return it != offset_.snapshot.done_tables.end() && it->second.Visible(begin_.xid);
+  };
+  // Appends records for one change; `index` counts records so a restart can skip delivered ones.
+  auto emit = [&](std::vector<data::Record>& recs) {
+    for (auto& rec : recs) {
+      uint64_t index = tx_event_index_++;
+      if (offset_.Delivered(begin_.final_lsn, index)) continue;
+      rec.position.lsn = wal_start;
+      rec.position.tx_lsn = begin_.final_lsn;
+      rec.position.txid = begin_.xid;
+      rec.position.event_index = index;
+      tx_buffer_.push_back(std::move(rec));
+    }
+    if (tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
+      FinishTransactionBuffer(out, /*complete=*/false);
+    }
+  };
+  std::vector<data::Record> recs;
+  SourceMeta meta = MakeMeta(wal_start, "false");
+  if (const auto* ins = std::get_if<pg::InsertMessage>(&msg)) {
+    Table* t = table_for(ins->relation_id);
+    if (!t || config_.skip_create || filtered_by_snapshot(*t)) return Status::Ok();
+    WR_ASSIGN_OR_RETURN(data::Record rec, t->events->Insert(ins->new_tuple, meta));
+    recs.push_back(std::move(rec));
+  } else if (const auto* up = std::get_if<pg::UpdateMessage>(&msg)) {
+    Table* t = table_for(up->relation_id);
+    if (!t || config_.skip_update || filtered_by_snapshot(*t)) return Status::Ok();
+    WR_RETURN_IF_ERROR(t->events->Update(up->old_kind, up->old_kind ? &up->old_tuple : nullptr,
+                                         up->new_tuple, meta, &recs));
+  } else if (const auto* del = std::get_if<pg::DeleteMessage>(&msg)) {
+    Table* t = table_for(del->relation_id);
+    if (!t || config_.skip_delete || filtered_by_snapshot(*t)) return Status::Ok();
+    WR_RETURN_IF_ERROR(t->events->Delete(del->old_kind, del->old_tuple, meta, &recs));
+  } else if (const auto* tr = std::get_if<pg::TruncateMessage>(&msg)) {
+    if (config_.skip_truncate) return Status::Ok();
+    for (uint32_t relid : tr->relation_ids) {
+      Table* t = table_for(relid);
+      if (!t || filtered_by_snapshot(*t)) continue;
+      recs.push_back(t->events->Truncate(meta));
+    }
+  }
+  emit(recs);
+  return Status::Ok();
+}
+
+Status PostgresSource::SendStatus(bool force, bool reply_requested) {
+  if (!stream_) return Status::Ok();
+  Lsn flushed = committed_.last_commit_end;
+  // With nothing in flight and everything delivered, the server's own position is safe to
+  // confirm: nothing we need lies before it. This keeps an idle slot from holding WAL forever.
+  bool idle = !in_tx_ && tx_buffer_.empty() && committed_.last_commit_end == offset_.last_commit_end &&
+              !offset_.inflight_tx_lsn.valid() && !offset_.snapshot.active;
+  if (idle && server_wal_end_ > flushed) flushed = server_wal_end_;
+  auto now = Clock::now();
+  if (!force && flushed == confirmed_sent_ &&
+      now - last_status_ < std::chrono::milliseconds(config_.status_update_interval_ms)) {
+    return Status::Ok();
+  }
+  WR_RETURN_IF_ERROR(stream_->SendStatus(flushed, flushed, flushed, reply_requested));
+  if (idle && server_wal_end_ > offset_.last_commit_end) {
+    // Record the idle advance in the offset too, so a restart does not rewind the slot's view.
+    offset_.last_commit_end = server_wal_end_;
+    committed_.last_commit_end = server_wal_end_;
+  }
+  confirmed_sent_ = flushed;
+  last_status_ = now;
+  return Status::Ok();
+}
+
+Status PostgresSource::MaybeHeartbeat(std::vector<data::Record>* out) {
+  if (config_.heartbeat_interval_ms <= 0) return Status::Ok();
+  auto now = Clock::now();
+  if (now - last_heartbeat_ < std::chrono::milliseconds(config_.heartbeat_interval_ms)) return Status::Ok();
+  last_heartbeat_ = now;
+  if (!config_.heartbeat_action_query.empty()) {
+    auto r = conn_->Exec(config_.heartbeat_action_query);
+    if (!r.ok()) {
+      LogWarn(config_.name, "heartbeat.action.query failed: " + r.status().message());
+      if (r.status().kind() == ErrorKind::kReconnect) return r.status();
+    }
+  }
+  data::Record hb;
+  hb.topic = config_.heartbeat_topic;
+  hb.key_schema = HeartbeatKeySchema();
+  hb.key = data::Value(data::Struct{hb.key_schema, {data::Value(config_.events.topic_prefix)}});
+  hb.value_schema = HeartbeatValueSchema();
+  int64_t ts = NowMs();
+  hb.value = data::Value(data::Struct{hb.value_schema, {data::Value(ts)}});
+  hb.timestamp_ms = ts;
+  hb.position.lsn = offset_.last_commit_end;
+  out->push_back(std::move(hb));
+  return Status::Ok();
+}
+
+Status PostgresSource::PollStream(std::vector<data::Record>* out, std::chrono::milliseconds max_wait) {
+  auto deadline = Clock::now() + max_wait;
+  while (out->size() < static_cast<size_t>(config_.max_batch_size)) {
+    WR_RETURN_IF_ERROR(MaybeHeartbeat(out));
+    WR_RETURN_IF_ERROR(SendStatus(false));
+    auto now = Clock::now();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    if (!out->empty() || wait.count() < 0) wait = std::chrono::milliseconds(0);
+    wait = std::min(wait, std::chrono::milliseconds(200));
+    auto msg = stream_->Read(wait);
+    if (!msg.ok()) return msg.status();
+    if (!msg->has_value()) {
+      if (!out->empty() || Clock::now() >= deadline) return Status::Ok();
+      continue;
+    }
+    last_traffic_ = Clock::now();
+    if (const auto* ka = std::get_if<pg::Keepalive>(&**msg)) {
+      if (ka->wal_end > server_wal_end_) server_wal_end_ = ka->wal_end;
+      if (ka->reply_requested) WR_RETURN_IF_ERROR(SendStatus(true));
+      continue;
+    }
+    const auto& x = std::get<pg::XLogData>(**msg);
+    auto decoded = decoder_.Decode(x.payload);
+    if (!decoded.ok()) return decoded.status().WithContext("decoding WAL at " + x.wal_start.ToString());
+    WR_RETURN_IF_ERROR(HandleMessage(*decoded, x.wal_start, out));
+    if (!in_tx_ && !out->empty() && Clock::now() >= deadline) return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Status PostgresSource::Reconnect(const Status& cause) {
+  streaming_ = false;
+  stream_.reset();
+  snapshot_conn_.reset();
+  snapshot_cursor_open_ = false;
+  snapshot_pending_.reset();
+  snapshot_running_ = false;
+  conn_.reset();
+  in_tx_ = false;
+  tx_buffer_.clear();
+  Status last = cause;
+  for (;;) {
+    ++reconnect_attempts_;
+    if (config_.max_retries >= 0 && reconnect_attempts_ > config_.max_retries + 1) {
+      return FatalError("giving up after " + std::to_string(reconnect_attempts_ - 1) +
+                        " reconnect attempt(s): " + last.message());
+    }
+    int64_t wait_ms = std::min<int64_t>(config_.retry_max_wait_ms,
+                                        200LL << std::min(reconnect_attempts_ - 1, 10));
+    LogWarn(config_.name, "connection lost (" + last.message() + "); reconnecting in " +
+                              std::to_string(wait_ms) + " ms (attempt " + std::to_string(reconnect_attempts_) + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    Status s = Start(offset_.last_commit_end.valid() || offset_.snapshot.active
+                         ? std::optional<SourceOffset>(offset_)
+                         : std::nullopt);
+    if (s.ok()) {
+      LogInfo(config_.name, "reconnected after " + std::to_string(reconnect_attempts_) + " attempt(s)");
+      reconnect_attempts_ = 0;
+      return Status::Ok();
+    }
+    if (!IsTransient(s)) return s;
+    last = s;
+  }
+}
+
+Status PostgresSource::Poll(std::vector<data::Record>* out, std::chrono::milliseconds max_wait,
+                            bool* finished) {
+  *finished = finished_;
+  if (finished_) return Status::Ok();
+  Status s = snapshot_running_ ? PollSnapshot(out, finished)
+                               : (streaming_ ? PollStream(out, max_wait) : StartStreaming());
+  if (s.ok()) return s;
+  // The first start on a slot older than the publication: changes before the publication cannot
+  // be decoded; nothing of ours lies there, so move the slot past them.
+  if (first_start_ && !committed_.last_commit_end.valid() &&
+      s.message().find("publication") != std::string::npos &&
+      s.message().find("does not exist") != std::string::npos && conn_) {
+    LogWarn(config_.name, "slot " + config_.slot_name + " holds changes older than publication " +
+                              config_.publication_name + "; advancing it to the current position");
+    auto adv = conn_->ExecParams(
+        "SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())", {config_.slot_name});
+    first_start_ = false;
+    stream_.reset();
+    if (adv.ok()) return StartStreaming();
+    return adv.status();
+  }
+  if (!IsTransient(s)) return s;
+  // Records of a partly read transaction that were handed over stay handed over: the offset says
+  // how many, and the replay after reconnecting skips them.
+  return Reconnect(s);
+}
+
+void PostgresSource::Commit(const SourceOffset& offset) {
+  committed_ = offset;
+  if (!stream_) return;
+  Status s = SendStatus(false);
+  if (!s.ok()) LogWarn(config_.name, "standby status update failed: " + s.message());
+}
+
+void PostgresSource::Stop() {
+  if (stream_) {
+    (void)SendStatus(true);
+    (void)stream_->Stop();
+    stream_.reset();
+  }
+  snapshot_conn_.reset();
+  if (config_.slot_drop_on_stop && conn_) {
+    auto r = conn_->ExecParams("SELECT pg_drop_replication_slot($1)", {config_.slot_name});
+    if (!r.ok()) LogWarn(config_.name, "dropping slot failed: " + r.status().message());
+  }
+  conn_.reset();
+}
+
+}  // namespace walrelay::source

@@ -1,0 +1,127 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "config/connector_config.h"
+#include "config/table_filter.h"
+#include "data/record.h"
+#include "pg/connection.h"
+#include "pg/pgoutput_decoder.h"
+#include "pg/replication_stream.h"
+#include "source/event_builder.h"
+#include "source/postgres_source_config.h"
+#include "source/source_offset.h"
+#include "source/type_mapper.h"
+
+namespace walrelay::source {
+
+// Debezium's PostgreSQL connector as one task: slot and publication management, the initial
+// snapshot, pgoutput streaming, heartbeats and reconnects. Single-threaded: the runtime calls
+// Start once, then Poll / Commit in a loop from one thread, then Stop.
+//
+// Offsets: everything Poll returned is the runtime's to deliver. After delivering it durably the
+// runtime persists CurrentOffset() (or an offset advanced record by record with
+// SourceOffset::Advance) and calls Commit() with it; only then does the slot's confirmed position
+// move. A restart with that offset re-emits nothing that was delivered.
+class PostgresSource {
+ public:
+  static Result<std::unique_ptr<PostgresSource>> Create(const config::ConnectorConfig& config);
+  ~PostgresSource();
+
+  // Connects, prepares publication and slot, and decides whether to snapshot, resuming from
+  // `offset` when given. kInvalidArgument/kNotFound errors are permanent; others may be retried.
+  Status Start(const std::optional<SourceOffset>& offset);
+
+  // Appends up to max.batch.size records to `out`, waiting at most `max_wait` for the first.
+  // Reconnects by itself on connection loss (with capped exponential backoff); returns an error
+  // only when it gives up. Sets *finished when there is nothing more to do (initial_only).
+  Status Poll(std::vector<data::Record>* out, std::chrono::milliseconds max_wait, bool* finished);
+
+  // The offset after every record Poll returned so far.
+  const SourceOffset& CurrentOffset() const { return offset_; }
+
+  // Everything up to `offset` is durable downstream: the slot may confirm it.
+  void Commit(const SourceOffset& offset);
+
+  // Sends a final status update and closes connections. Drops the slot if slot.drop.on.stop.
+  void Stop();
+
+  const PostgresSourceConfig& config() const { return config_; }
+
+ private:
+  explicit PostgresSource(PostgresSourceConfig config, config::TableFilter filter);
+
+  struct Table {
+    std::unique_ptr<TableEvents> events;  // null when the table is not captured
+    std::string full_name;                // "schema.table"
+    const XidSnapshot* snapshot_filter = nullptr;
+  };
+
+  Status Connect();
+  Status PrepareSnapshot(bool resume);
+  Status PollSnapshot(std::vector<data::Record>* out, bool* finished);
+  Status StartStreaming();
+  Status PollStream(std::vector<data::Record>* out, std::chrono::milliseconds max_wait);
+  Status HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_start, std::vector<data::Record>* out);
+  Status OnRelation(const pg::RelationMessage& rel);
+  Status MaybeHeartbeat(std::vector<data::Record>* out);
+  Status SendStatus(bool force, bool reply_requested = false);
+  Status Reconnect(const Status& cause);
+  Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
+  SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag) const;
+  void FinishTransactionBuffer(std::vector<data::Record>* out, bool complete);
+
+  PostgresSourceConfig config_;
+  config::TableFilter filter_;
+  TypeCatalog catalog_;
+  std::unique_ptr<TypeMapper> mapper_;
+
+  std::optional<pg::Connection> conn_;
+  std::optional<pg::ReplicationStream> stream_;
+  pg::PgoutputDecoder decoder_;
+  std::unordered_map<uint32_t, Table> tables_;
+
+  SourceOffset offset_;     // after everything returned by Poll
+  SourceOffset committed_;  // durable downstream
+  Lsn confirmed_sent_;      // last flush position sent to the server
+  Lsn server_wal_end_;      // latest position the server said it has sent
+  std::chrono::steady_clock::time_point last_status_;
+  std::chrono::steady_clock::time_point last_heartbeat_;
+  std::chrono::steady_clock::time_point last_traffic_;
+
+  // The transaction being decoded.
+  bool in_tx_ = false;
+  pg::BeginMessage begin_;
+  uint64_t tx_event_index_ = 0;
+  std::vector<data::Record> tx_buffer_;
+
+  // Snapshot state.
+  struct SnapshotTable {
+    std::string schema, table;
+    uint32_t oid = 0;
+  };
+  bool snapshot_running_ = false;
+  bool streaming_ = false;
+  bool finished_ = false;
+  std::optional<pg::Connection> snapshot_conn_;
+  std::vector<SnapshotTable> snapshot_queue_;
+  size_t snapshot_index_ = 0;
+  bool snapshot_cursor_open_ = false;
+  XidSnapshot snapshot_xids_;
+  std::optional<TableEvents> snapshot_events_;
+  std::optional<data::Record> snapshot_pending_;  // held back to mark the very last as "last"
+  bool first_start_ = true;
+  bool snapshot_taken_this_run_ = false;  // snapshot.mode=always snapshots once per process start
+  int reconnect_attempts_ = 0;
+};
+
+}  // namespace walrelay::source

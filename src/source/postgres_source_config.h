@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/connector_config.h"
+#include "source/event_builder.h"
+#include "source/type_mapper.h"
+
+namespace walrelay::source {
+
+enum class SnapshotMode { kInitial, kAlways, kNever, kInitialOnly, kWhenNeeded };
+enum class PublicationAutocreate { kAllTables, kFiltered, kDisabled, kNoTables };
+
+// The PostgreSQL connector's properties, parsed and checked once (see config::PostgresConnectorDef
+// for names, defaults and allowed values).
+struct PostgresSourceConfig {
+  std::string name;  // connector name
+  std::string conninfo;              // regular connection
+  std::string host, dbname;
+  int port = 5432;
+  std::string slot_name = "debezium";
+  bool slot_drop_on_stop = false;
+  std::string publication_name = "dbz_publication";
+  PublicationAutocreate publication_mode = PublicationAutocreate::kAllTables;
+  SnapshotMode snapshot_mode = SnapshotMode::kInitial;
+  bool skip_create = false, skip_update = false, skip_delete = false, skip_truncate = true;
+  int64_t heartbeat_interval_ms = 0;
+  std::string heartbeat_action_query;
+  std::string heartbeat_topic;
+  int64_t max_batch_size = 2048;
+  int64_t snapshot_fetch_size = 10240;
+  int64_t status_update_interval_ms = 10000;
+  int64_t max_retries = -1;  // errors.max.retries: -1 forever
+  int64_t retry_max_wait_ms = 10000;
+  std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;  // regex, cols
+  TypeModes modes;
+  EventOptions events;
+
+  static Result<PostgresSourceConfig> Parse(const config::ConnectorConfig& config);
+};
+
+}  // namespace walrelay::source
