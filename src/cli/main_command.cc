@@ -19,7 +19,8 @@ constexpr const char* kUsage =
     "  walrelay run SOURCE.json [SINK.json...] [--set [NAME:]KEY=VALUE]... [--max-records N]\n"
     "               [--idle-exit SECONDS]\n"
     "      Runs a Debezium PostgreSQL source connector file (Kafka Connect JSON). With no sink,\n"
-    "      each record is printed to stdout as {\"topic\", \"key\", \"value\"}; logs go to stderr.\n"
+    "      each record is printed to stdout as {\"topic\", \"key\", \"value\"}; logs go to "
+    "stderr.\n"
     "  walrelay version\n"
     "  walrelay help\n";
 

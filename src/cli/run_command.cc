@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "config/config_def.h"
 #include "config/connector_config.h"
+#include "config/postgres_connector_def.h"
 #include "runtime/standalone_runner.h"
 
 namespace walrelay::cli {
@@ -50,17 +51,20 @@ int RunCommand(const std::vector<std::string>& args) {
       sets.push_back(a.substr(6));
     } else if (a == "--max-records") {
       const std::string* v = value("--max-records");
-      if (!v || !ParseCount(*v, &options.max_records)) return Fail("--max-records needs a count >= 0");
+      if (!v || !ParseCount(*v, &options.max_records))
+        return Fail("--max-records needs a count >= 0");
     } else if (a == "--idle-exit") {
       const std::string* v = value("--idle-exit");
-      if (!v || !ParseCount(*v, &options.idle_exit_seconds)) return Fail("--idle-exit needs seconds >= 0");
+      if (!v || !ParseCount(*v, &options.idle_exit_seconds))
+        return Fail("--idle-exit needs seconds >= 0");
     } else if (a.rfind("--", 0) == 0) {
       return Fail("unknown option '" + a + "'");
     } else {
       files.push_back(a);
     }
   }
-  if (files.empty()) return Fail("no connector file given (walrelay run SOURCE.json [SINK.json...])");
+  if (files.empty())
+    return Fail("no connector file given (walrelay run SOURCE.json [SINK.json...])");
 
   std::vector<config::ConnectorConfig> configs;
   for (const auto& f : files) {
@@ -70,7 +74,7 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   for (const auto& s : sets) {
     Status st = config::ApplyOverride(&configs, s);
-    if (!st.ok()) return Fail("--set " + s + ": " + st.message());
+    if (!st.ok()) return Fail(st.message());
   }
   for (const auto& c : configs) {
     std::vector<std::string> warnings;

@@ -4,13 +4,20 @@ namespace walrelay {
 
 const char* ErrorKindName(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kOk: return "ok";
-    case ErrorKind::kInvalidArgument: return "invalid argument";
-    case ErrorKind::kDataError: return "data error";
-    case ErrorKind::kRetry: return "retryable";
-    case ErrorKind::kReconnect: return "connection lost";
-    case ErrorKind::kNotFound: return "not found";
-    case ErrorKind::kFatal: return "fatal";
+    case ErrorKind::kOk:
+      return "ok";
+    case ErrorKind::kInvalidArgument:
+      return "invalid argument";
+    case ErrorKind::kDataError:
+      return "data error";
+    case ErrorKind::kRetry:
+      return "retryable";
+    case ErrorKind::kReconnect:
+      return "connection lost";
+    case ErrorKind::kNotFound:
+      return "not found";
+    case ErrorKind::kFatal:
+      return "fatal";
   }
   return "unknown";
 }

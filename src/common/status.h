@@ -51,7 +51,7 @@ inline Status FatalError(std::string m) { return {ErrorKind::kFatal, std::move(m
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return status_.ok(); }
@@ -72,9 +72,9 @@ class [[nodiscard]] Result {
 }  // namespace walrelay
 
 // Returns the status from the enclosing function when `expr` is not ok.
-#define WR_RETURN_IF_ERROR(expr)          \
-  do {                                    \
-    ::walrelay::Status wr_status_ = (expr); \
+#define WR_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::walrelay::Status wr_status_ = (expr);  \
     if (!wr_status_.ok()) return wr_status_; \
   } while (0)
 

@@ -8,18 +8,30 @@ namespace walrelay::data {
 
 const char* TypeName(Type type) {
   switch (type) {
-    case Type::kInt8: return "int8";
-    case Type::kInt16: return "int16";
-    case Type::kInt32: return "int32";
-    case Type::kInt64: return "int64";
-    case Type::kFloat32: return "float";
-    case Type::kFloat64: return "double";
-    case Type::kBoolean: return "boolean";
-    case Type::kString: return "string";
-    case Type::kBytes: return "bytes";
-    case Type::kArray: return "array";
-    case Type::kMap: return "map";
-    case Type::kStruct: return "struct";
+    case Type::kInt8:
+      return "int8";
+    case Type::kInt16:
+      return "int16";
+    case Type::kInt32:
+      return "int32";
+    case Type::kInt64:
+      return "int64";
+    case Type::kFloat32:
+      return "float";
+    case Type::kFloat64:
+      return "double";
+    case Type::kBoolean:
+      return "boolean";
+    case Type::kString:
+      return "string";
+    case Type::kBytes:
+      return "bytes";
+    case Type::kArray:
+      return "array";
+    case Type::kMap:
+      return "map";
+    case Type::kStruct:
+      return "struct";
   }
   return "unknown";
 }

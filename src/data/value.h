@@ -42,16 +42,16 @@ class Value {
                                Map, std::shared_ptr<Struct>>;
 
   Value() = default;
-  Value(std::nullptr_t) {}                                  // NOLINT
-  Value(bool v) : v_(v) {}                                   // NOLINT
-  Value(int32_t v) : v_(static_cast<int64_t>(v)) {}          // NOLINT
-  Value(int64_t v) : v_(v) {}                                // NOLINT
-  Value(double v) : v_(v) {}                                 // NOLINT
-  Value(std::string v) : v_(std::move(v)) {}                 // NOLINT
-  Value(const char* v) : v_(std::string(v)) {}               // NOLINT
-  Value(Bytes v) : v_(std::move(v)) {}                       // NOLINT
-  Value(Array v) : v_(std::move(v)) {}                       // NOLINT
-  Value(Map v) : v_(std::move(v)) {}                         // NOLINT
+  Value(std::nullptr_t) {}                                         // NOLINT
+  Value(bool v) : v_(v) {}                                         // NOLINT
+  Value(int32_t v) : v_(static_cast<int64_t>(v)) {}                // NOLINT
+  Value(int64_t v) : v_(v) {}                                      // NOLINT
+  Value(double v) : v_(v) {}                                       // NOLINT
+  Value(std::string v) : v_(std::move(v)) {}                       // NOLINT
+  Value(const char* v) : v_(std::string(v)) {}                     // NOLINT
+  Value(Bytes v) : v_(std::move(v)) {}                             // NOLINT
+  Value(Array v) : v_(std::move(v)) {}                             // NOLINT
+  Value(Map v) : v_(std::move(v)) {}                               // NOLINT
   Value(Struct v) : v_(std::make_shared<Struct>(std::move(v))) {}  // NOLINT
 
   bool is_null() const { return std::holds_alternative<std::monostate>(v_); }

@@ -8,7 +8,8 @@ namespace walrelay::data {
 namespace {
 
 TEST(ValueTest, StructCopyOnWrite) {
-  auto schema = SchemaBuilder(Type::kStruct).AddField("id", PrimitiveSchema(Type::kInt32, false)).Build();
+  auto schema =
+      SchemaBuilder(Type::kStruct).AddField("id", PrimitiveSchema(Type::kInt32, false)).Build();
   Value a(Struct{schema, {Value(int64_t{1})}});
   Value b = a;
   b.mutable_struct().values[0] = Value(int64_t{2});

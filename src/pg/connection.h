@@ -35,9 +35,11 @@ class PgResult {
 };
 
 // Maps a failed libpq result or connection state to a Status whose kind says what to do:
-// connection failures and admin shutdowns -> kReconnect, serialization/deadlock/too-many-connections
-// -> kRetry, undefined object/table -> kNotFound, data/constraint errors -> kDataError.
-// The message carries PostgreSQL's own text and SQLSTATE.
+// connection failures and admin shutdowns -> kReconnect, serialization failure, deadlock and
+// too-many-connections -> kRetry, undefined object/table -> kNotFound, data/constraint errors ->
+// kDataError, rejected credentials/database -> kInvalidArgument; a dead connection without a
+// more specific SQLSTATE -> kReconnect; anything else -> kFatal. Ok for a successful result.
+// The message is "<what>: <primary message> (<detail>) [SQLSTATE xxxxx]".
 Status StatusFromResult(PGconn* conn, const PGresult* result, std::string_view what);
 
 // The pure parts of the mapping above, exposed for tests. kFatal when the SQLSTATE says nothing
@@ -59,10 +61,12 @@ class Connection {
   Connection(Connection&&) = default;
   Connection& operator=(Connection&&) = default;
 
-  // Runs SQL (simple query protocol; may hold several statements). Returns the last result.
+  // Runs SQL (simple query protocol; may hold several statements). Returns the last result; a
+  // COPY result counts as success (the caller then drives the copy).
   Result<PgResult> Exec(std::string_view sql);
   // Runs one statement with text parameters (nullopt = NULL).
-  Result<PgResult> ExecParams(std::string_view sql, const std::vector<std::optional<std::string>>& params);
+  Result<PgResult> ExecParams(std::string_view sql,
+                              const std::vector<std::optional<std::string>>& params);
 
   PGconn* get() const { return conn_.get(); }
   bool IsOk() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }

@@ -11,20 +11,34 @@ namespace {
 
 const char* MessageName(char type) {
   switch (type) {
-    case 'B': return "Begin";
-    case 'C': return "Commit";
-    case 'O': return "Origin";
-    case 'R': return "Relation";
-    case 'Y': return "Type";
-    case 'I': return "Insert";
-    case 'U': return "Update";
-    case 'D': return "Delete";
-    case 'T': return "Truncate";
-    case 'M': return "Message";
-    case 'S': return "Stream Start";
-    case 'E': return "Stream Stop";
-    case 'c': return "Stream Commit";
-    case 'A': return "Stream Abort";
+    case 'B':
+      return "Begin";
+    case 'C':
+      return "Commit";
+    case 'O':
+      return "Origin";
+    case 'R':
+      return "Relation";
+    case 'Y':
+      return "Type";
+    case 'I':
+      return "Insert";
+    case 'U':
+      return "Update";
+    case 'D':
+      return "Delete";
+    case 'T':
+      return "Truncate";
+    case 'M':
+      return "Message";
+    case 'S':
+      return "Stream Start";
+    case 'E':
+      return "Stream Stop";
+    case 'c':
+      return "Stream Commit";
+    case 'A':
+      return "Stream Abort";
   }
   return nullptr;
 }
@@ -117,8 +131,7 @@ Result<const RelationMessage*> ReadRelationId(Reader& r, const RelationCache& re
   WR_ASSIGN_OR_RETURN(uint32_t id, r.Int<uint32_t>("relation id"));
   auto it = relations.find(id);
   if (it == relations.end()) {
-    return r.Error("unknown relation id " + std::to_string(id) + " (no Relation message seen)",
-                   at);
+    return r.Error("unknown relation id " + std::to_string(id) + " (no Relation message seen)", at);
   }
   return &it->second;
 }
@@ -317,20 +330,29 @@ Result<PgoutputMessage> PgoutputDecoder::Decode(std::string_view bytes) {
   if (bytes.empty()) return DataError("pgoutput: empty message at byte 0");
   const char type = bytes[0];
   if (MessageName(type) == nullptr) {
-    return DataError("pgoutput: unknown message type " +
-                     DescribeByte(static_cast<uint8_t>(type)) + " at byte 0");
+    return DataError("pgoutput: unknown message type " + DescribeByte(static_cast<uint8_t>(type)) +
+                     " at byte 0");
   }
   Reader r(bytes);
   switch (type) {
-    case 'B': return Finish(r, ReadBegin(r));
-    case 'C': return Finish(r, ReadCommit(r));
-    case 'O': return Finish(r, ReadOrigin(r));
-    case 'Y': return Finish(r, ReadType(r));
-    case 'I': return Finish(r, ReadInsert(r, relations_));
-    case 'U': return Finish(r, ReadUpdate(r, relations_));
-    case 'D': return Finish(r, ReadDelete(r, relations_));
-    case 'T': return Finish(r, ReadTruncate(r));
-    case 'M': return Finish(r, ReadLogicalMessage(r));
+    case 'B':
+      return Finish(r, ReadBegin(r));
+    case 'C':
+      return Finish(r, ReadCommit(r));
+    case 'O':
+      return Finish(r, ReadOrigin(r));
+    case 'Y':
+      return Finish(r, ReadType(r));
+    case 'I':
+      return Finish(r, ReadInsert(r, relations_));
+    case 'U':
+      return Finish(r, ReadUpdate(r, relations_));
+    case 'D':
+      return Finish(r, ReadDelete(r, relations_));
+    case 'T':
+      return Finish(r, ReadTruncate(r));
+    case 'M':
+      return Finish(r, ReadLogicalMessage(r));
     case 'R': {
       WR_ASSIGN_OR_RETURN(RelationMessage rel, ReadRelation(r));
       WR_RETURN_IF_ERROR(r.ExpectEnd());

@@ -34,7 +34,8 @@ class Bytes {
  private:
   template <typename T>
   Bytes& Int(T v) {
-    for (size_t i = sizeof(T); i > 0; --i) s_.push_back(static_cast<char>((v >> ((i - 1) * 8)) & 0xff));
+    for (size_t i = sizeof(T); i > 0; --i)
+      s_.push_back(static_cast<char>((v >> ((i - 1) * 8)) & 0xff));
     return *this;
   }
   std::string s_;
@@ -165,7 +166,8 @@ TEST(PgoutputDecoderTest, RelationReplacesEarlierOneWithSameId) {
   PgoutputDecoder d = DecoderWithRelation();
   // After ALTER TABLE ... RENAME and DROP COLUMN the server resends the relation.
   Bytes renamed('R');
-  renamed.I32(kRel).Str("public").Str("things").U8('f').I16(1).U8(1).Str("id").I32(20).I32(0xffffffff);
+  renamed.I32(kRel).Str("public").Str("things").U8('f').I16(1).U8(1).Str("id").I32(20).I32(
+      0xffffffff);
   ASSERT_TRUE(d.Decode(renamed).ok());
   const RelationMessage* cached = d.FindRelation(kRel);
   ASSERT_NE(cached, nullptr);
@@ -263,7 +265,8 @@ TEST(PgoutputDecoderTest, Truncate) {
 
 TEST(PgoutputDecoderTest, LogicalMessage) {
   PgoutputDecoder d;
-  auto r = d.Decode(Bytes('M').U8(1).I64(0x2000).Str("walrelay").I32(6).Raw(std::string("he\0llo", 6)));
+  auto r =
+      d.Decode(Bytes('M').U8(1).I64(0x2000).Str("walrelay").I32(6).Raw(std::string("he\0llo", 6)));
   const auto& m = As<LogicalMessage>(r);
   EXPECT_TRUE(m.transactional);
   EXPECT_EQ(m.lsn, Lsn(0x2000));
@@ -291,20 +294,24 @@ TEST(PgoutputDecoderTest, StreamingMessagesAreUnsupported) {
                   "Stream Start message ('S'): unsupported in protocol version 1");
   ExpectDataError(d.Decode(Bytes('E')), "Stream Stop message ('E'): unsupported");
   ExpectDataError(d.Decode(Bytes('c').I32(742)), "Stream Commit message ('c'): unsupported");
-  ExpectDataError(d.Decode(Bytes('A').I32(742).I32(743)), "Stream Abort message ('A'): unsupported");
+  ExpectDataError(d.Decode(Bytes('A').I32(742).I32(743)),
+                  "Stream Abort message ('A'): unsupported");
 }
 
 TEST(PgoutputDecoderTest, TruncatedFramesNameTypeFieldAndOffset) {
   PgoutputDecoder d = DecoderWithRelation();
   ExpectDataError(d.Decode(Bytes('B').I64(1).I64(2)),
                   "Begin message ('B'): truncated reading xid (need 4 bytes, 0 left) at byte 17");
-  ExpectDataError(d.Decode(Bytes('C').U8(0).I32(0)), "Commit message ('C'): truncated reading commit LSN");
+  ExpectDataError(d.Decode(Bytes('C').U8(0).I32(0)),
+                  "Commit message ('C'): truncated reading commit LSN");
   ExpectDataError(d.Decode(Bytes('O').I64(1).Raw("abc")),
                   "Origin message ('O'): truncated reading origin name (no terminating NUL");
-  ExpectDataError(d.Decode(Bytes('I').I32(kRel).U8('N').I16(3).Text("1").U8('t').I32(10).Raw("abc")),
-                  "Insert message ('I'): truncated reading new tuple value (need 10 bytes, 3 left) at byte 16");
-  ExpectDataError(d.Decode(Bytes('T').I32(1000).U8(0).I32(1)),
-                  "Truncate message ('T'): truncated: 1000 relation ids need 4000 bytes, 4 left at byte 1");
+  ExpectDataError(
+      d.Decode(Bytes('I').I32(kRel).U8('N').I16(3).Text("1").U8('t').I32(10).Raw("abc")),
+      "Insert message ('I'): truncated reading new tuple value (need 10 bytes, 3 left) at byte 19");
+  ExpectDataError(
+      d.Decode(Bytes('T').I32(1000).U8(0).I32(1)),
+      "Truncate message ('T'): truncated: 1000 relation ids need 4000 bytes, 4 left at byte 1");
   ExpectDataError(d.Decode(Bytes('M').U8(0).I64(1).Str("p").I32(100).Raw("x")),
                   "Message message ('M'): truncated reading content");
 }
@@ -325,7 +332,9 @@ TEST(PgoutputDecoderTest, RowsForUnknownRelation) {
   PgoutputDecoder d;
   ExpectDataError(d.Decode(InsertBytes()), "Insert message ('I'): unknown relation id 16384");
   ExpectDataError(d.Decode(UpdateBytes('K')), "Update message ('U'): unknown relation id 16384");
-  ExpectDataError(d.Decode(DeleteBytes('K')), "Delete message ('D'): unknown relation id 16384 (no Relation message seen) at byte 1");
+  ExpectDataError(
+      d.Decode(DeleteBytes('K')),
+      "Delete message ('D'): unknown relation id 16384 (no Relation message seen) at byte 1");
 }
 
 TEST(PgoutputDecoderTest, ColumnCountMismatch) {
@@ -334,8 +343,9 @@ TEST(PgoutputDecoderTest, ColumnCountMismatch) {
                   "new tuple has 2 columns but relation public.items (id 16384) has 3 at byte 6");
   ExpectDataError(d.Decode(Bytes('D').I32(kRel).U8('K').I16(4).Null().Null().Null().Null()),
                   "old tuple has 4 columns");
-  ExpectDataError(d.Decode(Bytes('U').I32(kRel).U8('O').I16(1).Null().U8('N').I16(3).Null().Null().Null()),
-                  "old tuple has 1 columns");
+  ExpectDataError(
+      d.Decode(Bytes('U').I32(kRel).U8('O').I16(1).Null().U8('N').I16(3).Null().Null().Null()),
+      "old tuple has 1 columns");
 }
 
 TEST(PgoutputDecoderTest, BadTupleMarkers) {
@@ -344,7 +354,7 @@ TEST(PgoutputDecoderTest, BadTupleMarkers) {
                   "expected new tuple 'N' but got 'K' at byte 5");
   ExpectDataError(d.Decode(Bytes('U').I32(kRel).U8('X')), "expected 'K', 'O' or 'N' but got 'X'");
   ExpectDataError(d.Decode(Bytes('U').I32(kRel).U8('K').I16(3).Null().Null().Null().U8('K')),
-                  "expected new tuple 'N' but got 'K' at byte 10");
+                  "expected new tuple 'N' but got 'K' at byte 11");
   ExpectDataError(d.Decode(Bytes('D').I32(kRel).U8('N').I16(3).Null().Null().Null()),
                   "expected 'K' or 'O' but got 'N'");
 }
@@ -359,7 +369,8 @@ TEST(PgoutputDecoderTest, TrailingGarbage) {
   for (const std::string& valid : ValidMessages()) {
     PgoutputDecoder d = DecoderWithRelation();
     auto r = d.Decode(valid + "xy");
-    ExpectDataError(r, "2 trailing bytes after the message at byte " + std::to_string(valid.size()));
+    ExpectDataError(r,
+                    "2 trailing bytes after the message at byte " + std::to_string(valid.size()));
   }
 }
 
@@ -402,7 +413,9 @@ TEST(PgoutputDecoderTest, RandomBytesNeverCrash) {
       for (size_t j = 0; j < len; ++j) msg.push_back(static_cast<char>(rng() % 8 == 0 ? 0 : rng()));
     }
     auto r = d.Decode(msg);
-    if (!r.ok()) EXPECT_EQ(r.status().kind(), ErrorKind::kDataError);
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().kind(), ErrorKind::kDataError);
+    }
   }
 }
 

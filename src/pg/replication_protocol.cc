@@ -23,9 +23,9 @@ Result<CopyMessage> ParseCopyData(std::string_view bytes) {
   switch (bytes[0]) {
     case 'w': {
       if (bytes.size() < kXLogDataHeader) {
-        return DataError("replication XLogData ('w'): truncated header: " +
-                         std::to_string(bytes.size()) + " bytes, need at least " +
-                         std::to_string(kXLogDataHeader));
+        return DataError(
+            "replication XLogData ('w'): truncated header: " + std::to_string(bytes.size()) +
+            " bytes, need at least " + std::to_string(kXLogDataHeader));
       }
       XLogData x;
       x.wal_start = LsnAt(bytes, 1);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "common/log.h"
 
@@ -50,7 +51,9 @@ Result<ReplicationStream> ReplicationStream::Open(const std::string& conninfo) {
 }
 
 Result<PgResult> ReplicationStream::Command(std::string_view sql) {
-  if (streaming_) return FatalError("replication command issued while streaming: " + std::string(sql));
+  if (streaming_) {
+    return FatalError("replication command issued while streaming: " + std::string(sql));
+  }
   auto result = conn_.Exec(sql);
   if (!result.ok()) {
     return result.status().WithContext(std::string(sql.substr(0, sql.find(' '))));
@@ -67,7 +70,8 @@ Status ReplicationStream::Start(
     sql += " (";
     for (size_t i = 0; i < plugin_options.size(); ++i) {
       if (i > 0) sql += ", ";
-      sql += QuoteIdent(plugin_options[i].first) + " " + ReplicationLiteral(plugin_options[i].second);
+      sql +=
+          QuoteIdent(plugin_options[i].first) + " " + ReplicationLiteral(plugin_options[i].second);
     }
     sql += ")";
   }
@@ -84,11 +88,15 @@ Status ReplicationStream::Start(
 
 Result<bool> ReplicationStream::WaitReadable(Clock::time_point deadline) {
   const int fd = PQsocket(conn_.get());
-  if (fd < 0) return ReconnectError("replication connection has no socket: " + ConnError(conn_.get()));
+  if (fd < 0) {
+    return ReconnectError("replication connection has no socket: " + ConnError(conn_.get()));
+  }
   while (true) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd p{fd, POLLIN, 0};
-    const int rc = ::poll(&p, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    const int wait_ms =
+        static_cast<int>(std::clamp<int64_t>(left.count(), 0, std::numeric_limits<int>::max()));
+    const int rc = ::poll(&p, 1, wait_ms);
     if (rc < 0) {
       if (errno == EINTR) continue;
       return ReconnectError(std::string("poll on replication socket failed: ") +
@@ -109,8 +117,9 @@ Status ReplicationStream::DrainResults(std::string_view what, std::chrono::milli
   const auto deadline = Clock::now() + timeout;
   Status first_error;
   auto timed_out = [&]() {
-    return first_error.ok() ? ReconnectError(std::string(what) + ": timed out waiting for the server")
-                            : first_error;
+    return first_error.ok()
+               ? ReconnectError(std::string(what) + ": timed out waiting for the server")
+               : first_error;
   };
   while (true) {
     if (PQisBusy(conn_.get())) {
@@ -124,8 +133,9 @@ Status ReplicationStream::DrainResults(std::string_view what, std::chrono::milli
     switch (PQresultStatus(result.get())) {
       case PGRES_COPY_IN:
         if (PQputCopyEnd(conn_.get(), nullptr) != 1 || PQflush(conn_.get()) != 0) {
-          return first_error.ok() ? ReconnectError(std::string(what) + ": " + ConnError(conn_.get()))
-                                  : first_error;
+          return first_error.ok()
+                     ? ReconnectError(std::string(what) + ": " + ConnError(conn_.get()))
+                     : first_error;
         }
         break;
       case PGRES_COPY_OUT:
@@ -185,7 +195,8 @@ Result<std::optional<CopyMessage>> ReplicationStream::Read(std::chrono::millisec
 
 Status ReplicationStream::SendStatus(Lsn written, Lsn flushed, Lsn applied, bool reply_requested) {
   if (!streaming_) return FatalError("standby status update sent before Start");
-  const std::string msg = BuildStandbyStatus(written, flushed, applied, NowPgMicros(), reply_requested);
+  const std::string msg =
+      BuildStandbyStatus(written, flushed, applied, NowPgMicros(), reply_requested);
   if (PQputCopyData(conn_.get(), msg.data(), static_cast<int>(msg.size())) != 1 ||
       PQflush(conn_.get()) != 0) {
     return ReconnectError("sending standby status update: " + ConnError(conn_.get()));

@@ -48,7 +48,10 @@ class ReplicationStream {
   Status SendStatus(Lsn written, Lsn flushed, Lsn applied, bool reply_requested = false);
 
   // Ends the COPY stream (CopyDone), discards what the server still sends and waits up to
-  // `timeout` for it to finish, leaving the connection ready for Commands again.
+  // `timeout` for it to finish, leaving the connection ready for Commands again. PostgreSQL 15's
+  // walsender does not reset its end-of-stream state for a second START_REPLICATION LOGICAL on
+  // the same connection (such a stream ends at once, reported by Read as kReconnect): resume on a
+  // new ReplicationStream.
   Status Stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   bool streaming() const { return streaming_; }

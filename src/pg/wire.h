@@ -21,7 +21,9 @@ template <typename T>
 void AppendBigEndian(std::string& out, T value) {
   using U = std::make_unsigned_t<T>;
   U v = static_cast<U>(value);
-  for (size_t i = sizeof(T); i > 0; --i) out.push_back(static_cast<char>((v >> ((i - 1) * 8)) & 0xff));
+  for (size_t i = sizeof(T); i > 0; --i) {
+    out.push_back(static_cast<char>((v >> ((i - 1) * 8)) & 0xff));
+  }
 }
 
 }  // namespace walrelay::pg::wire

@@ -76,7 +76,8 @@ Result<std::optional<std::string>> OffsetFile::Load() {
     }
   }
   if (!best) {
-    return DataError("offset file " + path_ + " holds no intact offset; move it away to start over");
+    return DataError("offset file " + path_ +
+                     " holds no intact offset; move it away to start over");
   }
   seq_ = best_seq;
   last_ = *best;

@@ -10,8 +10,8 @@ namespace walrelay::runtime {
 
 // A crash-safe file holding one connector's latest offset (a JSON text), written after every
 // delivered transaction, so it must be cheap: the file keeps two fixed-size slots written in turn
-// with pwrite, each with a sequence number and a checksum. A kill at any instant leaves at least one
-// intact slot; Load returns the newest intact one. Offsets larger than a slot fall back to a
+// with pwrite, each with a sequence number and a checksum. A kill at any instant leaves at least
+// one intact slot; Load returns the newest intact one. Offsets larger than a slot fall back to a
 // write-to-temp-and-rename of the whole file. One thread.
 class OffsetFile {
  public:

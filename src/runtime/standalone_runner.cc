@@ -96,8 +96,8 @@ int RunStandalone(const config::ConnectorConfig& source_config,
     LogError(name, source.status().message());
     return ExitCodeFor(source.status());
   }
-  OffsetFile offsets(source_config.Get("offset.storage.file.filename",
-                                       "walrelay-offsets/" + name + ".offset"));
+  OffsetFile offsets(
+      source_config.Get("offset.storage.file.filename", "walrelay-offsets/" + name + ".offset"));
   auto stored = offsets.Load();
   if (!stored.ok()) {
     LogError(name, stored.status().message());
@@ -120,8 +120,7 @@ int RunStandalone(const config::ConnectorConfig& source_config,
                                           started.kind() == ErrorKind::kRetry);
        ++attempt) {
     int64_t max_retries = (*source)->config().max_retries;
-    if ((max_retries >= 0 && attempt > max_retries) ||
-        (options.stop && options.stop->load())) {
+    if ((max_retries >= 0 && attempt > max_retries) || (options.stop && options.stop->load())) {
       break;
     }
     int64_t wait_ms = std::min<int64_t>((*source)->config().retry_max_wait_ms,

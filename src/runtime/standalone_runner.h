@@ -10,8 +10,8 @@
 namespace walrelay::runtime {
 
 struct RunOptions {
-  int64_t max_records = -1;     // stop after this many records (-1: no limit)
-  int64_t idle_exit_seconds = -1;  // stop after this long without a record (-1: never)
+  int64_t max_records = -1;                 // stop after this many records (-1: no limit)
+  int64_t idle_exit_seconds = -1;           // stop after this long without a record (-1: never)
   const std::atomic<bool>* stop = nullptr;  // set by a signal handler to stop cleanly
 };
 

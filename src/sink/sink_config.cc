@@ -125,9 +125,9 @@ class Props {
       return BadValue(key, *v, "expected an integer");
     }
     if (out < min || out > max) {
-      return BadValue(key, *v,
-                      "expected a value in [" + std::to_string(min) + ", " + std::to_string(max) +
-                          "]");
+      return BadValue(
+          key, *v,
+          "expected a value in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
     }
     return out;
   }
@@ -151,10 +151,14 @@ Result<E> ParseEnum(const std::string& prop, const std::string& value,
 
 const char* PkModeName(PkMode mode) {
   switch (mode) {
-    case PkMode::kNone: return "none";
-    case PkMode::kKafka: return "kafka";
-    case PkMode::kRecordKey: return "record_key";
-    case PkMode::kRecordValue: return "record_value";
+    case PkMode::kNone:
+      return "none";
+    case PkMode::kKafka:
+      return "kafka";
+    case PkMode::kRecordKey:
+      return "record_key";
+    case PkMode::kRecordValue:
+      return "record_value";
   }
   return "?";
 }
@@ -182,7 +186,7 @@ bool SelectorMatches(const std::vector<FieldSelector>& selectors, std::string_vi
 
 // Splits the authority's host list: "h1:5432,[::1]:5433,h3".
 Result<std::vector<std::pair<std::string, std::string>>> ParseHosts(std::string_view authority,
-                                                                     std::string_view url) {
+                                                                    std::string_view url) {
   std::vector<std::pair<std::string, std::string>> hosts;
   if (authority.empty()) {
     hosts.emplace_back("localhost", "5432");
@@ -197,8 +201,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseHosts(std::string_
     if (!hp.empty() && hp[0] == '[') {
       size_t close = hp.find(']');
       if (close == std::string_view::npos) {
-        return InvalidArgument("unterminated IPv6 host in connection.url '" + RedactUrl(url) +
-                               "'");
+        return InvalidArgument("unterminated IPv6 host in connection.url '" + RedactUrl(url) + "'");
       }
       host = std::string(hp.substr(1, close - 1));
       std::string_view rest = hp.substr(close + 1);
@@ -222,8 +225,7 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseHosts(std::string_
     if (port.empty()) port = "5432";
     int port_num = 0;
     auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), port_num);
-    if (ec != std::errc() || p != port.data() + port.size() || port_num <= 0 ||
-        port_num > 65535) {
+    if (ec != std::errc() || p != port.data() + port.size() || port_num <= 0 || port_num > 65535) {
       return InvalidArgument("invalid port '" + port + "' in connection.url '" + RedactUrl(url) +
                              "': expected 1..65535");
     }
@@ -238,9 +240,9 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseHosts(std::string_
 Result<SinkFlavor> FlavorFromClass(std::string_view connector_class) {
   if (connector_class == kConfluentSinkClass) return SinkFlavor::kConfluent;
   if (connector_class == kDebeziumSinkClass) return SinkFlavor::kDebezium;
-  return BadValue("connector.class", connector_class,
-                  std::string("the JDBC sink supports ") + kConfluentSinkClass + " and " +
-                      kDebeziumSinkClass);
+  return BadValue(
+      "connector.class", connector_class,
+      std::string("the JDBC sink supports ") + kConfluentSinkClass + " and " + kDebeziumSinkClass);
 }
 
 Result<JdbcUrl> ParseJdbcUrl(std::string_view url) {
@@ -329,8 +331,12 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
       if (!schemas.empty()) c.default_schema = schemas[0];
     } else if (k == "sslmode") {
       WR_RETURN_IF_ERROR(ParseEnum<int>("connection.url sslmode", v,
-                                        {{"disable", 0}, {"allow", 0}, {"prefer", 0},
-                                         {"require", 0}, {"verify-ca", 0}, {"verify-full", 0}})
+                                        {{"disable", 0},
+                                         {"allow", 0},
+                                         {"prefer", 0},
+                                         {"require", 0},
+                                         {"verify-ca", 0},
+                                         {"verify-full", 0}})
                              .status());
       ci.emplace_back("sslmode", Lower(v));
     } else if (k == "ssl") {
@@ -345,17 +351,16 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
     } else if (k == "connectTimeout") {
       ci.emplace_back("connect_timeout", v);
     } else if (k == "targetServerType") {
-      WR_ASSIGN_OR_RETURN(
-          std::string attrs,
-          ParseEnum<std::string>("connection.url targetServerType", v,
-                                 {{"any", "any"},
-                                  {"primary", "read-write"},
-                                  {"master", "read-write"},
-                                  {"secondary", "standby"},
-                                  {"standby", "standby"},
-                                  {"preferSecondary", "prefer-standby"},
-                                  {"preferStandby", "prefer-standby"},
-                                  {"preferPrimary", "prefer-standby"}}));
+      WR_ASSIGN_OR_RETURN(std::string attrs,
+                          ParseEnum<std::string>("connection.url targetServerType", v,
+                                                 {{"any", "any"},
+                                                  {"primary", "read-write"},
+                                                  {"master", "read-write"},
+                                                  {"secondary", "standby"},
+                                                  {"standby", "standby"},
+                                                  {"preferSecondary", "prefer-standby"},
+                                                  {"preferStandby", "prefer-standby"},
+                                                  {"preferPrimary", "prefer-standby"}}));
       ci.emplace_back("target_session_attrs", attrs);
     } else {
       LogDebug("sink", "ignoring connection.url parameter " + k);
@@ -388,11 +393,10 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
 
   // --- write behaviour
   if (const std::string* v = p.Find("insert.mode")) {
-    WR_ASSIGN_OR_RETURN(c.insert_mode,
-                        ParseEnum<InsertMode>("insert.mode", *v,
-                                              {{"insert", InsertMode::kInsert},
-                                               {"upsert", InsertMode::kUpsert},
-                                               {"update", InsertMode::kUpdate}}));
+    WR_ASSIGN_OR_RETURN(c.insert_mode, ParseEnum<InsertMode>("insert.mode", *v,
+                                                             {{"insert", InsertMode::kInsert},
+                                                              {"upsert", InsertMode::kUpsert},
+                                                              {"update", InsertMode::kUpdate}}));
   }
   const std::string pk_mode_prop = dbz ? "primary.key.mode" : "pk.mode";
   const std::string pk_fields_prop = dbz ? "primary.key.fields" : "pk.fields";
@@ -425,8 +429,8 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
     WR_ASSIGN_OR_RETURN(c.truncate_enabled, p.Bool("truncate.enabled", false));
     // The Debezium sink creates tables as part of schema evolution.
     if (const std::string* v = p.Find("schema.evolution")) {
-      WR_ASSIGN_OR_RETURN(c.auto_evolve,
-                          ParseEnum<bool>("schema.evolution", *v, {{"none", false}, {"basic", true}}));
+      WR_ASSIGN_OR_RETURN(c.auto_evolve, ParseEnum<bool>("schema.evolution", *v,
+                                                         {{"none", false}, {"basic", true}}));
     }
     c.auto_create = c.auto_evolve;
     std::string fmt_prop;
@@ -448,10 +452,10 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
         int64_t retries,
         p.Int(p.Find("flush.max.retries") ? "flush.max.retries" : "max.retries", 5, 0, 1'000'000));
     c.max_retries = static_cast<int>(retries);
-    WR_ASSIGN_OR_RETURN(c.retry_backoff_ms,
-                        p.Int(p.Find("flush.retry.delay.ms") ? "flush.retry.delay.ms"
-                                                             : "retry.backoff.ms",
-                              1000, 0, INT64_C(86'400'000)));
+    WR_ASSIGN_OR_RETURN(
+        c.retry_backoff_ms,
+        p.Int(p.Find("flush.retry.delay.ms") ? "flush.retry.delay.ms" : "retry.backoff.ms", 1000, 0,
+              INT64_C(86'400'000)));
   } else {
     WR_ASSIGN_OR_RETURN(c.auto_create, p.Bool("auto.create", false));
     WR_ASSIGN_OR_RETURN(c.auto_evolve, p.Bool("auto.evolve", false));
@@ -484,9 +488,8 @@ bool SinkConfig::Matches(const std::string& topic) const {
 }
 
 bool SinkConfig::IncludesField(std::string_view topic, std::string_view field) const {
-  if (!fields_whitelist.empty() &&
-      std::find(fields_whitelist.begin(), fields_whitelist.end(), field) ==
-          fields_whitelist.end()) {
+  if (!fields_whitelist.empty() && std::find(fields_whitelist.begin(), fields_whitelist.end(),
+                                             field) == fields_whitelist.end()) {
     return false;
   }
   if (!field_include.empty() && !SelectorMatches(field_include, topic, field)) return false;

@@ -51,7 +51,7 @@ struct SinkConfig {
 
   // Connection: a libpq conninfo built from connection.url plus user/password overrides.
   std::string conninfo;
-  std::string database;                  // for messages
+  std::string database;                   // for messages
   std::string default_schema = "public";  // currentSchema from the URL (first entry)
   std::string timezone = "UTC";           // db.timezone / database.time_zone: session TimeZone
 

@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <string_view>
 
 namespace walrelay::sink {
@@ -53,9 +52,9 @@ int64_t Pow10(int digits) {
 }
 
 void AppendPadded(std::string& out, int64_t v, int width) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%0*lld", width, static_cast<long long>(v));
-  out += buf;
+  std::string digits = std::to_string(v);
+  if (static_cast<int>(digits.size()) < width) out.append(width - digits.size(), '0');
+  out += digits;
 }
 
 // "HH:MM:SS" plus `digits` fraction digits of `frac`.
@@ -190,8 +189,9 @@ Result<std::string> RenderNonNull(const Schema& schema, const Value& v) {
       if (!v.is_string()) return Mismatch(schema, v);
       // libpq passes text parameters as C strings: a NUL would silently truncate the value.
       if (v.as_string().find('\0') != std::string::npos) {
-        return DataError("string value contains a NUL character, which PostgreSQL text cannot "
-                         "store");
+        return DataError(
+            "string value contains a NUL character, which PostgreSQL text cannot "
+            "store");
       }
       return v.as_string();
     case Type::kBytes: {
@@ -320,25 +320,34 @@ Result<std::string> PgColumnType(const Schema& schema) {
   }
   switch (schema.type) {
     case Type::kInt8:
-    case Type::kInt16: return std::string("smallint");
-    case Type::kInt32: return std::string("integer");
-    case Type::kInt64: return std::string("bigint");
-    case Type::kFloat32: return std::string("real");
-    case Type::kFloat64: return std::string("double precision");
-    case Type::kBoolean: return std::string("boolean");
-    case Type::kString: return std::string("text");
-    case Type::kBytes: return std::string("bytea");
+    case Type::kInt16:
+      return std::string("smallint");
+    case Type::kInt32:
+      return std::string("integer");
+    case Type::kInt64:
+      return std::string("bigint");
+    case Type::kFloat32:
+      return std::string("real");
+    case Type::kFloat64:
+      return std::string("double precision");
+    case Type::kBoolean:
+      return std::string("boolean");
+    case Type::kString:
+      return std::string("text");
+    case Type::kBytes:
+      return std::string("bytea");
     case Type::kArray: {
       if (!schema.value_schema) return DataError("array schema without an item schema");
       WR_ASSIGN_OR_RETURN(std::string item, PgColumnType(*schema.value_schema));
       return item + "[]";
     }
     case Type::kMap:
-    case Type::kStruct: break;
+    case Type::kStruct:
+      break;
   }
   return DataError("no PostgreSQL column type for a Connect " +
-                   std::string(data::TypeName(schema.type)) +
-                   (n.empty() ? "" : " (" + n + ")") + " field");
+                   std::string(data::TypeName(schema.type)) + (n.empty() ? "" : " (" + n + ")") +
+                   " field");
 }
 
 Result<std::optional<std::string>> RenderValue(const Schema& schema, const Value& value) {

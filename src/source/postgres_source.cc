@@ -26,17 +26,19 @@ bool IsTransient(const Status& s) {
 }
 
 data::SchemaPtr HeartbeatKeySchema() {
-  static const data::SchemaPtr s = data::SchemaBuilder(data::Type::kStruct)
-                                       .Name("io.debezium.connector.common.ServerNameKey")
-                                       .AddField("serverName", data::PrimitiveSchema(data::Type::kString, false))
-                                       .Build();
+  static const data::SchemaPtr s =
+      data::SchemaBuilder(data::Type::kStruct)
+          .Name("io.debezium.connector.common.ServerNameKey")
+          .AddField("serverName", data::PrimitiveSchema(data::Type::kString, false))
+          .Build();
   return s;
 }
 data::SchemaPtr HeartbeatValueSchema() {
-  static const data::SchemaPtr s = data::SchemaBuilder(data::Type::kStruct)
-                                       .Name("io.debezium.connector.common.Heartbeat")
-                                       .AddField("ts_ms", data::PrimitiveSchema(data::Type::kInt64, false))
-                                       .Build();
+  static const data::SchemaPtr s =
+      data::SchemaBuilder(data::Type::kStruct)
+          .Name("io.debezium.connector.common.Heartbeat")
+          .AddField("ts_ms", data::PrimitiveSchema(data::Type::kInt64, false))
+          .Build();
   return s;
 }
 
@@ -45,6 +47,9 @@ data::SchemaPtr HeartbeatValueSchema() {
 PostgresSource::PostgresSource(PostgresSourceConfig config, config::TableFilter filter)
     : config_(std::move(config)), filter_(std::move(filter)) {
   mapper_ = std::make_unique<TypeMapper>(&catalog_, config_.modes);
+  if (config_.events.provide_transaction_metadata) {
+    tx_events_ = std::make_unique<TransactionEvents>(config_.events);
+  }
 }
 
 PostgresSource::~PostgresSource() = default;
@@ -63,8 +68,8 @@ Status PostgresSource::Connect() {
   if (!level.ok()) return level.status();
   if (level->rows() != 1 || level->Get(0, 0) != "logical") {
     return InvalidArgument("database " + config_.dbname + " at " + config_.host + ":" +
-                           std::to_string(config_.port) + " has wal_level=" +
-                           std::string(level->rows() ? level->Get(0, 0) : "?") +
+                           std::to_string(config_.port) +
+                           " has wal_level=" + std::string(level->rows() ? level->Get(0, 0) : "?") +
                            "; logical decoding needs wal_level=logical");
   }
   WR_RETURN_IF_ERROR(catalog_.Load(*conn_));
@@ -74,8 +79,8 @@ Status PostgresSource::Connect() {
 Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel) {
   auto res = conn_->ExecParams(
       "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, "
-      "  coalesce((SELECT true FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary "
-      "            AND a.attnum = ANY(i.indkey)), false), "
+      "  coalesce((SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i "
+      "            WHERE i.indrelid = a.attrelid AND i.indisprimary), 0), "
       "  c.relreplident, n.nspname, c.relname "
       "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
       "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -92,7 +97,8 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
     col.type_oid = static_cast<uint32_t>(std::stoul(std::string(res->Get(r, 1))));
     col.type_modifier = std::stoi(std::string(res->Get(r, 2)));
     col.nullable = res->Get(r, 3) != "t";
-    col.in_key = res->Get(r, 4) == "t";
+    col.key_position = std::stoi(std::string(res->Get(r, 4)));
+    col.in_key = col.key_position > 0;
     catalog_cols.push_back(std::move(col));
     info.replica_identity = res->Get(r, 5).empty() ? 'd' : res->Get(r, 5)[0];
     info.schema = std::string(res->Get(r, 6));
@@ -112,12 +118,14 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
         if (cc.name == rc.name) {
           col.nullable = cc.nullable;
           col.in_key = cc.in_key;
+          col.key_position = cc.key_position;
         }
       }
       info.columns.push_back(std::move(col));
     }
   } else {
-    if (catalog_cols.empty()) return NotFound("table with oid " + std::to_string(oid) + " not found");
+    if (catalog_cols.empty())
+      return NotFound("table with oid " + std::to_string(oid) + " not found");
     info.columns = std::move(catalog_cols);
   }
   std::string full = info.schema + "." + info.table;
@@ -125,10 +133,13 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
     std::regex re(pattern);
     if (!std::regex_match(full, re)) continue;
     for (auto& col : info.columns) {
-      col.in_key = std::find(cols.begin(), cols.end(), col.name) != cols.end();
+      auto it = std::find(cols.begin(), cols.end(), col.name);
+      col.in_key = it != cols.end();
+      col.key_position = col.in_key ? static_cast<int>(it - cols.begin()) + 1 : 0;
     }
   }
-  for (auto& col : info.columns) col.included = filter_.IncludeColumn(info.schema, info.table, col.name);
+  for (auto& col : info.columns)
+    col.included = filter_.IncludeColumn(info.schema, info.table, col.name);
   return info;
 }
 
@@ -138,7 +149,8 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
   const std::string& pub = config_.publication_name;
 
   // Publication.
-  auto pubres = conn_->ExecParams("SELECT puballtables FROM pg_publication WHERE pubname = $1", {pub});
+  auto pubres =
+      conn_->ExecParams("SELECT puballtables FROM pg_publication WHERE pubname = $1", {pub});
   if (!pubres.ok()) return pubres.status();
   bool pub_exists = pubres->rows() == 1;
   bool pub_all = pub_exists && pubres->Get(0, 0) == "t";
@@ -160,7 +172,8 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
   switch (config_.publication_mode) {
     case PublicationAutocreate::kDisabled:
       if (!pub_exists) {
-        return NotFound("publication \"" + pub + "\" does not exist and publication.autocreate.mode "
+        return NotFound("publication \"" + pub +
+                        "\" does not exist and publication.autocreate.mode "
                         "is disabled: create it, or set publication.autocreate.mode");
       }
       break;
@@ -180,16 +193,19 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
       break;
     case PublicationAutocreate::kFiltered: {
       if (wanted.empty()) {
-        LogWarn(config_.name, "no table matches the include lists; publication " + pub + " stays empty");
+        LogWarn(config_.name,
+                "no table matches the include lists; publication " + pub + " stays empty");
       }
       if (!pub_exists) {
-        LogInfo(config_.name, "creating publication " + pub + " for " + (table_list.empty() ? "no tables" : table_list));
+        LogInfo(config_.name, "creating publication " + pub + " for " +
+                                  (table_list.empty() ? "no tables" : table_list));
         auto r = conn_->Exec("CREATE PUBLICATION " + pg::QuoteIdent(pub) +
                              (wanted.empty() ? "" : " FOR TABLE " + table_list));
         if (!r.ok()) return r.status();
       } else if (!pub_all) {
         auto cur = conn_->ExecParams(
-            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_publication_tables "
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM "
+            "pg_publication_tables "
             "WHERE pubname = $1 ORDER BY schemaname, tablename",
             {pub});
         if (!cur.ok()) return cur.status();
@@ -199,10 +215,12 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
         std::sort(want_sorted.begin(), want_sorted.end());
         std::sort(have.begin(), have.end());
         if (have != want_sorted) {
-          LogInfo(config_.name, "updating publication " + pub + " to " + (table_list.empty() ? "no tables" : table_list));
-          std::string sql = wanted.empty()
-                                ? "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + std::string()
-                                : "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + table_list;
+          LogInfo(config_.name, "updating publication " + pub + " to " +
+                                    (table_list.empty() ? "no tables" : table_list));
+          std::string sql =
+              wanted.empty()
+                  ? "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + std::string()
+                  : "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + table_list;
           if (wanted.empty()) {
             // SET TABLE needs at least one table: drop the current ones instead.
             std::string drop;
@@ -229,7 +247,8 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
     if (slotres->Get(0, 1) != "logical" || slotres->Get(0, 0) != "pgoutput") {
       return InvalidArgument("replication slot \"" + slot + "\" exists but is a " +
                              std::string(slotres->Get(0, 1)) + " slot for plugin '" +
-                             std::string(slotres->Get(0, 0)) + "'; walrelay needs a logical pgoutput slot");
+                             std::string(slotres->Get(0, 0)) +
+                             "'; walrelay needs a logical pgoutput slot");
     }
     if (slotres->Get(0, 2) != config_.dbname) {
       return InvalidArgument("replication slot \"" + slot + "\" belongs to database '" +
@@ -246,18 +265,22 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
   bool resume_snapshot = false;
   if (offset.has_value()) {
     offset_ = *offset;
-    if (!slot_exists || (offset->last_commit_end.valid() && slot_confirmed > offset->last_commit_end)) {
-      std::string what = !slot_exists
-                             ? "replication slot \"" + slot + "\" does not exist"
-                             : "replication slot \"" + slot + "\" is at " + slot_confirmed.ToString() +
-                                   ", ahead of the stored offset " + offset->last_commit_end.ToString() +
-                                   ": the changes in between are gone";
-      if (config_.snapshot_mode != SnapshotMode::kWhenNeeded && config_.snapshot_mode != SnapshotMode::kAlways) {
+    if (!slot_exists ||
+        (offset->last_commit_end.valid() && slot_confirmed > offset->last_commit_end)) {
+      std::string what =
+          !slot_exists ? "replication slot \"" + slot + "\" does not exist"
+                       : "replication slot \"" + slot + "\" is at " + slot_confirmed.ToString() +
+                             ", ahead of the stored offset " + offset->last_commit_end.ToString() +
+                             ": the changes in between are gone";
+      if (config_.snapshot_mode != SnapshotMode::kWhenNeeded &&
+          config_.snapshot_mode != SnapshotMode::kAlways) {
         return NotFound(what + " (offset " + offset->last_commit_end.ToString() +
                         "); set snapshot.mode=when_needed to re-snapshot, or reset the offset");
       }
-      LogError(config_.name, what + "; taking a new snapshot as snapshot.mode=" +
-                                 (config_.snapshot_mode == SnapshotMode::kAlways ? "always" : "when_needed") + " says");
+      LogError(config_.name,
+               what + "; taking a new snapshot as snapshot.mode=" +
+                   (config_.snapshot_mode == SnapshotMode::kAlways ? "always" : "when_needed") +
+                   " says");
       offset_ = SourceOffset();
       snapshot = true;
     } else if (offset->snapshot.active) {
@@ -266,7 +289,8 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
     } else if (config_.snapshot_mode == SnapshotMode::kAlways && !snapshot_taken_this_run_) {
       snapshot = true;
     } else if (config_.snapshot_mode == SnapshotMode::kInitialOnly) {
-      LogInfo(config_.name, "snapshot already completed and snapshot.mode=initial_only: nothing to do");
+      LogInfo(config_.name,
+              "snapshot already completed and snapshot.mode=initial_only: nothing to do");
       finished_ = true;
       return Status::Ok();
     }
@@ -303,7 +327,9 @@ Status PostgresSource::PrepareSnapshot(bool resume) {
   auto xs = snapshot_conn_->Exec("SELECT txid_current_snapshot()::text");
   if (!xs.ok()) return xs.status();
   auto parsed = XidSnapshot::Parse(xs->Get(0, 0));
-  if (!parsed) return DataError("cannot parse txid_current_snapshot() output '" + std::string(xs->Get(0, 0)) + "'");
+  if (!parsed)
+    return DataError("cannot parse txid_current_snapshot() output '" + std::string(xs->Get(0, 0)) +
+                     "'");
   snapshot_xids_ = *parsed;
 
   if (!resume) {
@@ -322,11 +348,13 @@ Status PostgresSource::PrepareSnapshot(bool resume) {
     }
   } else {
     LogInfo(config_.name, "resuming the interrupted snapshot: " +
-                              std::to_string(offset_.snapshot.done_tables.size()) + " table(s) already done");
+                              std::to_string(offset_.snapshot.done_tables.size()) +
+                              " table(s) already done");
   }
 
   auto tabs = snapshot_conn_->Exec(
-      "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
+      "c.relnamespace "
       "WHERE c.relkind IN ('r','p') AND NOT c.relispartition "
       "AND n.nspname NOT IN ('pg_catalog','information_schema') "
       "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 2, 3");
@@ -350,14 +378,17 @@ Status PostgresSource::PrepareSnapshot(bool resume) {
   return Status::Ok();
 }
 
-SourceMeta PostgresSource::MakeMeta(Lsn lsn, const std::string& snapshot_flag) const {
+SourceMeta PostgresSource::MakeMeta(Lsn lsn, const std::string& snapshot_flag) {
   SourceMeta meta;
   meta.now_ms = NowMs();
   meta.commit_ts_ms = in_tx_ ? PgTimeToUnixMs(begin_.commit_time) : meta.now_ms;
+  if (in_tx_) meta.commit_ts_us = begin_.commit_time + kPgEpochOffsetMs * 1000;
   meta.snapshot = snapshot_flag;
   if (in_tx_) meta.txid = begin_.xid;
   if (lsn.valid()) meta.lsn = static_cast<int64_t>(lsn.value());
-  if (offset_.last_commit_lsn.valid()) meta.last_commit_lsn = static_cast<int64_t>(offset_.last_commit_lsn.value());
+  if (in_tx_ && tx_events_) meta.transaction = &tx_state_;
+  if (offset_.last_commit_lsn.valid())
+    meta.last_commit_lsn = static_cast<int64_t>(offset_.last_commit_lsn.value());
   return meta;
 }
 
@@ -369,9 +400,11 @@ Status PostgresSource::PollSnapshot(std::vector<data::Record>* out, bool* finish
       WR_ASSIGN_OR_RETURN(TableEvents ev, TableEvents::Create(info, *mapper_, config_.events));
       snapshot_events_.emplace(std::move(ev));
       std::string cols;
-      for (size_t i = 0; i < info.columns.size(); ++i) cols += (i ? ", " : "") + pg::QuoteIdent(info.columns[i].name);
-      auto r = snapshot_conn_->Exec("DECLARE walrelay_snapshot NO SCROLL CURSOR FOR SELECT " + cols +
-                                    " FROM " + pg::QuoteIdent(t.schema) + "." + pg::QuoteIdent(t.table));
+      for (size_t i = 0; i < info.columns.size(); ++i)
+        cols += (i ? ", " : "") + pg::QuoteIdent(info.columns[i].name);
+      auto r =
+          snapshot_conn_->Exec("DECLARE walrelay_snapshot NO SCROLL CURSOR FOR SELECT " + cols +
+                               " FROM " + pg::QuoteIdent(t.schema) + "." + pg::QuoteIdent(t.table));
       if (!r.ok()) return r.status();
       snapshot_cursor_open_ = true;
       LogInfo(config_.name, "snapshot: reading " + t.schema + "." + t.table);
@@ -404,7 +437,8 @@ Status PostgresSource::PollSnapshot(std::vector<data::Record>* out, bool* finish
                                ? snapshot_pending_->value.mutable_struct().GetMutable("source")
                                : nullptr;
         if (src && src->is_struct()) {
-          if (data::Value* flag = src->mutable_struct().GetMutable("snapshot")) *flag = data::Value("last");
+          if (data::Value* flag = src->mutable_struct().GetMutable("snapshot"))
+            *flag = data::Value("last");
         }
       }
       out->push_back(std::move(*snapshot_pending_));
@@ -486,10 +520,18 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     begin_ = *b;
     tx_event_index_ = 0;
     tx_buffer_.clear();
+    tx_state_.Begin(b->xid);
+    tx_begin_emitted_ = false;
     return Status::Ok();
   }
   if (const auto* c = std::get_if<pg::CommitMessage>(&msg)) {
     if (!in_tx_) return DataError("Commit at " + c->commit_lsn.ToString() + " without Begin");
+    if (tx_begin_emitted_) {
+      std::vector<data::Record> end;
+      end.push_back(
+          tx_events_->End(tx_state_, c->end_lsn, PgTimeToUnixMs(begin_.commit_time), NowMs()));
+      EmitRecords(end, c->commit_lsn, nullptr);
+    }
     if (!tx_buffer_.empty()) {
       tx_buffer_.back().position.commit_end_lsn = c->end_lsn;
       FinishTransactionBuffer(out, /*complete=*/true);
@@ -510,7 +552,8 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     return Status::Ok();
   }
   if (const auto* r = std::get_if<pg::RelationMessage>(&msg)) return OnRelation(*r);
-  if (std::holds_alternative<pg::TypeMessage>(msg) || std::holds_alternative<pg::OriginMessage>(msg) ||
+  if (std::holds_alternative<pg::TypeMessage>(msg) ||
+      std::holds_alternative<pg::OriginMessage>(msg) ||
       std::holds_alternative<pg::LogicalMessage>(msg)) {
     return Status::Ok();
   }
@@ -525,21 +568,6 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     if (!offset_.filter_until.valid() || begin_.final_lsn >= offset_.filter_until) return false;
     auto it = offset_.snapshot.done_tables.find(t.full_name);
     return it != offset_.snapshot.done_tables.end() && it->second.Visible(begin_.xid);
-  };
-  // Appends records for one change; `index` counts records so a restart can skip delivered ones.
-  auto emit = [&](std::vector<data::Record>& recs) {
-    for (auto& rec : recs) {
-      uint64_t index = tx_event_index_++;
-      if (offset_.Delivered(begin_.final_lsn, index)) continue;
-      rec.position.lsn = wal_start;
-      rec.position.tx_lsn = begin_.final_lsn;
-      rec.position.txid = begin_.xid;
-      rec.position.event_index = index;
-      tx_buffer_.push_back(std::move(rec));
-    }
-    if (tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
-      FinishTransactionBuffer(out, /*complete=*/false);
-    }
   };
   std::vector<data::Record> recs;
   SourceMeta meta = MakeMeta(wal_start, "false");
@@ -565,8 +593,31 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
       recs.push_back(t->events->Truncate(meta));
     }
   }
-  emit(recs);
+  if (!recs.empty() && tx_events_ && !tx_begin_emitted_) {
+    tx_begin_emitted_ = true;
+    std::vector<data::Record> begin;
+    begin.push_back(tx_events_->Begin(tx_state_, begin_.final_lsn, meta.commit_ts_ms, meta.now_ms));
+    EmitRecords(begin, wal_start, nullptr);
+  }
+  EmitRecords(recs, wal_start, out);
   return Status::Ok();
+}
+
+void PostgresSource::EmitRecords(std::vector<data::Record>& recs, Lsn wal_start,
+                                 std::vector<data::Record>* out) {
+  // `event_index` counts records so a restart can skip the ones already delivered.
+  for (auto& rec : recs) {
+    uint64_t index = tx_event_index_++;
+    if (offset_.Delivered(begin_.final_lsn, index)) continue;
+    rec.position.lsn = wal_start;
+    rec.position.tx_lsn = begin_.final_lsn;
+    rec.position.txid = begin_.xid;
+    rec.position.event_index = index;
+    tx_buffer_.push_back(std::move(rec));
+  }
+  if (out != nullptr && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
+    FinishTransactionBuffer(out, /*complete=*/false);
+  }
 }
 
 Status PostgresSource::SendStatus(bool force, bool reply_requested) {
@@ -574,7 +625,8 @@ Status PostgresSource::SendStatus(bool force, bool reply_requested) {
   Lsn flushed = committed_.last_commit_end;
   // With nothing in flight and everything delivered, the server's own position is safe to
   // confirm: nothing we need lies before it. This keeps an idle slot from holding WAL forever.
-  bool idle = !in_tx_ && tx_buffer_.empty() && committed_.last_commit_end == offset_.last_commit_end &&
+  bool idle = !in_tx_ && tx_buffer_.empty() &&
+              committed_.last_commit_end == offset_.last_commit_end &&
               !offset_.inflight_tx_lsn.valid() && !offset_.snapshot.active;
   if (idle && server_wal_end_ > flushed) flushed = server_wal_end_;
   auto now = Clock::now();
@@ -596,7 +648,8 @@ Status PostgresSource::SendStatus(bool force, bool reply_requested) {
 Status PostgresSource::MaybeHeartbeat(std::vector<data::Record>* out) {
   if (config_.heartbeat_interval_ms <= 0) return Status::Ok();
   auto now = Clock::now();
-  if (now - last_heartbeat_ < std::chrono::milliseconds(config_.heartbeat_interval_ms)) return Status::Ok();
+  if (now - last_heartbeat_ < std::chrono::milliseconds(config_.heartbeat_interval_ms))
+    return Status::Ok();
   last_heartbeat_ = now;
   if (!config_.heartbeat_action_query.empty()) {
     auto r = conn_->Exec(config_.heartbeat_action_query);
@@ -618,7 +671,8 @@ Status PostgresSource::MaybeHeartbeat(std::vector<data::Record>* out) {
   return Status::Ok();
 }
 
-Status PostgresSource::PollStream(std::vector<data::Record>* out, std::chrono::milliseconds max_wait) {
+Status PostgresSource::PollStream(std::vector<data::Record>* out,
+                                  std::chrono::milliseconds max_wait) {
   auto deadline = Clock::now() + max_wait;
   while (out->size() < static_cast<size_t>(config_.max_batch_size)) {
     WR_RETURN_IF_ERROR(MaybeHeartbeat(out));
@@ -641,7 +695,8 @@ Status PostgresSource::PollStream(std::vector<data::Record>* out, std::chrono::m
     }
     const auto& x = std::get<pg::XLogData>(**msg);
     auto decoded = decoder_.Decode(x.payload);
-    if (!decoded.ok()) return decoded.status().WithContext("decoding WAL at " + x.wal_start.ToString());
+    if (!decoded.ok())
+      return decoded.status().WithContext("decoding WAL at " + x.wal_start.ToString());
     WR_RETURN_IF_ERROR(HandleMessage(*decoded, x.wal_start, out));
     if (!in_tx_ && !out->empty() && Clock::now() >= deadline) return Status::Ok();
   }
@@ -668,13 +723,15 @@ Status PostgresSource::Reconnect(const Status& cause) {
     int64_t wait_ms = std::min<int64_t>(config_.retry_max_wait_ms,
                                         200LL << std::min(reconnect_attempts_ - 1, 10));
     LogWarn(config_.name, "connection lost (" + last.message() + "); reconnecting in " +
-                              std::to_string(wait_ms) + " ms (attempt " + std::to_string(reconnect_attempts_) + ")");
+                              std::to_string(wait_ms) + " ms (attempt " +
+                              std::to_string(reconnect_attempts_) + ")");
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     Status s = Start(offset_.last_commit_end.valid() || offset_.snapshot.active
                          ? std::optional<SourceOffset>(offset_)
                          : std::nullopt);
     if (s.ok()) {
-      LogInfo(config_.name, "reconnected after " + std::to_string(reconnect_attempts_) + " attempt(s)");
+      LogInfo(config_.name,
+              "reconnected after " + std::to_string(reconnect_attempts_) + " attempt(s)");
       reconnect_attempts_ = 0;
       return Status::Ok();
     }
@@ -697,8 +754,8 @@ Status PostgresSource::Poll(std::vector<data::Record>* out, std::chrono::millise
       s.message().find("does not exist") != std::string::npos && conn_) {
     LogWarn(config_.name, "slot " + config_.slot_name + " holds changes older than publication " +
                               config_.publication_name + "; advancing it to the current position");
-    auto adv = conn_->ExecParams(
-        "SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())", {config_.slot_name});
+    auto adv = conn_->ExecParams("SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())",
+                                 {config_.slot_name});
     first_start_ = false;
     stream_.reset();
     if (adv.ok()) return StartStreaming();

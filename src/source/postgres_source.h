@@ -71,13 +71,15 @@ class PostgresSource {
   Status PollSnapshot(std::vector<data::Record>* out, bool* finished);
   Status StartStreaming();
   Status PollStream(std::vector<data::Record>* out, std::chrono::milliseconds max_wait);
-  Status HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_start, std::vector<data::Record>* out);
+  Status HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_start,
+                       std::vector<data::Record>* out);
   Status OnRelation(const pg::RelationMessage& rel);
   Status MaybeHeartbeat(std::vector<data::Record>* out);
   Status SendStatus(bool force, bool reply_requested = false);
   Status Reconnect(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
-  SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag) const;
+  SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
+  void EmitRecords(std::vector<data::Record>& recs, Lsn wal_start, std::vector<data::Record>* out);
   void FinishTransactionBuffer(std::vector<data::Record>* out, bool complete);
 
   PostgresSourceConfig config_;
@@ -103,6 +105,9 @@ class PostgresSource {
   pg::BeginMessage begin_;
   uint64_t tx_event_index_ = 0;
   std::vector<data::Record> tx_buffer_;
+  TransactionState tx_state_;  // provide.transaction.metadata numbering
+  std::unique_ptr<TransactionEvents> tx_events_;
+  bool tx_begin_emitted_ = false;
 
   // Snapshot state.
   struct SnapshotTable {

@@ -12,7 +12,8 @@ std::string Lower(std::string s) {
   return s;
 }
 
-Status BadValue(const config::ConnectorConfig& c, const std::string& key, const std::string& allowed) {
+Status BadValue(const config::ConnectorConfig& c, const std::string& key,
+                const std::string& allowed) {
   return InvalidArgument(c.file + ": property '" + key + "' has invalid value '" + c.Get(key, "") +
                          "': " + allowed);
 }
@@ -25,7 +26,8 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   p.host = c.Get("database.hostname", "localhost");
   p.dbname = c.Get("database.dbname", "postgres");
   WR_ASSIGN_OR_RETURN(int64_t port, c.GetInt("database.port", 5432));
-  if (port <= 0 || port > 65535) return BadValue(c, "database.port", "must be a TCP port (1-65535)");
+  if (port <= 0 || port > 65535)
+    return BadValue(c, "database.port", "must be a TCP port (1-65535)");
   p.port = static_cast<int>(port);
   std::vector<std::pair<std::string, std::string>> params = {
       {"host", p.host},
@@ -35,7 +37,8 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
       {"application_name", "walrelay:" + c.name},
       {"connect_timeout", c.Get("database.connect.timeout.s", "10")},
       // Text output the type mapper parses: UTC timestamps, ISO dates, default interval style.
-      {"options", "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3"},
+      {"options",
+       "-c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3"},
   };
   if (c.Has("database.password")) params.emplace_back("password", c.Get("database.password", ""));
   if (c.Has("database.sslmode")) params.emplace_back("sslmode", c.Get("database.sslmode", ""));
@@ -45,29 +48,47 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   WR_ASSIGN_OR_RETURN(p.slot_drop_on_stop, c.GetBool("slot.drop.on.stop", false));
   p.publication_name = c.Get("publication.name", "dbz_publication");
   std::string pub = Lower(c.Get("publication.autocreate.mode", "all_tables"));
-  if (pub == "all_tables") p.publication_mode = PublicationAutocreate::kAllTables;
-  else if (pub == "filtered") p.publication_mode = PublicationAutocreate::kFiltered;
-  else if (pub == "disabled") p.publication_mode = PublicationAutocreate::kDisabled;
-  else if (pub == "no_tables") p.publication_mode = PublicationAutocreate::kNoTables;
-  else return BadValue(c, "publication.autocreate.mode", "must be one of: all_tables, filtered, disabled, no_tables");
+  if (pub == "all_tables")
+    p.publication_mode = PublicationAutocreate::kAllTables;
+  else if (pub == "filtered")
+    p.publication_mode = PublicationAutocreate::kFiltered;
+  else if (pub == "disabled")
+    p.publication_mode = PublicationAutocreate::kDisabled;
+  else if (pub == "no_tables")
+    p.publication_mode = PublicationAutocreate::kNoTables;
+  else
+    return BadValue(c, "publication.autocreate.mode",
+                    "must be one of: all_tables, filtered, disabled, no_tables");
 
   std::string snap = Lower(c.Get("snapshot.mode", "initial"));
-  if (snap == "initial") p.snapshot_mode = SnapshotMode::kInitial;
-  else if (snap == "always") p.snapshot_mode = SnapshotMode::kAlways;
-  else if (snap == "never" || snap == "no_data") p.snapshot_mode = SnapshotMode::kNever;
-  else if (snap == "initial_only") p.snapshot_mode = SnapshotMode::kInitialOnly;
-  else if (snap == "when_needed") p.snapshot_mode = SnapshotMode::kWhenNeeded;
-  else return BadValue(c, "snapshot.mode", "must be one of: initial, always, never, no_data, initial_only, when_needed");
+  if (snap == "initial")
+    p.snapshot_mode = SnapshotMode::kInitial;
+  else if (snap == "always")
+    p.snapshot_mode = SnapshotMode::kAlways;
+  else if (snap == "never" || snap == "no_data")
+    p.snapshot_mode = SnapshotMode::kNever;
+  else if (snap == "initial_only")
+    p.snapshot_mode = SnapshotMode::kInitialOnly;
+  else if (snap == "when_needed")
+    p.snapshot_mode = SnapshotMode::kWhenNeeded;
+  else
+    return BadValue(c, "snapshot.mode",
+                    "must be one of: initial, always, never, no_data, initial_only, when_needed");
 
   if (c.Has("skipped.operations")) {
     p.skip_truncate = false;
     for (const auto& op : c.GetList("skipped.operations")) {
       std::string o = Lower(op);
-      if (o == "c") p.skip_create = true;
-      else if (o == "u") p.skip_update = true;
-      else if (o == "d") p.skip_delete = true;
-      else if (o == "t") p.skip_truncate = true;
-      else if (o != "none") return BadValue(c, "skipped.operations", "a list of c, u, d, t or none");
+      if (o == "c")
+        p.skip_create = true;
+      else if (o == "u")
+        p.skip_update = true;
+      else if (o == "d")
+        p.skip_delete = true;
+      else if (o == "t")
+        p.skip_truncate = true;
+      else if (o != "none")
+        return BadValue(c, "skipped.operations", "a list of c, u, d, t or none");
     }
   }
 
@@ -76,7 +97,8 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   p.heartbeat_action_query = c.Get("heartbeat.action.query", "");
   std::string prefix = c.Get("topic.prefix", c.Get("database.server.name", ""));
   if (prefix.empty()) {
-    return InvalidArgument(c.file + ": property 'topic.prefix' (or 'database.server.name') is required");
+    return InvalidArgument(c.file +
+                           ": property 'topic.prefix' (or 'database.server.name') is required");
   }
   p.heartbeat_topic = c.Get("heartbeat.topics.prefix", "__debezium-heartbeat") + "." + prefix;
   WR_ASSIGN_OR_RETURN(p.max_batch_size, c.GetInt("max.batch.size", 2048));
@@ -88,25 +110,43 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   WR_ASSIGN_OR_RETURN(p.retry_max_wait_ms, c.GetInt("retriable.restart.connector.wait.ms", 10000));
 
   std::string dec = Lower(c.Get("decimal.handling.mode", "precise"));
-  if (dec == "precise") p.modes.decimal = DecimalHandlingMode::kPrecise;
-  else if (dec == "double") p.modes.decimal = DecimalHandlingMode::kDouble;
-  else if (dec == "string") p.modes.decimal = DecimalHandlingMode::kString;
-  else return BadValue(c, "decimal.handling.mode", "must be one of: precise, double, string");
+  if (dec == "precise")
+    p.modes.decimal = DecimalHandlingMode::kPrecise;
+  else if (dec == "double")
+    p.modes.decimal = DecimalHandlingMode::kDouble;
+  else if (dec == "string")
+    p.modes.decimal = DecimalHandlingMode::kString;
+  else
+    return BadValue(c, "decimal.handling.mode", "must be one of: precise, double, string");
   std::string tpm = Lower(c.Get("time.precision.mode", "adaptive"));
-  if (tpm == "adaptive") p.modes.time = TimePrecisionMode::kAdaptive;
-  else if (tpm == "adaptive_time_microseconds") p.modes.time = TimePrecisionMode::kAdaptiveTimeMicroseconds;
-  else if (tpm == "connect") p.modes.time = TimePrecisionMode::kConnect;
-  else return BadValue(c, "time.precision.mode", "must be one of: adaptive, adaptive_time_microseconds, connect");
+  if (tpm == "adaptive")
+    p.modes.time = TimePrecisionMode::kAdaptive;
+  else if (tpm == "adaptive_time_microseconds")
+    p.modes.time = TimePrecisionMode::kAdaptiveTimeMicroseconds;
+  else if (tpm == "connect")
+    p.modes.time = TimePrecisionMode::kConnect;
+  else
+    return BadValue(c, "time.precision.mode",
+                    "must be one of: adaptive, adaptive_time_microseconds, connect");
   std::string bin = Lower(c.Get("binary.handling.mode", "bytes"));
-  if (bin == "bytes") p.modes.binary = BinaryHandlingMode::kBytes;
-  else if (bin == "base64") p.modes.binary = BinaryHandlingMode::kBase64;
-  else if (bin == "base64-url-safe") p.modes.binary = BinaryHandlingMode::kBase64UrlSafe;
-  else if (bin == "hex") p.modes.binary = BinaryHandlingMode::kHex;
-  else return BadValue(c, "binary.handling.mode", "must be one of: bytes, base64, base64-url-safe, hex");
+  if (bin == "bytes")
+    p.modes.binary = BinaryHandlingMode::kBytes;
+  else if (bin == "base64")
+    p.modes.binary = BinaryHandlingMode::kBase64;
+  else if (bin == "base64-url-safe")
+    p.modes.binary = BinaryHandlingMode::kBase64UrlSafe;
+  else if (bin == "hex")
+    p.modes.binary = BinaryHandlingMode::kHex;
+  else
+    return BadValue(c, "binary.handling.mode",
+                    "must be one of: bytes, base64, base64-url-safe, hex");
   std::string iv = Lower(c.Get("interval.handling.mode", "numeric"));
-  if (iv == "numeric") p.modes.interval = IntervalHandlingMode::kNumeric;
-  else if (iv == "string") p.modes.interval = IntervalHandlingMode::kString;
-  else return BadValue(c, "interval.handling.mode", "must be one of: numeric, string");
+  if (iv == "numeric")
+    p.modes.interval = IntervalHandlingMode::kNumeric;
+  else if (iv == "string")
+    p.modes.interval = IntervalHandlingMode::kString;
+  else
+    return BadValue(c, "interval.handling.mode", "must be one of: numeric, string");
 
   // message.key.columns: "schema.table:col1,col2;regex:col" (table part is a regex).
   std::string mkc = c.Get("message.key.columns", "");
@@ -119,7 +159,9 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
     if (item.find_first_not_of(" \t") == std::string::npos) continue;
     size_t colon = item.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == item.size()) {
-      return BadValue(c, "message.key.columns", "entries of the form <schema>.<table>:<column>[,<column>...] separated by ';'");
+      return BadValue(
+          c, "message.key.columns",
+          "entries of the form <schema>.<table>:<column>[,<column>...] separated by ';'");
     }
     std::vector<std::string> cols;
     std::string list = item.substr(colon + 1);

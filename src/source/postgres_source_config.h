@@ -17,8 +17,8 @@ enum class PublicationAutocreate { kAllTables, kFiltered, kDisabled, kNoTables }
 // The PostgreSQL connector's properties, parsed and checked once (see config::PostgresConnectorDef
 // for names, defaults and allowed values).
 struct PostgresSourceConfig {
-  std::string name;  // connector name
-  std::string conninfo;              // regular connection
+  std::string name;      // connector name
+  std::string conninfo;  // regular connection
   std::string host, dbname;
   int port = 5432;
   std::string slot_name = "debezium";

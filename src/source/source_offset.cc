@@ -20,7 +20,8 @@ std::optional<XidSnapshot> XidSnapshot::Parse(std::string_view text) {
   if (c1 == std::string_view::npos) return std::nullopt;
   auto c2 = text.find(':', c1 + 1);
   if (c2 == std::string_view::npos) return std::nullopt;
-  if (!ParseU64(text.substr(0, c1), &s.xmin) || !ParseU64(text.substr(c1 + 1, c2 - c1 - 1), &s.xmax)) {
+  if (!ParseU64(text.substr(0, c1), &s.xmin) ||
+      !ParseU64(text.substr(c1 + 1, c2 - c1 - 1), &s.xmax)) {
     return std::nullopt;
   }
   std::string_view rest = text.substr(c2 + 1);

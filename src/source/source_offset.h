@@ -29,8 +29,8 @@ struct XidSnapshot {
 
 // Progress of an initial snapshot: which tables are done and with which visibility snapshot.
 struct SnapshotProgress {
-  bool active = false;       // a snapshot is in progress (or must be resumed)
-  Lsn stream_start;          // where streaming starts once the snapshot is done
+  bool active = false;  // a snapshot is in progress (or must be resumed)
+  Lsn stream_start;     // where streaming starts once the snapshot is done
   std::map<std::string, XidSnapshot> done_tables;  // "schema.table" -> snapshot it was read in
 };
 
@@ -38,10 +38,10 @@ struct SnapshotProgress {
 // `last_commit_end` is what may be confirmed to the slot once durable; `inflight_*` tells how far
 // into the next transaction records were already delivered, so a restart re-emits nothing.
 struct SourceOffset {
-  Lsn last_commit_end;     // end LSN of the last fully delivered transaction
-  Lsn last_commit_lsn;     // that transaction's commit LSN (Debezium's lsn_commit)
+  Lsn last_commit_end;  // end LSN of the last fully delivered transaction
+  Lsn last_commit_lsn;  // that transaction's commit LSN (Debezium's lsn_commit)
   uint32_t last_txid = 0;
-  Lsn inflight_tx_lsn;     // commit LSN of a partly delivered transaction (0 if none)
+  Lsn inflight_tx_lsn;          // commit LSN of a partly delivered transaction (0 if none)
   uint64_t inflight_index = 0;  // events of it already delivered
   SnapshotProgress snapshot;
   // Visibility filters for streamed changes of tables snapshotted in this run: until the stream

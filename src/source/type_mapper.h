@@ -33,11 +33,11 @@ struct TypeModes {
 // What PostgreSQL's pg_type says about one type.
 struct PgType {
   uint32_t oid = 0;
-  std::string name;          // typname, e.g. "int4", "_int4", "my_enum"
-  char typtype = 'b';        // b base, d domain, e enum, c composite, r range, m multirange, p pseudo
-  uint32_t base_oid = 0;     // domains: typbasetype
-  int32_t base_typmod = -1;  // domains: typtypmod
-  uint32_t element_oid = 0;  // arrays: typelem (0 when not an array)
+  std::string name;       // typname, e.g. "int4", "_int4", "my_enum"
+  char typtype = 'b';     // b base, d domain, e enum, c composite, r range, m multirange, p pseudo
+  uint32_t base_oid = 0;  // domains: typbasetype
+  int32_t base_typmod = -1;              // domains: typtypmod
+  uint32_t element_oid = 0;              // arrays: typelem (0 when not an array)
   std::vector<std::string> enum_labels;  // enums, in sort order
 };
 

@@ -1,0 +1,122 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "config/connector_config.h"
+
+namespace walrelay::config {
+
+// The value types of Kafka's ConfigDef, plus kChoice for Debezium's enumerated properties.
+enum class ConfigType { kString, kInt, kLong, kDouble, kBoolean, kList, kChoice, kPassword };
+const char* ConfigTypeName(ConfigType type);
+
+// A check on one value that already passed its type check. Returns "" when the value is fine,
+// else what is allowed; the caller prints "property '<key>' has invalid value '<v>': <that>".
+using ValueCheck = std::function<std::string(std::string_view value)>;
+// A check across properties (required-one-of, mutually exclusive lists). Returns the error.
+using ConfigRule = std::function<Status(const ConnectorConfig& config)>;
+
+// How a value is shown in messages. Passwords are always hidden.
+enum class Redaction {
+  kNone,
+  kAll,          // "[hidden]"
+  kUrlPassword,  // a URL with a password= parameter or user:password@ part: hide only those
+};
+
+// One property: name, type, default and documentation, with optional extra checks.
+struct PropertyDef {
+  std::string name;
+  ConfigType type = ConfigType::kString;
+  std::optional<std::string> default_value;  // nullopt: no default
+  std::string doc;
+  // kChoice: the accepted values, compared case-insensitively as Debezium does.
+  // kList: the accepted items (case-insensitive); empty means any item.
+  std::vector<std::string> allowed;
+  bool required = false;  // absent or blank is an error
+  ValueCheck check;       // optional, runs after the type check
+  std::string check_doc;  // what `check` allows, for Describe()
+  Redaction redaction = Redaction::kNone;
+
+  PropertyDef&& Required() &&;
+  PropertyDef&& WithCheck(ValueCheck c, std::string what) &&;
+  PropertyDef&& Redact(Redaction r) &&;
+};
+
+PropertyDef StringProp(std::string name, std::optional<std::string> default_value, std::string doc);
+PropertyDef IntProp(std::string name, std::optional<int64_t> default_value, std::string doc);
+PropertyDef LongProp(std::string name, std::optional<int64_t> default_value, std::string doc);
+PropertyDef DoubleProp(std::string name, std::optional<std::string> default_value, std::string doc);
+PropertyDef BoolProp(std::string name, bool default_value, std::string doc);
+PropertyDef ChoiceProp(std::string name, std::vector<std::string> allowed,
+                       std::optional<std::string> default_value, std::string doc);
+PropertyDef ListProp(std::string name, std::optional<std::string> default_value, std::string doc,
+                     std::vector<std::string> allowed_items = {});
+PropertyDef PasswordProp(std::string name, std::string doc);
+
+// Ready-made checks.
+ValueCheck AtLeast(int64_t min);
+ValueCheck Between(int64_t min, int64_t max);
+// The value compiles as a regular expression (ECMAScript syntax, like TableFilter uses).
+ValueCheck ValidRegex();
+// Comma-separated regexes (Debezium's include/exclude list syntax), each must compile.
+ValueCheck ValidRegexList();
+
+// Kafka Connect's framework properties that every connector accepts (name, connector.class,
+// tasks.max, converters, transforms, predicates, errors.*, topic.creation.*, producer/consumer
+// overrides, offset.storage.*, config.action.reload). Never reported as unknown.
+bool IsFrameworkProperty(std::string_view key);
+
+// A connector's property definitions, like Kafka's ConfigDef: checks a ConnectorConfig and
+// documents the properties. Built once (see PostgresConnectorDef) and immutable afterwards, so
+// it is safe to share between threads.
+class ConfigDef {
+ public:
+  explicit ConfigDef(std::string connector_class) : connector_class_(std::move(connector_class)) {}
+
+  ConfigDef& Define(PropertyDef def);
+  // Keys starting with `prefix` are accepted without a definition.
+  ConfigDef& AllowPrefix(std::string prefix);
+  // For each item of the list property `list_key` (e.g. converters=isbn), keys starting with
+  // "<item>." are accepted.
+  ConfigDef& AllowPrefixesNamedBy(std::string list_key);
+  ConfigDef& AddRule(ConfigRule rule);
+
+  const std::string& connector_class() const { return connector_class_; }
+  const std::vector<PropertyDef>& properties() const { return properties_; }
+  const PropertyDef* Find(std::string_view name) const;
+
+  // Checks every defined property present in `config` (type, allowed values, checks), required
+  // properties, then the rules. Returns the first problem as kInvalidArgument:
+  //   "<file>: property '<key>' has invalid value '<value>': <what is allowed>"
+  //   "<file>: property '<key>' is required"
+  // Appends "<file>: unknown property '<key>' (ignored)" to `warnings` (may be null) for each
+  // property that is neither defined, framework, nor under an allowed prefix.
+  Status Validate(const ConnectorConfig& config, std::vector<std::string>* warnings) const;
+
+  // The value of `key` as it may appear in messages (passwords and URL secrets hidden).
+  std::string Shown(const std::string& key, const std::string& value) const;
+
+  // A Markdown table (Property | Type | Default | Allowed | Description) for the docs.
+  std::string Describe() const;
+
+ private:
+  std::string CheckValue(const PropertyDef& def, std::string_view value) const;
+  bool IsKnown(const ConnectorConfig& config, const std::string& key) const;
+
+  std::string connector_class_;
+  std::vector<PropertyDef> properties_;
+  std::vector<std::string> prefixes_;
+  std::vector<std::string> prefix_lists_;
+  std::vector<ConfigRule> rules_;
+};
+
+// Hides a password in a URL: "password=secret" parameters and "user:secret@" authorities.
+std::string RedactUrl(std::string_view url);
+
+}  // namespace walrelay::config

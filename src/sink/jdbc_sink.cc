@@ -1,0 +1,411 @@
+#include "sink/jdbc_sink.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "common/log.h"
+#include "sink/sql_builder.h"
+
+namespace walrelay::sink {
+namespace {
+
+constexpr char kComponent[] = "sink";
+// PostgreSQL's protocol limit on parameters per statement.
+constexpr size_t kMaxParams = 65535;
+// Prepared statements kept per connection; beyond this, statements run unnamed.
+constexpr size_t kMaxPrepared = 256;
+
+// The text of a row's key columns, to spot a key repeated within a group.
+std::string KeyString(const RowChange& change) {
+  std::string out;
+  for (size_t i = 0; i < change.shape->pk_count; ++i) {
+    const auto& v = change.values[i];
+    out += v ? "v" + std::to_string(v->size()) + ":" + *v : std::string("n");
+  }
+  return out;
+}
+
+const char* AutoCreateHint(const SinkConfig& c) {
+  return c.flavor == SinkFlavor::kDebezium ? "schema.evolution=basic" : "auto.create=true";
+}
+const char* AutoEvolveHint(const SinkConfig& c) {
+  return c.flavor == SinkFlavor::kDebezium ? "schema.evolution=basic" : "auto.evolve=true";
+}
+
+}  // namespace
+
+JdbcSink::JdbcSink(std::string connector_name, SinkConfig config)
+    : connector_name_(std::move(connector_name)),
+      config_(std::move(config)),
+      decoder_(&config_),
+      offsets_table_(TableId{config_.default_schema, config_.offsets_table}.Quoted()) {}
+
+Result<std::unique_ptr<JdbcSink>> JdbcSink::Create(
+    const std::string& connector_name, const std::map<std::string, std::string>& props) {
+  auto cls = props.find("connector.class");
+  if (cls == props.end()) {
+    return InvalidArgument(std::string("missing configuration connector.class: expected ") +
+                           kConfluentSinkClass + " or " + kDebeziumSinkClass);
+  }
+  WR_ASSIGN_OR_RETURN(SinkFlavor flavor, FlavorFromClass(cls->second));
+  auto config = SinkConfig::Parse(flavor, props);
+  if (!config.ok()) return config.status().WithContext("connector " + connector_name);
+  return std::unique_ptr<JdbcSink>(new JdbcSink(connector_name, std::move(config).value()));
+}
+
+Status JdbcSink::Connect() {
+  DropConnection();
+  WR_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Connect(config_.conninfo));
+  conn_.emplace(std::move(conn));
+  // Server notices ("relation already exists, skipping") are expected chatter, not news.
+  PQsetNoticeProcessor(
+      conn_->get(), [](void*, const char* message) { LogDebug(kComponent, message); }, nullptr);
+  // Connect's Timestamp/Date values are UTC instants; render and parse them in the configured
+  // zone (db.timezone / database.time_zone, UTC by default) as both JDBC sinks do.
+  auto set = conn_->Exec("SET TimeZone TO " + pg::QuoteLiteral(config_.timezone));
+  if (!set.ok()) {
+    Status s = set.status().WithContext("setting the session time zone from db.timezone '" +
+                                        config_.timezone + "'");
+    DropConnection();
+    return s;
+  }
+  return Status::Ok();
+}
+
+void JdbcSink::DropConnection() {
+  conn_.reset();
+  prepared_.clear();
+  tables_.clear();
+}
+
+Status JdbcSink::Open() {
+  WR_RETURN_IF_ERROR(Connect());
+  auto r = RunSimple("CREATE TABLE IF NOT EXISTS " + offsets_table_ +
+                     " (\"connector\" text NOT NULL, \"partition\" text NOT NULL, "
+                     "\"position\" text NOT NULL, "
+                     "\"updated_at\" timestamptz NOT NULL DEFAULT now(), "
+                     "PRIMARY KEY (\"connector\", \"partition\"))");
+  if (!r.ok()) return r.status().WithContext("creating offsets table " + offsets_table_);
+  LogInfo(kComponent, "connector " + connector_name_ + ": writing to database " + config_.database +
+                          ", offsets in " + offsets_table_);
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> JdbcSink::ReadPosition(const std::string& partition) {
+  if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
+  auto r = Run("SELECT \"position\" FROM " + offsets_table_ +
+                   " WHERE \"connector\" = $1 AND \"partition\" = $2",
+               {connector_name_.c_str(), partition.c_str()});
+  if (!r.ok()) {
+    if (!conn_ || !conn_->IsOk()) DropConnection();
+    return r.status().WithContext("reading the position from " + offsets_table_);
+  }
+  if (r->rows() == 0) return std::optional<std::string>();
+  return r->GetOptional(0, 0);
+}
+
+Result<pg::PgResult> JdbcSink::RunSimple(const std::string& sql) {
+  if (!conn_) return ReconnectError("not connected to the destination database");
+  return conn_->Exec(sql);
+}
+
+Result<pg::PgResult> JdbcSink::Run(const std::string& sql, const std::vector<const char*>& params) {
+  if (!conn_) return ReconnectError("not connected to the destination database");
+  PGconn* c = conn_->get();
+  const int n = static_cast<int>(params.size());
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
+    std::string name = "walrelay_sink_" + std::to_string(next_statement_++);
+    pg::PgResult prep(PQprepare(c, name.c_str(), sql.c_str(), n, nullptr));
+    WR_RETURN_IF_ERROR(pg::StatusFromResult(c, prep.get(), "preparing a statement"));
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  PGresult* raw =
+      it != prepared_.end()
+          ? PQexecPrepared(c, it->second.c_str(), n, params.data(), nullptr, nullptr, 0)
+          : PQexecParams(c, sql.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
+  pg::PgResult result(raw);
+  WR_RETURN_IF_ERROR(pg::StatusFromResult(c, result.get(), "statement failed"));
+  return result;
+}
+
+Result<JdbcSink::TableInfo*> JdbcSink::LoadTable(const TableId& table) {
+  auto r =
+      Run("SELECT a.attname FROM pg_catalog.pg_class c "
+          "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+          "LEFT JOIN pg_catalog.pg_attribute a "
+          "ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+          "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'f', 'm')",
+          {table.schema.c_str(), table.table.c_str()});
+  if (!r.ok()) return r.status().WithContext("reading the columns of table " + table.ToString());
+  TableInfo& info = tables_[table];
+  info.exists = r->rows() > 0;
+  info.columns.clear();
+  for (int i = 0; i < r->rows(); ++i) {
+    if (!r->IsNull(i, 0)) info.columns.emplace(r->Get(i, 0));
+  }
+  return &info;
+}
+
+Status JdbcSink::EnsureTable(const RowChange& change) {
+  const TableShape& shape = *change.shape;
+  const TableId& table = shape.table;
+  TableInfo* info = nullptr;
+  bool fresh = false;
+  if (auto it = tables_.find(table); it != tables_.end()) {
+    info = &it->second;
+  } else {
+    WR_ASSIGN_OR_RETURN(info, LoadTable(table));
+    fresh = true;
+  }
+  if (change.kind != ChangeKind::kWrite && !info->exists) {
+    // Nothing to delete or truncate in a table that is yet to be created; ApplyGroup skips it.
+    if (config_.auto_create) return Status::Ok();
+    return DataError(
+        "cannot " + std::string(change.kind == ChangeKind::kDelete ? "delete from" : "truncate") +
+        " table " + table.ToString() + " (topic " + change.record->topic + "): it does not exist");
+  }
+  if (!info->exists) {
+    if (!config_.auto_create) {
+      return DataError("table " + table.ToString() + " does not exist (topic " +
+                       change.record->topic + "): create it or set " + AutoCreateHint(config_));
+    }
+    std::vector<ColumnDefinition> defs;
+    std::vector<std::string> pk;
+    for (const ColumnSpec& col : shape.columns) {
+      auto def = DefineColumn(col, /*for_alter=*/false);
+      if (!def.ok()) return def.status().WithContext("creating table " + table.ToString());
+      defs.push_back(std::move(def).value());
+      if (col.primary_key) pk.push_back(col.name);
+    }
+    auto r = RunSimple(BuildCreateTable(table, defs, pk));
+    if (!r.ok()) return r.status().WithContext("creating table " + table.ToString());
+    LogInfo(kComponent, "connector " + connector_name_ + ": created table " + table.ToString());
+    WR_ASSIGN_OR_RETURN(info, LoadTable(table));
+    fresh = true;
+  }
+  auto missing_columns = [&] {
+    std::vector<const ColumnSpec*> missing;
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (change.IsPresent(i) && !info->columns.count(shape.columns[i].name)) {
+        missing.push_back(&shape.columns[i]);
+      }
+    }
+    return missing;
+  };
+  std::vector<const ColumnSpec*> missing = missing_columns();
+  if (!missing.empty() && !fresh) {  // someone may have altered the table since we cached it
+    WR_ASSIGN_OR_RETURN(info, LoadTable(table));
+    missing = missing_columns();
+  }
+  if (missing.empty()) return Status::Ok();
+  if (!config_.auto_evolve || change.kind != ChangeKind::kWrite) {
+    return DataError("table " + table.ToString() + " has no column " + missing[0]->name +
+                     " for field " + missing[0]->name + " of topic " + change.record->topic +
+                     ": add the column or set " + AutoEvolveHint(config_));
+  }
+  for (const ColumnSpec* col : missing) {
+    auto def = DefineColumn(*col, /*for_alter=*/true);
+    if (!def.ok()) {
+      return def.status().WithContext("adding column " + col->name + " to " + table.ToString());
+    }
+    auto r = RunSimple(BuildAddColumn(table, *def));
+    if (!r.ok()) {
+      return r.status().WithContext("adding column " + col->name + " to " + table.ToString());
+    }
+    LogInfo(kComponent, "connector " + connector_name_ + ": added column " + col->name + " " +
+                            def->type + " to table " + table.ToString());
+    info->columns.insert(col->name);
+  }
+  return Status::Ok();
+}
+
+Status JdbcSink::DecorateRowError(const Status& s, const Group& group) const {
+  std::string where = "table " + group.shape->table.ToString();
+  if (group.rows.size() == 1) {
+    const RowChange& row = *group.rows[0];
+    where += ", record key " + row.KeyText() + " (topic " + row.record->topic + ")";
+  } else {
+    where += " (a statement of " + std::to_string(group.rows.size()) + " rows, first key " +
+             group.rows[0]->KeyText() + ")";
+  }
+  return Status(s.kind(), where + ": " + s.message());
+}
+
+Status JdbcSink::ApplyGroup(const Group& group) {
+  const TableShape& shape = *group.shape;
+  const RowChange& first = *group.rows[0];
+  std::vector<const char*> params;
+  std::string sql;
+  if (group.kind != ChangeKind::kWrite) {
+    auto it = tables_.find(shape.table);
+    if (it == tables_.end() || !it->second.exists) return Status::Ok();  // no table, no rows
+  }
+  if (group.kind == ChangeKind::kTruncate) {
+    sql = BuildTruncate(shape.table);
+  } else if (group.kind == ChangeKind::kDelete) {
+    std::vector<std::string> keys;
+    for (size_t i = 0; i < shape.pk_count; ++i) keys.push_back(shape.columns[i].name);
+    sql = BuildDelete(shape.table, keys, group.rows.size());
+    params.reserve(keys.size() * group.rows.size());
+    for (const RowChange* row : group.rows) {
+      for (size_t i = 0; i < shape.pk_count; ++i) {
+        params.push_back(row->values[i] ? row->values[i]->c_str() : nullptr);
+      }
+    }
+  } else {
+    std::vector<StatementColumn> cols;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (!first.IsPresent(i)) continue;
+      cols.push_back({shape.columns[i].name, shape.columns[i].primary_key});
+      index.push_back(i);
+    }
+    auto param = [](const RowChange* row, size_t i) {
+      return row->values[i] ? row->values[i]->c_str() : nullptr;
+    };
+    if (config_.insert_mode == InsertMode::kUpdate) {
+      sql = BuildUpdate(shape.table, cols);
+      if (sql.empty()) return Status::Ok();  // only key columns: nothing to update
+      for (size_t k = 0; k < cols.size(); ++k) {
+        if (!cols[k].primary_key) params.push_back(param(&first, index[k]));
+      }
+      for (size_t k = 0; k < cols.size(); ++k) {
+        if (cols[k].primary_key) params.push_back(param(&first, index[k]));
+      }
+    } else {
+      sql = BuildInsert(shape.table, cols, group.rows.size(),
+                        config_.insert_mode == InsertMode::kUpsert);
+      params.reserve(cols.size() * group.rows.size());
+      for (const RowChange* row : group.rows) {
+        for (size_t i : index) params.push_back(param(row, i));
+      }
+    }
+  }
+  auto r = Run(sql, params);
+  if (!r.ok()) return DecorateRowError(r.status(), group);
+  return Status::Ok();
+}
+
+Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
+                                    const std::string& partition, const std::string& position,
+                                    size_t max_rows, bool commit, bool* multi_row_failed) {
+  *multi_row_failed = false;
+  WR_RETURN_IF_ERROR(RunSimple("BEGIN").status());
+  // Locks the position row, so two sinks sharing a connector name cannot interleave, and detects
+  // a retry of a batch whose COMMIT succeeded although we never heard back.
+  WR_ASSIGN_OR_RETURN(pg::PgResult current,
+                      Run("SELECT \"position\" FROM " + offsets_table_ +
+                              " WHERE \"connector\" = $1 AND \"partition\" = $2 FOR UPDATE",
+                          {connector_name_.c_str(), partition.c_str()}));
+  if (current.rows() > 0 && current.Get(0, 0) == position) {
+    LogInfo(kComponent, "connector " + connector_name_ + ": batch ending at " + position +
+                            " was already applied; skipping it");
+    return commit ? RunSimple("COMMIT").status() : Status::Ok();
+  }
+
+  const bool upsert = config_.insert_mode == InsertMode::kUpsert;
+  std::unordered_map<std::string, size_t> keys;
+  size_t i = 0;
+  while (i < changes.size()) {
+    const RowChange& head = changes[i];
+    if (head.kind == ChangeKind::kSkip) {
+      ++i;
+      continue;
+    }
+    WR_RETURN_IF_ERROR(EnsureTable(head));
+    const TableShape* shape = head.shape.get();
+    size_t limit = max_rows;
+    if (head.kind == ChangeKind::kTruncate ||
+        (head.kind == ChangeKind::kWrite && config_.insert_mode == InsertMode::kUpdate)) {
+      limit = 1;
+    }
+    const size_t width = std::max<size_t>(
+        1, head.kind == ChangeKind::kDelete ? shape->pk_count : shape->columns.size());
+    limit = std::max<size_t>(1, std::min(limit, kMaxParams / width));
+    Group group{head.kind, shape, {&head}};
+    // Two writes of one key in one multi-row INSERT would either fail (insert) or hit "ON CONFLICT
+    // DO UPDATE command cannot affect row a second time" (upsert). Upserts of a shared shape
+    // overwrite every column, so the later one alone gives the same result; inserts split.
+    const bool track_keys = head.kind == ChangeKind::kWrite && shape->pk_count > 0 && limit > 1;
+    keys.clear();
+    if (track_keys) keys.emplace(KeyString(head), 0);
+    size_t j = i + 1;
+    for (; j < changes.size() && group.rows.size() < limit; ++j) {
+      const RowChange& next = changes[j];
+      if (next.kind == ChangeKind::kSkip) continue;
+      if (next.kind != head.kind || next.shape.get() != shape || next.present != head.present) {
+        break;
+      }
+      if (track_keys) {
+        auto [it, inserted] = keys.emplace(KeyString(next), group.rows.size());
+        if (!inserted) {
+          if (!upsert) break;
+          group.rows[it->second] = &next;
+          continue;
+        }
+      }
+      group.rows.push_back(&next);
+    }
+    Status s = ApplyGroup(group);
+    if (!s.ok()) {
+      *multi_row_failed = group.rows.size() > 1;
+      return s;
+    }
+    i = j;
+  }
+
+  WR_RETURN_IF_ERROR(
+      Run("INSERT INTO " + offsets_table_ +
+              " (\"connector\", \"partition\", \"position\", \"updated_at\") "
+              "VALUES ($1, $2, $3, now()) ON CONFLICT (\"connector\", \"partition\") "
+              "DO UPDATE SET \"position\" = EXCLUDED.\"position\", "
+              "\"updated_at\" = EXCLUDED.\"updated_at\"",
+          {connector_name_.c_str(), partition.c_str(), position.c_str()})
+          .status()
+          .WithContext("writing the position to " + offsets_table_));
+  if (!commit) return Status::Ok();
+  return RunSimple("COMMIT").status().WithContext("committing the batch");
+}
+
+Status JdbcSink::ApplyBatch(const std::vector<const data::Record*>& records,
+                            const std::string& partition, const std::string& position) {
+  std::vector<RowChange> changes;
+  changes.reserve(records.size());
+  for (const data::Record* record : records) {
+    auto change = decoder_.Decode(*record);
+    if (!change.ok()) return change.status().WithContext("connector " + connector_name_);
+    changes.push_back(std::move(change).value());
+  }
+  if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
+
+  auto rollback = [this] {
+    // The rolled-back transaction may have created or altered tables: forget what we cached.
+    tables_.clear();
+    if (conn_ && conn_->IsOk()) {
+      pg::PgResult r(PQexec(conn_->get(), "ROLLBACK"));
+    }
+    if (conn_ && !conn_->IsOk()) DropConnection();
+  };
+  bool multi_row_failed = false;
+  Status s =
+      ApplyInTransaction(changes, partition, position, static_cast<size_t>(config_.batch_size),
+                         /*commit=*/true, &multi_row_failed);
+  if (s.ok()) return s;
+  rollback();
+  if (!conn_) {
+    // Whatever the server said last, the connection is gone: the caller reconnects and retries.
+    if (s.kind() != ErrorKind::kReconnect) s = ReconnectError(s.message());
+    return s.WithContext("connector " + connector_name_);
+  }
+  if (s.kind() == ErrorKind::kDataError && multi_row_failed) {
+    // A multi-row statement failed; replay row by row (and roll back) to name the failing record.
+    bool ignored = false;
+    Status d = ApplyInTransaction(changes, partition, position, 1, /*commit=*/false, &ignored);
+    rollback();
+    if (!d.ok() && d.kind() == ErrorKind::kDataError) s = d;
+  }
+  return s.WithContext("connector " + connector_name_);
+}
+
+}  // namespace walrelay::sink

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "data/record.h"
+#include "pg/connection.h"
+#include "sink/record_decoder.h"
+#include "sink/sink_config.h"
+#include "sink/table_id.h"
+
+namespace walrelay::sink {
+
+// Writes records into PostgreSQL the way io.confluent.connect.jdbc.JdbcSinkConnector or
+// io.debezium.connector.jdbc.JdbcSinkConnector would (per connector.class), applying each change
+// exactly once: every batch is applied in one destination transaction together with the source
+// position it ends at, stored in the offsets table (walrelay.offsets.table, in the default schema):
+//   (connector text, partition text, position text, updated_at timestamptz,
+//    primary key (connector, partition)).
+// After a restart, ReadPosition() says where to resume the source.
+//
+// Retry protocol: ApplyBatch returns kReconnect when the connection broke, possibly during COMMIT
+// (outcome unknown). The caller retries the same batch with the same position; ApplyBatch
+// reconnects, and inside its transaction locks and reads the stored position first: if it already
+// equals `position`, the earlier attempt committed and the batch is not applied twice.
+//
+// Lifecycle: Create -> Open -> ApplyBatch* -> destruction. One thread at a time.
+class JdbcSink {
+ public:
+  // Parses `props` (connector.class picks the flavor). kInvalidArgument naming the property.
+  static Result<std::unique_ptr<JdbcSink>> Create(const std::string& connector_name,
+                                                  const std::map<std::string, std::string>& props);
+
+  // Connects and creates the offsets table if missing. kReconnect when the server is unreachable.
+  Status Open();
+
+  // The position durably applied for source `partition`, or nullopt if none yet.
+  Result<std::optional<std::string>> ReadPosition(const std::string& partition);
+
+  // Applies `records` in order and records `position` for `partition`, all in one transaction:
+  // either everything commits or nothing does. Errors: kDataError naming the table (and the record
+  // key for constraint violations) for records that cannot be applied; kReconnect when the
+  // connection was lost (retry the whole batch); kRetry for serialization failures/deadlocks.
+  Status ApplyBatch(const std::vector<const data::Record*>& records, const std::string& partition,
+                    const std::string& position);
+
+  const SinkConfig& config() const { return config_; }
+  const std::string& connector_name() const { return connector_name_; }
+
+ private:
+  struct TableInfo {
+    bool exists = false;
+    std::set<std::string> columns;
+  };
+  // A run of consecutive changes applied by one statement.
+  struct Group {
+    ChangeKind kind;
+    const TableShape* shape;
+    std::vector<const RowChange*> rows;
+  };
+
+  JdbcSink(std::string connector_name, SinkConfig config);
+
+  Status Connect();
+  Status ApplyInTransaction(const std::vector<RowChange>& changes, const std::string& partition,
+                            const std::string& position, size_t max_rows, bool commit,
+                            bool* multi_row_failed);
+  Status ApplyGroup(const Group& group);
+  Status EnsureTable(const RowChange& change);
+  Result<TableInfo*> LoadTable(const TableId& table);
+  // Runs `sql` with text parameters through a cached prepared statement.
+  Result<pg::PgResult> Run(const std::string& sql, const std::vector<const char*>& params);
+  Result<pg::PgResult> RunSimple(const std::string& sql);
+  void DropConnection();
+  Status DecorateRowError(const Status& s, const Group& group) const;
+
+  std::string connector_name_;
+  SinkConfig config_;
+  RecordDecoder decoder_;
+  std::string offsets_table_;  // quoted, schema-qualified
+  std::optional<pg::Connection> conn_;
+  std::map<TableId, TableInfo> tables_;                    // cleared on rollback
+  std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
+  uint64_t next_statement_ = 0;
+};
+
+}  // namespace walrelay::sink

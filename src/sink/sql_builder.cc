@@ -1,0 +1,138 @@
+#include "sink/sql_builder.h"
+
+#include "pg/connection.h"
+#include "sink/type_mapping.h"
+
+namespace walrelay::sink {
+namespace {
+
+void AppendColumnList(std::string& out, const std::vector<StatementColumn>& columns) {
+  out += '(';
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) out += ", ";
+    out += pg::QuoteIdent(columns[i].name);
+  }
+  out += ')';
+}
+
+std::string Definition(const ColumnDefinition& c) {
+  std::string out = pg::QuoteIdent(c.name) + " " + c.type;
+  if (c.not_null) out += " NOT NULL";
+  if (c.default_text) out += " DEFAULT " + pg::QuoteLiteral(*c.default_text);
+  return out;
+}
+
+}  // namespace
+
+std::string BuildInsert(const TableId& table, const std::vector<StatementColumn>& columns,
+                        size_t rows, bool upsert) {
+  std::string sql = "INSERT INTO " + table.Quoted() + " ";
+  AppendColumnList(sql, columns);
+  sql += " VALUES ";
+  size_t param = 1;
+  sql.reserve(sql.size() + rows * columns.size() * 6);
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? ",(" : "(";
+    for (size_t c = 0; c < columns.size(); ++c) {
+      if (c) sql += ',';
+      sql += '$';
+      sql += std::to_string(param++);
+    }
+    sql += ')';
+  }
+  if (!upsert) return sql;
+  sql += " ON CONFLICT (";
+  bool first = true;
+  for (const auto& c : columns) {
+    if (!c.primary_key) continue;
+    if (!first) sql += ", ";
+    first = false;
+    sql += pg::QuoteIdent(c.name);
+  }
+  sql += ") DO ";
+  std::string sets;
+  for (const auto& c : columns) {
+    if (c.primary_key) continue;
+    if (!sets.empty()) sets += ", ";
+    std::string q = pg::QuoteIdent(c.name);
+    sets += q + " = EXCLUDED." + q;
+  }
+  sql += sets.empty() ? "NOTHING" : "UPDATE SET " + sets;
+  return sql;
+}
+
+std::string BuildUpdate(const TableId& table, const std::vector<StatementColumn>& columns) {
+  std::string sets, where;
+  size_t param = 1;
+  for (const auto& c : columns) {
+    if (c.primary_key) continue;
+    if (!sets.empty()) sets += ", ";
+    sets += pg::QuoteIdent(c.name) + " = $" + std::to_string(param++);
+  }
+  if (sets.empty()) return "";
+  for (const auto& c : columns) {
+    if (!c.primary_key) continue;
+    if (!where.empty()) where += " AND ";
+    where += pg::QuoteIdent(c.name) + " = $" + std::to_string(param++);
+  }
+  return "UPDATE " + table.Quoted() + " SET " + sets + " WHERE " + where;
+}
+
+std::string BuildDelete(const TableId& table, const std::vector<std::string>& key_columns,
+                        size_t rows) {
+  std::string sql = "DELETE FROM " + table.Quoted() + " WHERE ";
+  size_t param = 1;
+  if (key_columns.size() == 1) {
+    sql += pg::QuoteIdent(key_columns[0]) + " IN (";
+    for (size_t r = 0; r < rows; ++r) sql += (r ? ", $" : "$") + std::to_string(param++);
+    return sql + ")";
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    sql += r ? " OR (" : "(";
+    for (size_t k = 0; k < key_columns.size(); ++k) {
+      if (k) sql += " AND ";
+      sql += pg::QuoteIdent(key_columns[k]) + " = $" + std::to_string(param++);
+    }
+    sql += ')';
+  }
+  return sql;
+}
+
+std::string BuildTruncate(const TableId& table) { return "TRUNCATE TABLE " + table.Quoted(); }
+
+std::string BuildCreateTable(const TableId& table, const std::vector<ColumnDefinition>& columns,
+                             const std::vector<std::string>& primary_key) {
+  std::string sql = "CREATE TABLE IF NOT EXISTS " + table.Quoted() + " (";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) sql += ", ";
+    sql += Definition(columns[i]);
+  }
+  if (!primary_key.empty()) {
+    sql += ", PRIMARY KEY (";
+    for (size_t i = 0; i < primary_key.size(); ++i) {
+      if (i) sql += ", ";
+      sql += pg::QuoteIdent(primary_key[i]);
+    }
+    sql += ')';
+  }
+  return sql + ")";
+}
+
+std::string BuildAddColumn(const TableId& table, const ColumnDefinition& column) {
+  return "ALTER TABLE " + table.Quoted() + " ADD COLUMN IF NOT EXISTS " + Definition(column);
+}
+
+Result<ColumnDefinition> DefineColumn(const ColumnSpec& column, bool for_alter) {
+  ColumnDefinition def;
+  def.name = column.name;
+  WR_ASSIGN_OR_RETURN(def.type, PgColumnType(*column.schema));
+  if (column.schema->default_value && !column.schema->default_value->is_null()) {
+    WR_ASSIGN_OR_RETURN(def.default_text,
+                        RenderValue(*column.schema, *column.schema->default_value));
+  }
+  def.not_null = column.primary_key || !column.schema->optional;
+  if (for_alter && def.not_null && !def.default_text) def.not_null = false;
+  return def;
+}
+
+}  // namespace walrelay::sink

@@ -1,0 +1,107 @@
+#include "testing/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace walrelay::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string MakeTempDir() {
+  std::string tmpl = "/tmp/walrelay-test-XXXXXX";
+  char* d = ::mkdtemp(tmpl.data());
+  return d ? std::string(d) : std::string("/tmp");
+}
+
+std::string WriteTempFile(const std::string& name, const std::string& content) {
+  std::string path = MakeTempDir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+Result<std::unique_ptr<Process>> Process::Start(const std::vector<std::string>& argv) {
+  if (argv.empty()) return InvalidArgument("empty argv");
+  std::unique_ptr<Process> p(new Process());
+  p->dir_ = MakeTempDir();
+  std::string out = p->dir_ + "/stdout", err = p->dir_ + "/stderr";
+  // Everything the child needs is prepared before fork: a child of a threaded parent may not
+  // allocate.
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return FatalError("fork failed");
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int n = ::open("/dev/null", O_RDONLY);
+    ::dup2(n, 0);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  p->pid_ = pid;
+  return p;
+}
+
+Process::~Process() {
+  if (pid_ > 0 && !reaped_) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+}
+
+Result<int> Process::Wait(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!reaped_) {
+    int st = 0;
+    pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return RetryError("process still running");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return status_;
+}
+
+void Process::Signal(int sig) {
+  if (pid_ > 0 && !reaped_) ::kill(pid_, sig);
+}
+
+bool Process::Running() { return !Wait(std::chrono::milliseconds(0)).ok(); }
+
+std::string Process::Stdout() const { return ReadFile(dir_ + "/stdout"); }
+std::string Process::Stderr() const { return ReadFile(dir_ + "/stderr"); }
+
+Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
+                                 std::chrono::milliseconds timeout) {
+  WR_ASSIGN_OR_RETURN(auto p, Process::Start(argv));
+  auto code = p->Wait(timeout);
+  if (!code.ok()) {
+    p->Signal(SIGKILL);
+    (void)p->Wait(std::chrono::seconds(5));
+    return RetryError("timed out: " + argv[0] + "\nstderr:\n" + p->Stderr());
+  }
+  return ProcessResult{*code, p->Stdout(), p->Stderr()};
+}
+
+}  // namespace walrelay::testing
