@@ -482,7 +482,10 @@ Status TableEvents::Delete(char old_kind, const pg::TupleData& old_row, const So
 }
 
 data::Record TableEvents::Truncate(const SourceMeta& meta) const {
-  return MakeRecord(Value(), MakeEnvelope(Value(), Value(), "t", meta), meta);
+  // Debezium sends a truncate with neither key nor key schema.
+  data::Record r = MakeRecord(Value(), MakeEnvelope(Value(), Value(), "t", meta), meta);
+  r.key_schema = nullptr;
+  return r;
 }
 
 Result<data::Record> TableEvents::Read(const std::vector<std::optional<std::string>>& text_row,

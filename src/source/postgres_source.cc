@@ -79,8 +79,8 @@ Status PostgresSource::Connect() {
 Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel) {
   auto res = conn_->ExecParams(
       "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, "
-      "  coalesce((SELECT array_position(i.indkey::int2[], a.attnum) FROM pg_index i "
-      "            WHERE i.indrelid = a.attrelid AND i.indisprimary), 0), "
+      "  coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(att, n) "
+      "            WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.att = a.attnum), 0), "
       "  c.relreplident, n.nspname, c.relname "
       "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
       "JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -24,7 +24,10 @@ using testing::Process;
 class CaptureTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto s = PgServer::Start();
+    PgServer::Options options;
+    options.max_replication_slots = 40;
+    options.max_wal_senders = 40;
+    auto s = PgServer::Start(options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(s).value().release();
   }
@@ -39,6 +42,13 @@ class CaptureTest : public ::testing::Test {
     for (auto& ch : db_) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     ASSERT_TRUE(server_->CreateDatabase(db_).ok());
     dir_ = testing::MakeTempDir();
+  }
+
+  void TearDown() override {
+    // Slots outlive their database's tests and count against max_replication_slots.
+    auto r = server_->Psql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                           "WHERE database = '" + db_ + "' AND NOT active");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
   }
 
   std::string Sql(const std::string& sql) {
@@ -505,7 +515,7 @@ TEST_F(CaptureTest, TypesEndToEnd) {
   EXPECT_EQ(a["dt"], 19724);
   EXPECT_EQ(a["tm"], 11045123456LL);
   EXPECT_EQ(a["ts"], 1704164645123456LL);
-  EXPECT_EQ(a["tstz"], "2024-01-02T01:04:05Z");
+  EXPECT_EQ(a["tstz"], "2024-01-02T01:04:05.000000Z");  // Debezium >= 2.2 pads to the precision
   EXPECT_EQ(a["iv"], 93600000000LL);
   EXPECT_EQ(a["u"], "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
   EXPECT_EQ(a["j"], "{\"a\":1}");
