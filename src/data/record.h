@@ -29,6 +29,7 @@ struct SourcePosition {
   uint64_t event_index = 0;  // position of the record within its transaction (0-based)
   bool last_in_transaction = false;
   bool snapshot = false;
+  int64_t commit_ts_ms = 0;  // the transaction's commit time (for lag), 0 when unknown
 };
 
 // A Kafka Connect record: what flows from a source through transforms into a sink or converter.

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -12,6 +13,8 @@
 #include "convert/json_converter.h"
 #include "convert/json_writer.h"
 #include "runtime/offset_file.h"
+#include "runtime/progress.h"
+#include "sink/jdbc_sink.h"
 #include "source/postgres_source.h"
 #include "transforms/transform.h"
 
@@ -21,6 +24,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int ExitCodeFor(const Status& s) { return s.kind() == ErrorKind::kInvalidArgument ? 2 : 1; }
+bool Transient(const Status& s) {
+  return s.kind() == ErrorKind::kReconnect || s.kind() == ErrorKind::kRetry;
+}
+bool Stopping(const RunOptions& o) { return o.stop && o.stop->load(); }
+
+// Capped exponential backoff between attempts of a transient operation: 200 ms doubling to `cap`.
+void Backoff(int attempt, int64_t cap_ms) {
+  int64_t ms = std::min<int64_t>(cap_ms, 200LL << std::min(attempt, 10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 // Writes all of `buf` to stdout; a closed pipe or full disk is fatal for the connector.
 Status WriteStdout(std::string* buf) {
@@ -37,18 +50,18 @@ Status WriteStdout(std::string* buf) {
   return Status::Ok();
 }
 
-// Delivers records as JSON lines to stdout, the offset file following each delivered
-// transaction so a kill re-emits at most the transaction in flight.
-class StdoutDelivery {
+// Formats records as JSON lines {"topic", "key", "value"}, key and value as Kafka Connect's
+// JsonConverter writes them.
+class JsonLines {
  public:
-  StdoutDelivery(bool key_schemas, bool value_schemas)
+  JsonLines(bool key_schemas, bool value_schemas)
       : key_converter_(key_schemas), value_converter_(value_schemas) {}
 
   Status Append(const data::Record& rec) {
     buf_ += "{\"topic\":";
     convert::AppendJsonString(&buf_, rec.topic);
     buf_ += ",\"key\":";
-    if (rec.key.is_null() && !rec.key_schema) {
+    if (convert::JsonConverter::IsNullRecord(rec.key_schema, rec.key)) {
       buf_ += "null";
     } else {
       WR_RETURN_IF_ERROR(key_converter_.Serialize(rec.key_schema, rec.key, &buf_));
@@ -71,33 +84,35 @@ class StdoutDelivery {
   std::string buf_;
 };
 
-}  // namespace
-
-int RunStandalone(const config::ConnectorConfig& source_config,
-                  const std::vector<config::ConnectorConfig>& sinks, const RunOptions& options) {
-  const std::string& name = source_config.name;
-  if (!sinks.empty()) {
-    LogError(name, "sink connectors are not supported in this build");
-    return 2;
+// Starts the source, retrying transient failures (server not up yet, slot busy) per
+// errors.max.retries.
+Status StartSource(source::PostgresSource* source,
+                   const std::optional<source::SourceOffset>& offset, const RunOptions& options) {
+  Status started = source->Start(offset);
+  for (int attempt = 1; !started.ok() && Transient(started) && !Stopping(options); ++attempt) {
+    int64_t max_retries = source->config().max_retries;
+    if (max_retries >= 0 && attempt > max_retries) break;
+    LogWarn(source->config().name, "cannot start: " + started.message() + "; retrying (attempt " +
+                                       std::to_string(attempt) + ")");
+    Backoff(attempt, source->config().retry_max_wait_ms);
+    started = source->Start(offset);
   }
-  auto key_schemas = source_config.GetBool("key.converter.schemas.enable", true);
-  auto value_schemas = source_config.GetBool("value.converter.schemas.enable", true);
+  return started;
+}
+
+// The stdout loop: a transaction boundary is made durable (stdout flushed, then the offset file
+// written), so a kill re-emits at most the transaction in flight.
+int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* source,
+                transforms::TransformChain* chain, const RunOptions& options) {
+  const std::string& name = cfg.name;
+  auto key_schemas = cfg.GetBool("key.converter.schemas.enable", true);
+  auto value_schemas = cfg.GetBool("value.converter.schemas.enable", true);
   if (!key_schemas.ok() || !value_schemas.ok()) {
     LogError(name, (!key_schemas.ok() ? key_schemas.status() : value_schemas.status()).message());
     return 2;
   }
-  auto chain = transforms::TransformChain::Create(source_config.props);
-  if (!chain.ok()) {
-    LogError(name, source_config.file + ": " + chain.status().message());
-    return 2;
-  }
-  auto source = source::PostgresSource::Create(source_config);
-  if (!source.ok()) {
-    LogError(name, source.status().message());
-    return ExitCodeFor(source.status());
-  }
   OffsetFile offsets(
-      source_config.Get("offset.storage.file.filename", "walrelay-offsets/" + name + ".offset"));
+      cfg.Get("offset.storage.file.filename", "walrelay-offsets/" + name + ".offset"));
   auto stored = offsets.Load();
   if (!stored.ok()) {
     LogError(name, stored.status().message());
@@ -114,50 +129,35 @@ int RunStandalone(const config::ConnectorConfig& source_config,
     LogInfo(name, "resuming from offset file " + offsets.path() + " at " +
                       parsed->last_commit_end.ToString());
   }
-  // Start retries transient failures (server not up yet, slot busy) per errors.max.retries.
-  Status started = (*source)->Start(start_offset);
-  for (int attempt = 1; !started.ok() && (started.kind() == ErrorKind::kReconnect ||
-                                          started.kind() == ErrorKind::kRetry);
-       ++attempt) {
-    int64_t max_retries = (*source)->config().max_retries;
-    if ((max_retries >= 0 && attempt > max_retries) || (options.stop && options.stop->load())) {
-      break;
-    }
-    int64_t wait_ms = std::min<int64_t>((*source)->config().retry_max_wait_ms,
-                                        200LL << std::min(attempt - 1, 10));
-    LogWarn(name, "cannot start: " + started.message() + "; retrying in " +
-                      std::to_string(wait_ms) + " ms (attempt " + std::to_string(attempt) + ")");
-    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
-    started = (*source)->Start(start_offset);
-  }
+  Status started = StartSource(source, start_offset, options);
   if (!started.ok()) {
     LogError(name, started.message());
     return ExitCodeFor(started);
   }
 
-  StdoutDelivery out(*key_schemas, *value_schemas);
+  JsonLines out(*key_schemas, *value_schemas);
+  Progress progress(name, std::chrono::seconds(5));
   std::vector<data::Record> batch;
   int64_t emitted = 0;
   auto last_record = Clock::now();
   int exit_code = 0;
   bool done = false;
   // The offset of everything delivered so far; between batches it equals the source's own.
-  source::SourceOffset running = (*source)->CurrentOffset();
+  source::SourceOffset running = source->CurrentOffset();
   auto deliver = [&](const source::SourceOffset& offset) -> Status {
     WR_RETURN_IF_ERROR(out.Flush());
-    WR_RETURN_IF_ERROR(offsets.Store(offset.ToJson()));
-    return Status::Ok();
+    return offsets.Store(offset.ToJson());
   };
-  while (!done) {
-    if (options.stop && options.stop->load()) break;
+  while (!done && !Stopping(options)) {
     batch.clear();
     bool finished = false;
-    Status s = (*source)->Poll(&batch, std::chrono::milliseconds(500), &finished);
+    Status s = source->Poll(&batch, std::chrono::milliseconds(500), &finished);
     if (!s.ok()) {
       LogError(name, s.message());
       exit_code = ExitCodeFor(s);
       break;
     }
+    progress.CountIn(static_cast<int64_t>(batch.size()));
     bool stopped_inside = false;
     Status ds;
     for (size_t i = 0; i < batch.size() && ds.ok(); ++i) {
@@ -166,6 +166,8 @@ int RunStandalone(const config::ConnectorConfig& source_config,
       ds = chain->Apply(&rec, &keep);
       if (ds.ok() && keep) ds = out.Append(rec);
       if (!ds.ok()) break;
+      if (keep) progress.CountOut(1);
+      progress.Applied(rec.position.commit_ts_ms);
       running.Advance(rec.position);
       ++emitted;
       if (options.max_records >= 0 && emitted >= options.max_records) {
@@ -173,17 +175,17 @@ int RunStandalone(const config::ConnectorConfig& source_config,
         done = true;
         break;
       }
-      // A transaction boundary: make it durable so a kill re-emits at most the one in flight.
       if (rec.position.last_in_transaction || out.Full()) ds = deliver(running);
     }
-    if (!stopped_inside && ds.ok()) running = (*source)->CurrentOffset();
+    if (!stopped_inside && ds.ok()) running = source->CurrentOffset();
     if (ds.ok()) ds = deliver(running);
     if (!ds.ok()) {
       LogError(name, ds.message());
       exit_code = ExitCodeFor(ds);
       break;
     }
-    (*source)->Commit(running);
+    source->Commit(running);
+    progress.Maybe(source->server_position(), source->confirmed_position(), batch.empty());
     if (!batch.empty()) last_record = Clock::now();
     if (finished) done = true;
     if (options.idle_exit_seconds >= 0 &&
@@ -192,10 +194,239 @@ int RunStandalone(const config::ConnectorConfig& source_config,
       done = true;
     }
   }
-  (*source)->Stop();
+  progress.Finish();
+  source->Stop();
   (void)offsets.Sync();
   LogInfo(name, "stopped after " + std::to_string(emitted) + " record(s)");
   return exit_code;
+}
+
+// One sink connector of a standalone run: its writer, its own transforms, and the source position
+// its destination holds.
+struct SinkRun {
+  std::string name;
+  std::unique_ptr<sink::JdbcSink> sink;
+  transforms::TransformChain chain;
+  std::optional<source::SourceOffset> position;
+  int64_t applied = 0;
+};
+
+// Compares positions by the last fully applied transaction.
+bool Behind(const source::SourceOffset& a, const source::SourceOffset& b) {
+  return a.last_commit_lsn < b.last_commit_lsn ||
+         (a.last_commit_lsn == b.last_commit_lsn && a.snapshot.active && !b.snapshot.active);
+}
+
+// Applies `records` to one sink with its position, in one destination transaction, retrying
+// transient failures (the sink skips a batch whose position it already holds).
+Status ApplyWithRetry(SinkRun* s, const std::vector<const data::Record*>& records,
+                      const std::string& partition, const std::string& position,
+                      const RunOptions& options) {
+  const sink::SinkConfig& cfg = s->sink->config();
+  Status st;
+  for (int attempt = 0;; ++attempt) {
+    st = s->sink->ApplyBatch(records, partition, position);
+    if (st.ok() || !Transient(st) || Stopping(options)) break;
+    if (cfg.max_retries >= 0 && attempt >= cfg.max_retries) {
+      return st.WithContext("giving up after " + std::to_string(attempt + 1) + " attempts");
+    }
+    LogWarn(s->name, "destination unavailable (" + st.message() +
+                         "); retrying the batch (attempt " + std::to_string(attempt + 1) + ")");
+    Backoff(attempt, cfg.retry_backoff_ms);
+  }
+  if (st.ok()) s->applied += static_cast<int64_t>(records.size());
+  return st;
+}
+
+// The sink loop: records of many source transactions go to every matching sink in one
+// destination transaction together with the position they end at; a source transaction is never
+// split; the slot is confirmed only after every sink has committed.
+int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* source,
+               transforms::TransformChain* chain,
+               const std::vector<config::ConnectorConfig>& sink_cfgs, const RunOptions& options) {
+  const std::string& name = cfg.name;
+  std::vector<SinkRun> sinks;
+  // Debezium's source partition for PostgreSQL: {"server": <topic prefix>}.
+  const std::string partition = "{\"server\":\"" + source->config().events.topic_prefix + "\"}";
+  for (const auto& sc : sink_cfgs) {
+    auto js = sink::JdbcSink::Create(sc.name, sc.props);
+    if (!js.ok()) {
+      LogError(sc.name, sc.file + ": " + js.status().message());
+      return ExitCodeFor(js.status());
+    }
+    auto tc = transforms::TransformChain::Create(sc.props);
+    if (!tc.ok()) {
+      LogError(sc.name, sc.file + ": " + tc.status().message());
+      return 2;
+    }
+    SinkRun run{sc.name, std::move(js).value(), std::move(tc).value(), std::nullopt, 0};
+    Status opened = run.sink->Open();
+    for (int attempt = 0; !opened.ok() && Transient(opened) && !Stopping(options); ++attempt) {
+      if (run.sink->config().max_retries >= 0 && attempt >= run.sink->config().max_retries) break;
+      LogWarn(sc.name, "cannot reach the destination: " + opened.message() + "; retrying");
+      Backoff(attempt, run.sink->config().retry_backoff_ms);
+      opened = run.sink->Open();
+    }
+    if (!opened.ok()) {
+      LogError(sc.name, opened.message());
+      return ExitCodeFor(opened);
+    }
+    auto pos = run.sink->ReadPosition(partition);
+    if (!pos.ok()) {
+      LogError(sc.name, pos.status().message());
+      return 1;
+    }
+    if (pos->has_value()) {
+      auto parsed = source::SourceOffset::FromJson(**pos);
+      if (!parsed.ok()) {
+        LogError(sc.name, "stored position in the destination: " + parsed.status().message());
+        return 1;
+      }
+      run.position = *parsed;
+      LogInfo(sc.name, "destination holds source position " + parsed->last_commit_end.ToString());
+    }
+    sinks.push_back(std::move(run));
+  }
+  // Resume from the sink furthest behind; the others skip what they already hold.
+  std::optional<source::SourceOffset> start;
+  bool any_missing = false;
+  for (const auto& s : sinks) {
+    if (!s.position)
+      any_missing = true;
+    else if (!start || Behind(*s.position, *start))
+      start = s.position;
+  }
+  if (any_missing) start.reset();
+  Status started = StartSource(source, start, options);
+  if (!started.ok()) {
+    LogError(name, started.message());
+    return ExitCodeFor(started);
+  }
+
+  Progress progress(name, std::chrono::seconds(5));
+  const size_t flush_records = 20000;
+  const auto linger = std::chrono::milliseconds(200);
+  std::vector<data::Record> pending;  // transformed source records not yet applied
+  std::vector<data::Record> polled;
+  source::SourceOffset running = source->CurrentOffset();
+  std::string stored = running.ToJson();
+  auto last_flush = Clock::now();
+  auto last_record = Clock::now();
+  int64_t received = 0;
+  int exit_code = 0;
+  bool done = false;
+
+  auto flush = [&]() -> Status {
+    std::string position = running.ToJson();
+    if (pending.empty() && position == stored) return Status::Ok();
+    std::vector<data::Record> copies;
+    std::vector<const data::Record*> routed;
+    for (auto& s : sinks) {
+      routed.clear();
+      copies.clear();
+      copies.reserve(pending.size());
+      for (const auto& rec : pending) {
+        if (!s.sink->config().Matches(rec.topic)) continue;
+        // Already in this destination (a restart from a sink further behind).
+        if (s.position && rec.position.tx_lsn.valid() &&
+            rec.position.tx_lsn <= s.position->last_commit_lsn) {
+          continue;
+        }
+        copies.push_back(rec);
+        bool keep = true;
+        WR_RETURN_IF_ERROR(s.chain.Apply(&copies.back(), &keep).WithContext("sink " + s.name));
+        if (!keep) copies.pop_back();
+      }
+      for (const auto& c : copies) routed.push_back(&c);
+      WR_RETURN_IF_ERROR(
+          ApplyWithRetry(&s, routed, partition, position, options).WithContext("sink " + s.name));
+      progress.CountOut(static_cast<int64_t>(routed.size()));
+    }
+    for (const auto& rec : pending) progress.Applied(rec.position.commit_ts_ms);
+    pending.clear();
+    stored = position;
+    last_flush = Clock::now();
+    source->Commit(running);
+    return Status::Ok();
+  };
+
+  while (!done && !Stopping(options)) {
+    polled.clear();
+    bool finished = false;
+    auto wait = pending.empty() ? std::chrono::milliseconds(500) : std::chrono::milliseconds(20);
+    Status s = source->Poll(&polled, wait, &finished);
+    if (!s.ok()) {
+      LogError(name, s.message());
+      exit_code = ExitCodeFor(s);
+      break;
+    }
+    progress.CountIn(static_cast<int64_t>(polled.size()));
+    Status ts;
+    for (auto& rec : polled) {
+      bool keep = true;
+      ts = chain->Apply(&rec, &keep);
+      if (!ts.ok()) break;
+      running.Advance(rec.position);
+      ++received;
+      if (keep) pending.push_back(std::move(rec));
+      if (options.max_records >= 0 && received >= options.max_records) done = true;
+    }
+    if (!ts.ok()) {
+      LogError(name, ts.message());
+      exit_code = 1;
+      break;
+    }
+    // Only whole source transactions go downstream.
+    bool boundary = !running.inflight_tx_lsn.valid();
+    if (boundary && !done) running = source->CurrentOffset();
+    if (!polled.empty()) last_record = Clock::now();
+    bool due = pending.size() >= flush_records || Clock::now() - last_flush >= linger || finished ||
+               done || (polled.empty() && !pending.empty());
+    // An idle source still moves its position (keepalives); store it now and then so the slot
+    // can be confirmed and WAL released.
+    bool idle_due = pending.empty() && Clock::now() - last_flush >= std::chrono::seconds(5);
+    if (boundary && (due || idle_due)) {
+      Status fs = flush();
+      if (!fs.ok()) {
+        LogError(name, fs.message());
+        exit_code = ExitCodeFor(fs);
+        break;
+      }
+    }
+    progress.Maybe(source->server_position(), source->confirmed_position(),
+                   polled.empty() && pending.empty());
+    if (finished) done = true;
+    if (options.idle_exit_seconds >= 0 &&
+        Clock::now() - last_record >= std::chrono::seconds(options.idle_exit_seconds)) {
+      LogInfo(name, "idle for " + std::to_string(options.idle_exit_seconds) + " s: stopping");
+      done = true;
+    }
+  }
+  progress.Finish();
+  source->Stop();
+  for (const auto& s : sinks) {
+    LogInfo(s.name, "applied " + std::to_string(s.applied) + " record(s)");
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+int RunStandalone(const config::ConnectorConfig& source_config,
+                  const std::vector<config::ConnectorConfig>& sinks, const RunOptions& options) {
+  const std::string& name = source_config.name;
+  auto chain = transforms::TransformChain::Create(source_config.props);
+  if (!chain.ok()) {
+    LogError(name, source_config.file + ": " + chain.status().message());
+    return 2;
+  }
+  auto source = source::PostgresSource::Create(source_config);
+  if (!source.ok()) {
+    LogError(name, source.status().message());
+    return ExitCodeFor(source.status());
+  }
+  if (sinks.empty()) return RunToStdout(source_config, source->get(), &*chain, options);
+  return RunToSinks(source_config, source->get(), &*chain, sinks, options);
 }
 
 }  // namespace walrelay::runtime

@@ -613,6 +613,7 @@ void PostgresSource::EmitRecords(std::vector<data::Record>& recs, Lsn wal_start,
     rec.position.tx_lsn = begin_.final_lsn;
     rec.position.txid = begin_.xid;
     rec.position.event_index = index;
+    rec.position.commit_ts_ms = PgTimeToUnixMs(begin_.commit_time);
     tx_buffer_.push_back(std::move(rec));
   }
   if (out != nullptr && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
@@ -622,24 +623,20 @@ void PostgresSource::EmitRecords(std::vector<data::Record>& recs, Lsn wal_start,
 
 Status PostgresSource::SendStatus(bool force, bool reply_requested) {
   if (!stream_) return Status::Ok();
+  // With nothing in flight, the server's own position is past everything we were sent: move the
+  // offset there, so that once the runtime has stored it (and committed it back to us) the slot
+  // is confirmed there too. This keeps an idle slot from holding WAL forever, and the slot never
+  // passes what is stored downstream.
+  bool idle =
+      !in_tx_ && tx_buffer_.empty() && !offset_.inflight_tx_lsn.valid() && !offset_.snapshot.active;
+  if (idle && server_wal_end_ > offset_.last_commit_end) offset_.last_commit_end = server_wal_end_;
   Lsn flushed = committed_.last_commit_end;
-  // With nothing in flight and everything delivered, the server's own position is safe to
-  // confirm: nothing we need lies before it. This keeps an idle slot from holding WAL forever.
-  bool idle = !in_tx_ && tx_buffer_.empty() &&
-              committed_.last_commit_end == offset_.last_commit_end &&
-              !offset_.inflight_tx_lsn.valid() && !offset_.snapshot.active;
-  if (idle && server_wal_end_ > flushed) flushed = server_wal_end_;
   auto now = Clock::now();
   if (!force && flushed == confirmed_sent_ &&
       now - last_status_ < std::chrono::milliseconds(config_.status_update_interval_ms)) {
     return Status::Ok();
   }
   WR_RETURN_IF_ERROR(stream_->SendStatus(flushed, flushed, flushed, reply_requested));
-  if (idle && server_wal_end_ > offset_.last_commit_end) {
-    // Record the idle advance in the offset too, so a restart does not rewind the slot's view.
-    offset_.last_commit_end = server_wal_end_;
-    committed_.last_commit_end = server_wal_end_;
-  }
   confirmed_sent_ = flushed;
   last_status_ = now;
   return Status::Ok();
@@ -694,6 +691,7 @@ Status PostgresSource::PollStream(std::vector<data::Record>* out,
       continue;
     }
     const auto& x = std::get<pg::XLogData>(**msg);
+    if (x.wal_end > server_wal_end_) server_wal_end_ = x.wal_end;
     auto decoded = decoder_.Decode(x.payload);
     if (!decoded.ok())
       return decoded.status().WithContext("decoding WAL at " + x.wal_start.ToString());

@@ -57,6 +57,10 @@ class PostgresSource {
 
   const PostgresSourceConfig& config() const { return config_; }
 
+  // For progress reporting: the latest position the server reported and what the slot was told.
+  Lsn server_position() const { return server_wal_end_; }
+  Lsn confirmed_position() const { return confirmed_sent_; }
+
  private:
   explicit PostgresSource(PostgresSourceConfig config, config::TableFilter filter);
 

@@ -46,8 +46,10 @@ class CaptureTest : public ::testing::Test {
 
   void TearDown() override {
     // Slots outlive their database's tests and count against max_replication_slots.
-    auto r = server_->Psql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                           "WHERE database = '" + db_ + "' AND NOT active");
+    auto r = server_->Psql(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+        "WHERE database = '" +
+        db_ + "' AND NOT active");
     EXPECT_TRUE(r.ok()) << r.status().ToString();
   }
 
