@@ -35,6 +35,14 @@ void Backoff(int attempt, int64_t cap_ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
+// Whether a batch holds data changes (heartbeats alone do not end an --idle-exit wait).
+bool HasChanges(const std::vector<data::Record>& batch) {
+  for (const auto& r : batch) {
+    if (r.position.snapshot || r.position.tx_lsn.valid()) return true;
+  }
+  return false;
+}
+
 // Writes all of `buf` to stdout; a closed pipe or full disk is fatal for the connector.
 Status WriteStdout(std::string* buf) {
   size_t done = 0;
@@ -186,7 +194,7 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
     }
     source->Commit(running);
     progress.Maybe(source->server_position(), source->confirmed_position(), batch.empty());
-    if (!batch.empty()) last_record = Clock::now();
+    if (HasChanges(batch)) last_record = Clock::now();
     if (finished) done = true;
     if (options.idle_exit_seconds >= 0 &&
         Clock::now() - last_record >= std::chrono::seconds(options.idle_exit_seconds)) {
@@ -379,7 +387,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     // Only whole source transactions go downstream.
     bool boundary = !running.inflight_tx_lsn.valid();
     if (boundary && !done) running = source->CurrentOffset();
-    if (!polled.empty()) last_record = Clock::now();
+    if (HasChanges(polled)) last_record = Clock::now();
     bool due = pending.size() >= flush_records || Clock::now() - last_flush >= linger || finished ||
                done || (polled.empty() && !pending.empty());
     // An idle source still moves its position (keepalives); store it now and then so the slot

@@ -266,6 +266,12 @@ Result<RowChange> RecordDecoder::Decode(const data::Record& record) {
   if (record.value.is_null()) {
     // A tombstone: Kafka's delete marker for compacted topics.
     if (!c.delete_enabled) return change;
+    // A tombstone carries no source block: when the table name is built from ${source.*}, the
+    // delete event before it (which has one) already removed the row.
+    if (c.flavor == SinkFlavor::kDebezium &&
+        c.table_name_format.find("${source.") != std::string::npos) {
+      return change;
+    }
     change.kind = ChangeKind::kDelete;
   } else {
     if (!record.value_schema || record.value_schema->type != Type::kStruct ||
