@@ -481,7 +481,68 @@ Status PostgresSource::StartStreaming() {
   streaming_ = true;
   last_status_ = last_traffic_ = Clock::now();
   if (last_heartbeat_ == Clock::time_point()) last_heartbeat_ = Clock::now();
-  LogInfo(config_.name, "streaming from slot " + config_.slot_name + " at " + start.ToString());
+  held_.clear();
+  failover_safe_ = config_.failover_safe == FailoverSafeMode::kOn;
+  if (config_.failover_safe == FailoverSafeMode::kAuto) {
+    auto standbys = conn_->Exec(
+        "SELECT count(*) FROM pg_stat_replication r JOIN pg_stat_activity a ON a.pid = r.pid "
+        "WHERE a.datname IS NULL");
+    if (!standbys.ok()) return standbys.status();
+    failover_safe_ = standbys->Get(0, 0) != "0";
+  }
+  LogInfo(config_.name, "streaming from slot " + config_.slot_name + " at " + start.ToString() +
+                            (failover_safe_ ? "; failover-safe: each transaction waits for the "
+                                              "standbys to flush it"
+                                            : ""));
+  return Status::Ok();
+}
+
+Result<Lsn> PostgresSource::StandbyFlushPosition() {
+  // Physical walsenders are the ones not connected to a database.
+  auto r = conn_->Exec(
+      "SELECT coalesce(r.flush_lsn, '0/0')::text FROM pg_stat_replication r "
+      "JOIN pg_stat_activity a ON a.pid = r.pid WHERE a.datname IS NULL AND r.state = 'streaming' "
+      "ORDER BY r.flush_lsn DESC NULLS LAST");
+  if (!r.ok()) return r.status();
+  if (r->rows() == 0) return Lsn();  // no standby streaming: nothing may pass
+  // "all" means the slowest streaming standby; N means the N-th most advanced one.
+  int n = config_.failover_safe_standbys <= 0
+              ? r->rows()
+              : std::min<int>(static_cast<int>(config_.failover_safe_standbys), r->rows());
+  if (config_.failover_safe_standbys > r->rows()) return Lsn();
+  return Lsn::Parse(r->Get(n - 1, 0)).value_or(Lsn());
+}
+
+void PostgresSource::Complete(HeldTransaction tx, std::vector<data::Record>* out) {
+  for (auto& rec : tx.records) {
+    offset_.Advance(rec.position);
+    out->push_back(std::move(rec));
+  }
+  if (tx.commit_lsn > offset_.last_commit_lsn) {
+    offset_.last_commit_lsn = tx.commit_lsn;
+    offset_.last_commit_end = tx.end_lsn;
+    offset_.last_txid = tx.xid;
+    offset_.inflight_tx_lsn = Lsn();
+    offset_.inflight_index = 0;
+  }
+  if (offset_.filter_until.valid() && tx.commit_lsn >= offset_.filter_until) {
+    offset_.filter_until = Lsn();
+    offset_.snapshot.done_tables.clear();
+  }
+}
+
+Status PostgresSource::ReleaseHeld(std::vector<data::Record>* out, bool wait) {
+  if (held_.empty()) return Status::Ok();
+  auto now = Clock::now();
+  if (held_.front().end_lsn > standby_flush_ &&
+      (wait || now - last_standby_check_ >= std::chrono::milliseconds(20))) {
+    last_standby_check_ = now;
+    WR_ASSIGN_OR_RETURN(standby_flush_, StandbyFlushPosition());
+  }
+  size_t n = 0;
+  while (n < held_.size() && held_[n].end_lsn <= standby_flush_) ++n;
+  for (size_t i = 0; i < n; ++i) Complete(std::move(held_[i]), out);
+  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
   return Status::Ok();
 }
 
@@ -497,18 +558,13 @@ Status PostgresSource::OnRelation(const pg::RelationMessage& rel) {
   return Status::Ok();
 }
 
-void PostgresSource::FinishTransactionBuffer(std::vector<data::Record>* out, bool complete) {
-  // Hand over the buffered records of the current transaction. When the transaction is not
-  // complete, keep the last one back so the commit always has a record to mark.
-  size_t n = tx_buffer_.size();
-  if (!complete && n > 0) --n;
+void PostgresSource::HandOverPartial(std::vector<data::Record>* out) {
+  // Hand over the buffered records of a transaction still in progress, keeping the last one back
+  // so its commit always has a record to mark as the transaction's last.
+  size_t n = tx_buffer_.size() - 1;
   for (size_t i = 0; i < n; ++i) {
-    data::Record& rec = tx_buffer_[i];
-    if (complete && i + 1 == tx_buffer_.size()) {
-      rec.position.last_in_transaction = true;
-    }
-    offset_.Advance(rec.position);
-    out->push_back(std::move(rec));
+    offset_.Advance(tx_buffer_[i].position);
+    out->push_back(std::move(tx_buffer_[i]));
   }
   tx_buffer_.erase(tx_buffer_.begin(), tx_buffer_.begin() + static_cast<std::ptrdiff_t>(n));
 }
@@ -532,21 +588,23 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
           tx_events_->End(tx_state_, c->end_lsn, PgTimeToUnixMs(begin_.commit_time), NowMs()));
       EmitRecords(end, c->commit_lsn, nullptr);
     }
+    HeldTransaction tx;
     if (!tx_buffer_.empty()) {
       tx_buffer_.back().position.commit_end_lsn = c->end_lsn;
-      FinishTransactionBuffer(out, /*complete=*/true);
+      tx_buffer_.back().position.last_in_transaction = true;
+      tx.records = std::move(tx_buffer_);
+      tx_buffer_.clear();
     }
-    // Also covers transactions with nothing for us (filtered or already delivered).
-    if (c->commit_lsn > offset_.last_commit_lsn) {
-      offset_.last_commit_lsn = c->commit_lsn;
-      offset_.last_commit_end = c->end_lsn;
-      offset_.last_txid = begin_.xid;
-      offset_.inflight_tx_lsn = Lsn();
-      offset_.inflight_index = 0;
-    }
-    if (offset_.filter_until.valid() && c->commit_lsn >= offset_.filter_until) {
-      offset_.filter_until = Lsn();
-      offset_.snapshot.done_tables.clear();
+    tx.commit_lsn = c->commit_lsn;
+    tx.end_lsn = c->end_lsn;
+    tx.xid = begin_.xid;
+    // Failover-safe: a transaction (even one with nothing for us, whose position still moves the
+    // offset) waits until the standbys have it, so nothing downstream is ahead of a node that can
+    // be promoted.
+    if (failover_safe_ || !held_.empty()) {
+      held_.push_back(std::move(tx));
+    } else {
+      Complete(std::move(tx), out);
     }
     in_tx_ = false;
     return Status::Ok();
@@ -616,8 +674,11 @@ void PostgresSource::EmitRecords(std::vector<data::Record>& recs, Lsn wal_start,
     rec.position.commit_ts_ms = PgTimeToUnixMs(begin_.commit_time);
     tx_buffer_.push_back(std::move(rec));
   }
-  if (out != nullptr && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
-    FinishTransactionBuffer(out, /*complete=*/false);
+  // A large transaction is handed over in chunks, except in failover-safe mode where it must wait
+  // whole for the standbys.
+  if (out != nullptr && !failover_safe_ &&
+      tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
+    HandOverPartial(out);
   }
 }
 
@@ -673,11 +734,12 @@ Status PostgresSource::PollStream(std::vector<data::Record>* out,
   auto deadline = Clock::now() + max_wait;
   while (out->size() < static_cast<size_t>(config_.max_batch_size)) {
     WR_RETURN_IF_ERROR(MaybeHeartbeat(out));
+    WR_RETURN_IF_ERROR(ReleaseHeld(out, /*wait=*/false));
     WR_RETURN_IF_ERROR(SendStatus(false));
     auto now = Clock::now();
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     if (!out->empty() || wait.count() < 0) wait = std::chrono::milliseconds(0);
-    wait = std::min(wait, std::chrono::milliseconds(200));
+    wait = std::min(wait, std::chrono::milliseconds(held_.empty() ? 200 : 10));
     auto msg = stream_->Read(wait);
     if (!msg.ok()) return msg.status();
     if (!msg->has_value()) {
@@ -711,6 +773,7 @@ Status PostgresSource::Reconnect(const Status& cause) {
   conn_.reset();
   in_tx_ = false;
   tx_buffer_.clear();
+  held_.clear();  // not handed over: the replay after reconnecting brings them again
   Status last = cause;
   for (;;) {
     ++reconnect_attempts_;

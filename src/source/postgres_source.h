@@ -84,7 +84,7 @@ class PostgresSource {
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
   void EmitRecords(std::vector<data::Record>& recs, Lsn wal_start, std::vector<data::Record>* out);
-  void FinishTransactionBuffer(std::vector<data::Record>* out, bool complete);
+  void HandOverPartial(std::vector<data::Record>* out);
 
   PostgresSourceConfig config_;
   config::TableFilter filter_;
@@ -112,6 +112,20 @@ class PostgresSource {
   TransactionState tx_state_;  // provide.transaction.metadata numbering
   std::unique_ptr<TransactionEvents> tx_events_;
   bool tx_begin_emitted_ = false;
+
+  // Failover-safe mode: completed transactions wait here until the standbys have flushed them.
+  struct HeldTransaction {
+    std::vector<data::Record> records;
+    Lsn commit_lsn, end_lsn;
+    uint32_t xid = 0;
+  };
+  Status ReleaseHeld(std::vector<data::Record>* out, bool wait);
+  Result<Lsn> StandbyFlushPosition();
+  void Complete(HeldTransaction tx, std::vector<data::Record>* out);
+  bool failover_safe_ = false;
+  std::vector<HeldTransaction> held_;
+  Lsn standby_flush_;
+  std::chrono::steady_clock::time_point last_standby_check_;
 
   // Snapshot state.
   struct SnapshotTable {

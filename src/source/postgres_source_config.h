@@ -13,6 +13,7 @@ namespace walrelay::source {
 
 enum class SnapshotMode { kInitial, kAlways, kNever, kInitialOnly, kWhenNeeded };
 enum class PublicationAutocreate { kAllTables, kFiltered, kDisabled, kNoTables };
+enum class FailoverSafeMode { kAuto, kOn, kOff };
 
 // The PostgreSQL connector's properties, parsed and checked once (see config::PostgresConnectorDef
 // for names, defaults and allowed values).
@@ -35,6 +36,10 @@ struct PostgresSourceConfig {
   int64_t status_update_interval_ms = 10000;
   int64_t max_retries = -1;  // errors.max.retries: -1 forever
   int64_t retry_max_wait_ms = 10000;
+  // walrelay.failover.safe.mode / .standbys: hold each transaction until physical standbys have
+  // flushed it (auto: when the server has standbys).
+  FailoverSafeMode failover_safe = FailoverSafeMode::kAuto;
+  int64_t failover_safe_standbys = 0;  // 0: every streaming standby
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;  // regex, cols
   TypeModes modes;
   EventOptions events;

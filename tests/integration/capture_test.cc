@@ -222,10 +222,11 @@ TEST_F(CaptureTest, SkippedOperationsAndNoTombstones) {
   Sql("TRUNCATE t");
   auto r = Run({file, "--idle-exit", "2"});
   auto recs = ForTopic(Lines(r.out), "srv.public.t");
-  ASSERT_EQ(recs.size(), 2u) << r.out;  // c, d (no u, no tombstone, truncate skipped by default?
-                                        // no: skipped list replaced)
+  // c, d, t: no u, no tombstone; naming skipped.operations replaces its default ("t").
+  ASSERT_EQ(recs.size(), 3u) << r.out;
   EXPECT_EQ(recs[0]["value"]["payload"]["op"], "c");
   EXPECT_EQ(recs[1]["value"]["payload"]["op"], "d");
+  EXPECT_EQ(recs[2]["value"]["payload"]["op"], "t");
 }
 
 TEST_F(CaptureTest, ResumesFromOffsetFileWithoutDuplicates) {

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# PostgreSQL -> PostgreSQL catch-up: the same N row changes (inserts, updates, deletes over three
+# tables, transactions of 1-100 changes) sit in the source WAL, and are replicated into fresh
+# databases on one destination server, once by native logical replication (CREATE SUBSCRIPTION,
+# one apply worker) and once per sink flavor by `walrelay run` (Debezium PostgreSQL source + the
+# Confluent JDBC sink behind ExtractNewRecordState, and + the Debezium JDBC sink reading envelopes).
+# Every consumer's slot exists before the load, so each reads the same WAL from the same point.
+# A catch-up is timed from the consumer's start until the marker row written after the workload
+# is visible in its destination (both apply source transactions in commit order, whole); then every
+# destination is checked row for row against the source. Prints each rate, walrelay/native and
+# walrelay's peak RSS.
+#
+# Usage: bench/pg_to_pg.sh [CHANGES]   (or PGBENCH_ROWS=CHANGES; default 1000000)
+# Env:   WALRELAY_BIN (default build/walrelay), BENCH_CLIENTS (load clients, default 4),
+#        BENCH_SINKS (default "confluent debezium"), BENCH_KEEP=1 keeps the servers' directory,
+#        BENCH_PERF=1 records `perf record -g` of each walrelay run into $PG_WORK/perf-<sink>.data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+changes=${1:-${PGBENCH_ROWS:-1000000}}
+clients=${BENCH_CLIENTS:-4}
+sinks=${BENCH_SINKS:-confluent debezium}
+bin=${WALRELAY_BIN:-build/walrelay}
+if [ "$bin" = build/walrelay ] && [ ! -x "$bin" ]; then scripts/build >/dev/null; fi
+[ -x "$bin" ] || { echo "no walrelay binary at $bin" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: run scripts/install-deps" >&2; exit 1; }
+export PGTZ=UTC
+
+source scripts/lib-pg.sh
+relay_pid=
+cleanup() {
+  if [ -n "$relay_pid" ]; then kill "$relay_pid" 2>/dev/null || true; fi
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then
+    echo "keeping $PG_WORK" >&2
+    PG_WORK=/nonexistent pg_stop_all
+  else
+    pg_stop_all
+  fi
+}
+trap cleanup EXIT
+chmod 755 "$PG_WORK"
+
+server_conf=(
+  "shared_buffers = 512MB" "max_wal_size = 16GB" "checkpoint_timeout = 1h"
+  "synchronous_commit = off" "wal_writer_delay = 10ms" "max_logical_replication_workers = 8"
+  "max_worker_processes = 16" "autovacuum = off" "log_min_messages = warning"
+)
+pg_start src "${server_conf[@]}"
+pg_start dst "${server_conf[@]}"
+now() { date +%s.%N; }
+
+schema_sql="
+CREATE TABLE t1 (id bigint PRIMARY KEY, a int NOT NULL, b text, c timestamptz);
+CREATE TABLE t2 (id bigint PRIMARY KEY, qty numeric(12,2), name varchar(64), flag boolean);
+CREATE TABLE t3 (id bigint, k int, d double precision, note text, PRIMARY KEY (id, k));
+CREATE TABLE bench_done (id int PRIMARY KEY, finished_at timestamptz NOT NULL);"
+pg_sql "$src_PORT" postgres -c "CREATE DATABASE src"
+pg_sql "$src_PORT" src -c "$schema_sql"
+pg_sql "$src_PORT" src -c "CREATE PUBLICATION bench_pub FOR TABLE t1, t2, t3, bench_done"
+for db in native_db $(for s in $sinks; do echo "wr_$s"; done); do
+  pg_sql "$dst_PORT" postgres -c "CREATE DATABASE $db"
+  pg_sql "$dst_PORT" "$db" -c "$schema_sql"
+done
+
+# The workload, run by each load client over its own key range. Changes are counted by rows
+# affected (an update or delete of an already deleted key changes nothing), so the total is exact.
+pg_sql "$src_PORT" src <<'SQL'
+CREATE PROCEDURE bench_load(client int, target int) LANGUAGE plpgsql AS $$
+DECLARE
+  base bigint := client::bigint * 1000000000;
+  last bigint[] := ARRAY[0, 0, 0];  -- highest key inserted per table
+  done int := 0;
+  tx int;
+  n int;
+  t int;
+  op float8;
+  key bigint;
+  rc int;
+BEGIN
+  WHILE done < target LOOP
+    tx := least(1 + floor(random() * 100)::int, target - done);
+    n := 0;
+    WHILE n < tx LOOP
+      t := 1 + floor(random() * 3)::int;
+      op := random();
+      IF op < 0.5 OR last[t] < 20 THEN  -- insert
+        last[t] := last[t] + 1;
+        key := base + last[t];
+        IF t = 1 THEN
+          INSERT INTO t1 VALUES (key, (random() * 1e6)::int,
+                                 CASE WHEN random() < 0.1 THEN NULL ELSE md5(key::text) END,
+                                 now() + random() * interval '30 days');
+        ELSIF t = 2 THEN
+          INSERT INTO t2 VALUES (key, round((random() * 1e6)::numeric, 2), 'name ' || key,
+                                 random() < 0.5);
+        ELSE
+          INSERT INTO t3 VALUES (key, (key % 7)::int, random() * 1000, repeat('x', (key % 40)::int));
+        END IF;
+      ELSE
+        key := base + 1 + floor(random() * last[t])::bigint;
+        IF op < 0.85 THEN  -- update
+          IF t = 1 THEN
+            UPDATE t1 SET a = a + 1, b = CASE WHEN random() < 0.1 THEN NULL ELSE md5(random()::text) END,
+                          c = clock_timestamp() WHERE id = key;
+          ELSIF t = 2 THEN
+            UPDATE t2 SET qty = round((random() * 1e6)::numeric, 2), flag = NOT flag WHERE id = key;
+          ELSE
+            UPDATE t3 SET d = random() * 1000, note = note || 'u' WHERE id = key AND k = key % 7;
+          END IF;
+        ELSE  -- delete
+          IF t = 1 THEN
+            DELETE FROM t1 WHERE id = key;
+          ELSIF t = 2 THEN
+            DELETE FROM t2 WHERE id = key;
+          ELSE
+            DELETE FROM t3 WHERE id = key AND k = key % 7;
+          END IF;
+        END IF;
+      END IF;
+      GET DIAGNOSTICS rc = ROW_COUNT;
+      n := n + rc;
+    END LOOP;
+    COMMIT;
+    done := done + n;
+  END LOOP;
+END $$;
+SQL
+
+# Every consumer's slot, before the load.
+pg_sql "$dst_PORT" native_db -c "CREATE SUBSCRIPTION bench_sub
+  CONNECTION 'host=127.0.0.1 port=$src_PORT dbname=src user=postgres'
+  PUBLICATION bench_pub WITH (enabled = false, create_slot = true, copy_data = false,
+                              slot_name = 'native_slot')"
+for s in $sinks; do
+  pg_sql "$src_PORT" src -c "SELECT pg_create_logical_replication_slot('wr_${s}_slot', 'pgoutput')" \
+    >/dev/null
+done
+
+echo "loading $changes changes with $clients clients..."
+t0=$(now)
+per=$((changes / clients))
+pids=()
+for c in $(seq 1 "$clients"); do
+  n=$per
+  [ "$c" = "$clients" ] && n=$((changes - per * (clients - 1)))
+  pg_sql "$src_PORT" src -c "CALL bench_load($c, $n)" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+pg_sql "$src_PORT" src -c "INSERT INTO bench_done VALUES (1, now())"
+t1=$(now)
+wal=$(pg_sql "$src_PORT" src -c "SELECT pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(),
+  restart_lsn)) FROM pg_replication_slots WHERE slot_name = 'native_slot'")
+txs=$(pg_sql "$src_PORT" src -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'src'")
+echo "loaded in $(python3 -c "print(f'{$t1 - $t0:.1f}')") s; WAL to decode: $wal"
+
+# Blocks until the marker row is in `db`: one session polling, so the wait costs little CPU.
+wait_marker() {
+  pg_sql "$dst_PORT" "$1" -c "DO \$\$ BEGIN
+    WHILE NOT EXISTS (SELECT 1 FROM bench_done) LOOP PERFORM pg_sleep(0.02); END LOOP; END \$\$"
+}
+
+# An order-independent digest of every table: row count and the sum of 64-bit row-text hashes.
+checksum() {
+  local port=$1 db=$2 out=
+  for t in t1 t2 t3; do
+    out+="$t=$(pg_sql "$port" "$db" -c "SELECT count(*) || ':' ||
+      coalesce(sum(hashtextextended(x::text, 0)), 0) FROM $t x") "
+  done
+  echo "$out"
+}
+
+declare -A rate
+results=()
+
+# --- native logical replication
+ta=$(now)
+pg_sql "$dst_PORT" native_db -c "ALTER SUBSCRIPTION bench_sub ENABLE"
+wait_marker native_db
+tb=$(now)
+rate[native]=$(python3 -c "print($changes / ($tb - $ta))")
+pg_sql "$dst_PORT" native_db -c "ALTER SUBSCRIPTION bench_sub DISABLE"
+printf 'native logical replication: %12.0f changes/s (%.2f s)\n' "${rate[native]}" \
+  "$(python3 -c "print($tb - $ta)")"
+
+# --- walrelay, once per sink flavor
+for s in $sinks; do
+  src_file=$PG_WORK/wr-$s-source.json
+  sink_file=$PG_WORK/wr-$s-sink.json
+  unwrap=
+  if [ "$s" = confluent ]; then
+    unwrap='"transforms": "unwrap",
+      "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
+      "transforms.unwrap.delete.tombstone.handling.mode": "tombstone",'
+  fi
+  cat > "$src_file" <<JSON
+{"name": "wr-$s-source", "config": {
+  "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+  "database.hostname": "127.0.0.1", "database.port": "$src_PORT", "database.user": "postgres",
+  "database.dbname": "src", "topic.prefix": "bench", "plugin.name": "pgoutput",
+  "slot.name": "wr_${s}_slot", "publication.name": "bench_pub",
+  "publication.autocreate.mode": "disabled", "snapshot.mode": "never",
+  "table.include.list": "public.t1,public.t2,public.t3,public.bench_done",
+  $unwrap
+  "offset.storage.file.filename": "$PG_WORK/wr-$s.offset"}}
+JSON
+  url="jdbc:postgresql://127.0.0.1:$dst_PORT/wr_$s?user=postgres"
+  route='"transforms": "route",
+    "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
+    "transforms.route.regex": "bench\\.public\\.(.*)", "transforms.route.replacement": "$1",'
+  if [ "$s" = confluent ]; then
+    cat > "$sink_file" <<JSON
+{"name": "wr-$s-sink", "config": {
+  "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
+  "topics.regex": "bench\\\\.public\\\\..*", "connection.url": "$url",
+  $route
+  "auto.create": "false", "insert.mode": "upsert", "pk.mode": "record_key",
+  "delete.enabled": "true"}}
+JSON
+  else
+    cat > "$sink_file" <<JSON
+{"name": "wr-$s-sink", "config": {
+  "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
+  "topics.regex": "bench\\\\.public\\\\..*", "connection.url": "$url",
+  $route
+  "schema.evolution": "none", "insert.mode": "upsert", "primary.key.mode": "record_key",
+  "delete.enabled": "true"}}
+JSON
+  fi
+  ta=$(now)
+  /usr/bin/time -f %M -o "$PG_WORK/wr-$s.rss" "$bin" run "$src_file" "$sink_file" --idle-exit 2 \
+    2>"$PG_WORK/wr-$s.log" &
+  relay_pid=$!
+  if [ "${BENCH_PERF:-0}" = 1 ]; then
+    sleep 0.2
+    perf record -g -o "$PG_WORK/perf-$s.data" -p "$(pgrep -P $relay_pid -x walrelay)" \
+      >/dev/null 2>&1 &
+  fi
+  # The marker arrives last; if walrelay dies first, waiting would never end.
+  wait_marker "wr_$s" &
+  waiter=$!
+  while kill -0 "$waiter" 2>/dev/null && kill -0 "$relay_pid" 2>/dev/null; do sleep 0.02; done
+  if ! kill -0 "$waiter" 2>/dev/null; then
+    tb=$(now)
+  else
+    tb=
+    kill "$waiter" 2>/dev/null || true
+  fi
+  wait "$relay_pid" && rc=0 || rc=$?
+  relay_pid=
+  if [ -z "$tb" ] || [ "$rc" != 0 ]; then
+    echo "walrelay ($s) failed (exit $rc) before catching up; its log:" >&2
+    tail -20 "$PG_WORK/wr-$s.log" >&2
+    exit 1
+  fi
+  rate[$s]=$(python3 -c "print($changes / ($tb - $ta))")
+  rss=$(tail -1 "$PG_WORK/wr-$s.rss")
+  printf 'walrelay, %-9s JDBC sink: %12.0f changes/s (%.2f s), peak RSS %.1f MiB\n' "$s" \
+    "${rate[$s]}" "$(python3 -c "print($tb - $ta)")" "$(python3 -c "print($rss / 1024)")"
+  results+=("$s $rss")
+done
+
+# --- verification: every destination equals the source
+want=$(checksum "$src_PORT" src)
+ok=1
+for db in native_db $(for s in $sinks; do echo "wr_$s"; done); do
+  got=$(checksum "$dst_PORT" "$db")
+  if [ "$got" = "$want" ]; then
+    echo "verified $db: $got"
+  else
+    echo "MISMATCH $db: $got (source: $want)" >&2
+    ok=0
+  fi
+done
+[ "$ok" = 1 ] || exit 1
+
+best=
+for s in $sinks; do
+  if [ -z "$best" ] || python3 -c "import sys; sys.exit(not ${rate[$s]} > ${rate[$best]})"; then
+    best=$s
+  fi
+done
+for r in "${results[@]}"; do
+  set -- $r
+  [ "$1" = "$best" ] && best_rss=$2
+done
+python3 - "$changes" "$txs" "${rate[native]}" "$best" "${rate[$best]}" "$best_rss" <<'PY'
+import sys
+changes, txs, native, best, ours, rss = sys.argv[1:]
+native, ours, rss = float(native), float(ours), int(rss)
+ratio = ours / native
+print(f"workload: {int(changes):,} changes in ~{int(txs):,} source transactions")
+print(f"native:   {native:12,.0f} changes/s")
+print(f"walrelay: {ours:12,.0f} changes/s ({best} JDBC sink, the faster)")
+print(f"ratio walrelay / native: {ratio:.2f} (bar >= 1.0: {'met' if ratio >= 1.0 else 'NOT met'})")
+mib = rss / 1024
+print(f"walrelay peak RSS: {mib:.1f} MiB (bar <= 64 MiB: {'met' if mib <= 64 else 'NOT met'})")
+PY
