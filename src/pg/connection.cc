@@ -37,8 +37,12 @@ std::string ConnectionLabel(PGconn* conn) {
 ErrorKind ErrorKindForSqlState(std::string_view s) {
   if (s.size() != 5) return ErrorKind::kFatal;
   const std::string_view cls = s.substr(0, 2);
-  if (cls == "08" || s == "57P01" || s == "57P02" || s == "57P03") return ErrorKind::kReconnect;
-  if (s == "40001" || s == "40P01" || s == "53300") return ErrorKind::kRetry;
+  // 25006 (read_only_sql_transaction): the node was demoted under us; the leader is elsewhere.
+  if (cls == "08" || s == "57P01" || s == "57P02" || s == "57P03" || s == "25006") {
+    return ErrorKind::kReconnect;
+  }
+  // 55006 (object_in_use): e.g. a replication slot still held by a walsender that is going away.
+  if (s == "40001" || s == "40P01" || s == "53300" || s == "55006") return ErrorKind::kRetry;
   // 42704 (undefined_object) also covers a missing replication slot or publication.
   if (s == "42P01" || s == "42704" || s == "42883") return ErrorKind::kNotFound;
   if (cls == "23" || cls == "22") return ErrorKind::kDataError;

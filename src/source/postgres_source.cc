@@ -64,6 +64,15 @@ Status PostgresSource::Connect() {
   auto conn = pg::Connection::Connect(config_.conninfo);
   if (!conn.ok()) return conn.status();
   conn_.emplace(std::move(conn).value());
+  // Right after a failover a connection can still reach a node that is (or just became) a
+  // standby: wait for the leader rather than fail.
+  auto recovery = conn_->Exec("SELECT pg_is_in_recovery()");
+  if (!recovery.ok()) return recovery.status();
+  if (recovery->Get(0, 0) == "t") {
+    conn_.reset();
+    return ReconnectError(config_.host + ":" + std::to_string(config_.port) +
+                          " is a standby (in recovery), not the leader");
+  }
   auto level = conn_->Exec("SHOW wal_level");
   if (!level.ok()) return level.status();
   if (level->rows() != 1 || level->Get(0, 0) != "logical") {
