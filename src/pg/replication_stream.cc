@@ -7,7 +7,6 @@
 #include <cstring>
 #include <limits>
 
-#include "common/log.h"
 
 namespace walrelay::pg {
 namespace {
@@ -82,7 +81,6 @@ Status ReplicationStream::Start(
                       PQresStatus(PQresultStatus(result.get())));
   }
   streaming_ = true;
-  LogInfo("pg", "streaming from slot " + slot + " at " + start.ToString());
   return Status::Ok();
 }
 
