@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/properties_command.h"
 #include "cli/run_command.h"
 
 namespace walrelay::cli {
@@ -21,6 +22,8 @@ constexpr const char* kUsage =
     "      Runs a Debezium PostgreSQL source connector file (Kafka Connect JSON). With no sink,\n"
     "      each record is printed to stdout as {\"topic\", \"key\", \"value\"}; logs go to "
     "stderr.\n"
+    "  walrelay properties [CONNECTOR_CLASS]\n"
+    "      Prints every supported property (type, default, allowed values) as Markdown.\n"
     "  walrelay version\n"
     "  walrelay help\n";
 
@@ -39,6 +42,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "run") return RunCommand(args);
+  if (cmd == "properties") return PropertiesCommand(args);
   std::fprintf(stderr, "walrelay: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -196,7 +196,7 @@ ConfigDef BuildPostgresDef() {
                       "Wait before restarting after a retriable error.")
                  .WithCheck(AtLeast(0), ">= 0"));
   // walrelay.
-  def.Define(StringProp("offset.storage.file.filename", "./walrelay-offsets/<connector name>.json",
+  def.Define(StringProp("offset.storage.file.filename", "walrelay-offsets/<connector name>.offset",
                         "walrelay: file holding this connector's source offsets."));
   def.Define(ChoiceProp("walrelay.failover.safe.mode", {"auto", "on", "off"}, "auto",
                         "walrelay: hold back slot confirmation until standbys have the WAL, so "
