@@ -46,6 +46,9 @@ server_conf=(
   "max_worker_processes = 16" "autovacuum = off" "log_min_messages = warning"
 )
 pg_start src "${server_conf[@]}"
+if [ "${BENCH_STATEMENTS:-0}" = 1 ]; then
+  server_conf+=("shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all")
+fi
 pg_start dst "${server_conf[@]}"
 now() { date +%s.%N; }
 
@@ -228,12 +231,12 @@ JSON
 JSON
   fi
   ta=$(now)
-  /usr/bin/time -f %M -o "$PG_WORK/wr-$s.rss" "$bin" run "$src_file" "$sink_file" --idle-exit 2 \
+  /usr/bin/time -f "%M %U %S" -o "$PG_WORK/wr-$s.rss" "$bin" run "$src_file" "$sink_file" --idle-exit 2 \
     2>"$PG_WORK/wr-$s.log" &
   relay_pid=$!
   if [ "${BENCH_PERF:-0}" = 1 ]; then
     sleep 0.2
-    perf record -g -o "$PG_WORK/perf-$s.data" -p "$(pgrep -P $relay_pid -x walrelay)" \
+    perf record --call-graph dwarf,16384 -F 999 -o "$PG_WORK/perf-$s.data" -p "$(pgrep -P $relay_pid -x walrelay)" \
       >/dev/null 2>&1 &
   fi
   # The marker arrives last; if walrelay dies first, waiting would never end.
@@ -254,11 +257,20 @@ JSON
     exit 1
   fi
   rate[$s]=$(python3 -c "print($changes / ($tb - $ta))")
-  rss=$(tail -1 "$PG_WORK/wr-$s.rss")
-  printf 'walrelay, %-9s JDBC sink: %12.0f changes/s (%.2f s), peak RSS %.1f MiB\n' "$s" \
-    "${rate[$s]}" "$(python3 -c "print($tb - $ta)")" "$(python3 -c "print($rss / 1024)")"
+  read -r rss cpu_user cpu_sys < <(tail -1 "$PG_WORK/wr-$s.rss")
+  printf 'walrelay, %-9s JDBC sink: %12.0f changes/s (%.2f s), peak RSS %.1f MiB, CPU %s s\n' \
+    "$s" "${rate[$s]}" "$(python3 -c "print($tb - $ta)")" "$(python3 -c "print($rss / 1024)")" \
+    "$(python3 -c "print(f'{$cpu_user + $cpu_sys:.2f}')")"
   results+=("$s $rss")
 done
+
+if [ "${BENCH_STATEMENTS:-0}" = 1 ]; then
+  pg_sql "$dst_PORT" postgres -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+  echo "destination statements by total execution time (ms, calls, rows, query):"
+  pg_sql "$dst_PORT" postgres -F ' | ' -c "SELECT d.datname, round(total_exec_time), calls, rows,
+    left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements s
+    JOIN pg_database d ON d.oid = s.dbid ORDER BY total_exec_time DESC LIMIT 20"
+fi
 
 # --- verification: every destination equals the source
 want=$(checksum "$src_PORT" src)

@@ -25,6 +25,21 @@ std::string KeyString(const RowChange& change) {
   return out;
 }
 
+// Rows per statement: max_rows (batch.size) within the protocol's parameter limit.
+size_t RowLimit(ChangeKind kind, const TableShape& shape, size_t max_rows) {
+  const size_t width =
+      std::max<size_t>(1, kind == ChangeKind::kDelete ? shape.pk_count : shape.columns.size());
+  return std::max<size_t>(1, std::min(max_rows, kMaxParams / width));
+}
+
+bool SameKeyColumns(const std::vector<std::string>& names, const TableShape& shape) {
+  if (names.size() != shape.pk_count) return false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != shape.columns[i].name) return false;
+  }
+  return true;
+}
+
 const char* AutoCreateHint(const SinkConfig& c) {
   return c.flavor == SinkFlavor::kDebezium ? "schema.evolution=basic" : "auto.create=true";
 }
@@ -131,7 +146,8 @@ Result<pg::PgResult> JdbcSink::Run(const std::string& sql, const std::vector<con
 
 Result<JdbcSink::TableInfo*> JdbcSink::LoadTable(const TableId& table) {
   auto r =
-      Run("SELECT a.attname FROM pg_catalog.pg_class c "
+      Run("SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+          "FROM pg_catalog.pg_class c "
           "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
           "LEFT JOIN pg_catalog.pg_attribute a "
           "ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
@@ -141,8 +157,11 @@ Result<JdbcSink::TableInfo*> JdbcSink::LoadTable(const TableId& table) {
   TableInfo& info = tables_[table];
   info.exists = r->rows() > 0;
   info.columns.clear();
+  info.types.clear();
   for (int i = 0; i < r->rows(); ++i) {
-    if (!r->IsNull(i, 0)) info.columns.emplace(r->Get(i, 0));
+    if (r->IsNull(i, 0)) continue;
+    info.columns.emplace(r->Get(i, 0));
+    info.types.emplace(r->Get(i, 0), r->Get(i, 1));
   }
   return &info;
 }
@@ -216,6 +235,7 @@ Status JdbcSink::EnsureTable(const RowChange& change) {
     LogInfo(kComponent, "connector " + connector_name_ + ": added column " + col->name + " " +
                             def->type + " to table " + table.ToString());
     info->columns.insert(col->name);
+    info->types.emplace(col->name, def->type);
   }
   return Status::Ok();
 }
@@ -235,51 +255,80 @@ Status JdbcSink::DecorateRowError(const Status& s, const Group& group) const {
 Status JdbcSink::ApplyGroup(const Group& group) {
   const TableShape& shape = *group.shape;
   const RowChange& first = *group.rows[0];
-  std::vector<const char*> params;
-  std::string sql;
+  auto table = tables_.find(shape.table);
   if (group.kind != ChangeKind::kWrite) {
-    auto it = tables_.find(shape.table);
-    if (it == tables_.end() || !it->second.exists) return Status::Ok();  // no table, no rows
+    if (table == tables_.end() || !table->second.exists) return Status::Ok();  // no table, no rows
   }
   if (group.kind == ChangeKind::kTruncate) {
-    sql = BuildTruncate(shape.table);
-  } else if (group.kind == ChangeKind::kDelete) {
+    auto r = RunSimple(BuildTruncate(shape.table));
+    return r.ok() ? Status::Ok() : DecorateRowError(r.status(), group);
+  }
+
+  // The columns the statement sets: every present one for writes, the key for deletes.
+  const bool write = group.kind == ChangeKind::kWrite;
+  std::vector<StatementColumn> cols;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < (write ? shape.columns.size() : shape.pk_count); ++i) {
+    if (!first.IsPresent(i)) continue;
+    cols.push_back({shape.columns[i].name, shape.columns[i].primary_key});
+    index.push_back(i);
+  }
+  std::vector<const char*> params;
+  auto param = [](const RowChange* row, size_t i) {
+    return row->values[i] ? row->values[i]->c_str() : nullptr;
+  };
+  std::string sql;
+
+  // Array statements need every column's type; one the catalog lacks falls back to VALUES lists.
+  std::vector<std::string> types;
+  bool arrays = group.arrays && table != tables_.end() &&
+                !(write && config_.insert_mode == InsertMode::kUpdate);
+  for (size_t k = 0; arrays && k < cols.size(); ++k) {
+    auto t = table->second.types.find(cols[k].name);
+    if (t == table->second.types.end()) {
+      arrays = false;
+    } else {
+      types.push_back(t->second);
+    }
+  }
+  std::vector<std::string> columns;  // array literals, one per column
+  if (arrays) {
+    columns.resize(cols.size());
+    for (size_t k = 0; k < cols.size(); ++k) {
+      std::string& a = columns[k];
+      a.reserve(group.rows.size() * 16);
+      for (const RowChange* row : group.rows) AppendArrayElement(&a, row->values[index[k]]);
+      a.push_back('}');
+      params.push_back(a.c_str());
+    }
+    std::vector<std::string> names;
+    for (const auto& c : cols) names.push_back(c.name);
+    sql = write ? BuildInsertFromArrays(shape.table, cols, types,
+                                        config_.insert_mode == InsertMode::kUpsert)
+                : BuildDeleteFromArrays(shape.table, names, types);
+  } else if (!write) {
     std::vector<std::string> keys;
-    for (size_t i = 0; i < shape.pk_count; ++i) keys.push_back(shape.columns[i].name);
+    for (const auto& c : cols) keys.push_back(c.name);
     sql = BuildDelete(shape.table, keys, group.rows.size());
     params.reserve(keys.size() * group.rows.size());
     for (const RowChange* row : group.rows) {
-      for (size_t i = 0; i < shape.pk_count; ++i) {
-        params.push_back(row->values[i] ? row->values[i]->c_str() : nullptr);
-      }
+      for (size_t i : index) params.push_back(param(row, i));
+    }
+  } else if (config_.insert_mode == InsertMode::kUpdate) {
+    sql = BuildUpdate(shape.table, cols);
+    if (sql.empty()) return Status::Ok();  // only key columns: nothing to update
+    for (size_t k = 0; k < cols.size(); ++k) {
+      if (!cols[k].primary_key) params.push_back(param(&first, index[k]));
+    }
+    for (size_t k = 0; k < cols.size(); ++k) {
+      if (cols[k].primary_key) params.push_back(param(&first, index[k]));
     }
   } else {
-    std::vector<StatementColumn> cols;
-    std::vector<size_t> index;
-    for (size_t i = 0; i < shape.columns.size(); ++i) {
-      if (!first.IsPresent(i)) continue;
-      cols.push_back({shape.columns[i].name, shape.columns[i].primary_key});
-      index.push_back(i);
-    }
-    auto param = [](const RowChange* row, size_t i) {
-      return row->values[i] ? row->values[i]->c_str() : nullptr;
-    };
-    if (config_.insert_mode == InsertMode::kUpdate) {
-      sql = BuildUpdate(shape.table, cols);
-      if (sql.empty()) return Status::Ok();  // only key columns: nothing to update
-      for (size_t k = 0; k < cols.size(); ++k) {
-        if (!cols[k].primary_key) params.push_back(param(&first, index[k]));
-      }
-      for (size_t k = 0; k < cols.size(); ++k) {
-        if (cols[k].primary_key) params.push_back(param(&first, index[k]));
-      }
-    } else {
-      sql = BuildInsert(shape.table, cols, group.rows.size(),
-                        config_.insert_mode == InsertMode::kUpsert);
-      params.reserve(cols.size() * group.rows.size());
-      for (const RowChange* row : group.rows) {
-        for (size_t i : index) params.push_back(param(row, i));
-      }
+    sql = BuildInsert(shape.table, cols, group.rows.size(),
+                      config_.insert_mode == InsertMode::kUpsert);
+    params.reserve(cols.size() * group.rows.size());
+    for (const RowChange* row : group.rows) {
+      for (size_t i : index) params.push_back(param(row, i));
     }
   }
   auto r = Run(sql, params);
@@ -305,6 +354,10 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
   }
 
   const bool upsert = config_.insert_mode == InsertMode::kUpsert;
+  if (upsert && max_rows > 1) {
+    WR_RETURN_IF_ERROR(ApplyCompacted(changes, max_rows, multi_row_failed));
+    return FinishTransaction(partition, position, commit);
+  }
   std::unordered_map<std::string, size_t> keys;
   size_t i = 0;
   while (i < changes.size()) {
@@ -354,7 +407,11 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
     }
     i = j;
   }
+  return FinishTransaction(partition, position, commit);
+}
 
+Status JdbcSink::FinishTransaction(const std::string& partition, const std::string& position,
+                                   bool commit) {
   WR_RETURN_IF_ERROR(
       Run("INSERT INTO " + offsets_table_ +
               " (\"connector\", \"partition\", \"position\", \"updated_at\") "
@@ -366,6 +423,109 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
           .WithContext("writing the position to " + offsets_table_));
   if (!commit) return Status::Ok();
   return RunSimple("COMMIT").status().WithContext("committing the batch");
+}
+
+Status JdbcSink::ApplyCompacted(const std::vector<RowChange>& changes, size_t max_rows,
+                                bool* multi_row_failed) {
+  std::vector<PendingTable> pending;  // in the order tables first appear
+  std::map<TableId, size_t> by_table;
+  std::unordered_map<const TableShape*, size_t> by_shape;  // saves comparing table names per row
+  for (const RowChange& change : changes) {
+    if (change.kind == ChangeKind::kSkip) continue;
+    const TableShape* shape = change.shape.get();
+    size_t index;
+    if (auto it = by_shape.find(shape); it != by_shape.end()) {
+      index = it->second;
+    } else {
+      auto [t, added] = by_table.emplace(shape->table, pending.size());
+      if (added) pending.emplace_back();
+      index = t->second;
+      by_shape.emplace(shape, index);
+    }
+    WR_RETURN_IF_ERROR(AddPending(&pending[index], change, max_rows, multi_row_failed));
+  }
+  for (PendingTable& table : pending) {
+    WR_RETURN_IF_ERROR(FlushPending(&table, max_rows, multi_row_failed));
+  }
+  return Status::Ok();
+}
+
+Status JdbcSink::AddPending(PendingTable* table, const RowChange& change, size_t max_rows,
+                            bool* multi_row_failed) {
+  const TableShape& shape = *change.shape;
+  const bool write = change.kind == ChangeKind::kWrite;
+  std::string key;
+  bool flush = change.kind == ChangeKind::kTruncate;
+  if (!flush) {
+    key = KeyString(change);
+    // Pending changes of another key or column set are applied before this one joins.
+    flush = (!table->changes.empty() && !SameKeyColumns(table->key_columns, shape)) ||
+            (write && table->write_shape &&
+             (table->write_shape != &shape || table->write_present != change.present));
+    if (!flush && write && !change.present.empty()) {
+      // A write leaving columns out (unchanged TOASTed values) after a delete of its key inserts
+      // those columns' defaults; folded into one upsert, it would keep the deleted row's values.
+      auto it = table->slot.find(key);
+      flush = it != table->slot.end() && table->changes[it->second]->kind == ChangeKind::kDelete;
+    }
+  }
+  if (flush) WR_RETURN_IF_ERROR(FlushPending(table, max_rows, multi_row_failed));
+  // EnsureTable once per shape and column set of each kind (it may create or alter the table).
+  const RowChange*& ensured = write ? table->ensured_write : table->ensured_other;
+  if (!ensured || ensured->shape != change.shape || ensured->present != change.present ||
+      ensured->kind != change.kind) {
+    WR_RETURN_IF_ERROR(EnsureTable(change));
+    ensured = &change;
+  }
+  if (change.kind == ChangeKind::kTruncate) {
+    Status s = ApplyGroup(Group{change.kind, &shape, {&change}});
+    return s;
+  }
+  if (table->changes.empty()) {
+    table->key_columns.clear();
+    for (size_t i = 0; i < shape.pk_count; ++i) table->key_columns.push_back(shape.columns[i].name);
+  }
+  if (write && !table->write_shape) {
+    table->write_shape = &shape;
+    table->write_present = change.present;
+  }
+  auto [it, inserted] = table->slot.emplace(std::move(key), table->changes.size());
+  if (!inserted) {
+    table->changes[it->second] = nullptr;  // the later change alone gives the same result
+    it->second = table->changes.size();
+  }
+  table->changes.push_back(&change);
+  return Status::Ok();
+}
+
+Status JdbcSink::FlushPending(PendingTable* table, size_t max_rows, bool* multi_row_failed) {
+  // Keys are distinct now, so deletes and upserts commute; deleting first frees values of other
+  // unique constraints that the upserts may take over.
+  for (ChangeKind kind : {ChangeKind::kDelete, ChangeKind::kWrite}) {
+    Group group{kind, nullptr, {}, /*arrays=*/true};
+    size_t limit = 0;
+    auto apply = [&]() -> Status {
+      Status s = ApplyGroup(group);
+      if (!s.ok()) *multi_row_failed = group.rows.size() > 1;
+      group.rows.clear();
+      return s;
+    };
+    for (const RowChange* change : table->changes) {
+      if (!change || change->kind != kind) continue;
+      if (!group.shape) {
+        group.shape = kind == ChangeKind::kWrite ? table->write_shape : change->shape.get();
+        limit = RowLimit(kind, *group.shape, max_rows);
+      }
+      group.rows.push_back(change);
+      if (group.rows.size() >= limit) WR_RETURN_IF_ERROR(apply());
+    }
+    if (!group.rows.empty()) WR_RETURN_IF_ERROR(apply());
+  }
+  table->write_shape = nullptr;
+  table->write_present.clear();
+  table->slot.clear();
+  table->changes.clear();
+  return Status::Ok();
 }
 
 Status JdbcSink::ApplyBatch(const std::vector<const data::Record*>& records,

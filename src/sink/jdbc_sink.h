@@ -43,8 +43,13 @@ class JdbcSink {
   // The position durably applied for source `partition`, or nullopt if none yet.
   Result<std::optional<std::string>> ReadPosition(const std::string& partition);
 
-  // Applies `records` in order and records `position` for `partition`, all in one transaction:
-  // either everything commits or nothing does. Errors: kDataError naming the table (and the record
+  // Applies `records` and records `position` for `partition`, all in one transaction: either
+  // everything commits or nothing does. In upsert mode the changes of each table are compacted to
+  // the last change per key and applied table by table (deletes, then upserts, each key at the
+  // place of its last change), as both JDBC sinks buffer per table: the committed result equals
+  // applying the records one by one, but statements within the transaction may touch tables in a
+  // different order (mind foreign keys that are not DEFERRABLE). Other insert modes apply records
+  // strictly in order. Errors: kDataError naming the table (and the record
   // key for constraint violations) for records that cannot be applied; kReconnect when the
   // connection was lost (retry the whole batch); kRetry for serialization failures/deadlocks.
   Status ApplyBatch(const std::vector<const data::Record*>& records, const std::string& partition,
@@ -57,12 +62,26 @@ class JdbcSink {
   struct TableInfo {
     bool exists = false;
     std::set<std::string> columns;
+    std::unordered_map<std::string, std::string> types;  // column -> format_type() of its type
   };
   // A run of consecutive changes applied by one statement.
   struct Group {
     ChangeKind kind;
     const TableShape* shape;
     std::vector<const RowChange*> rows;
+    // One statement for any number of rows, taking each column as an array (distinct keys only).
+    bool arrays = false;
+  };
+
+  // The changes of one table waiting in a compacted batch (upsert mode): the last change per key.
+  struct PendingTable {
+    const TableShape* write_shape = nullptr;  // shape and column mask of the pending writes
+    std::vector<bool> write_present;
+    std::vector<std::string> key_columns;          // of every pending change
+    const RowChange* ensured_write = nullptr;      // the last write / other change EnsureTable
+    const RowChange* ensured_other = nullptr;      // accepted, to skip it for alike changes
+    std::unordered_map<std::string, size_t> slot;  // key text -> index in `changes`
+    std::vector<const RowChange*> changes;         // null where a later change of the key won
   };
 
   JdbcSink(std::string connector_name, SinkConfig config);
@@ -71,7 +90,15 @@ class JdbcSink {
   Status ApplyInTransaction(const std::vector<RowChange>& changes, const std::string& partition,
                             const std::string& position, size_t max_rows, bool commit,
                             bool* multi_row_failed);
+  // ApplyInTransaction's body for upsert mode with multi-row statements.
+  Status ApplyCompacted(const std::vector<RowChange>& changes, size_t max_rows,
+                        bool* multi_row_failed);
+  Status AddPending(PendingTable* table, const RowChange& change, size_t max_rows,
+                    bool* multi_row_failed);
+  Status FlushPending(PendingTable* table, size_t max_rows, bool* multi_row_failed);
   Status ApplyGroup(const Group& group);
+  // Writes the position and commits (when `commit`).
+  Status FinishTransaction(const std::string& partition, const std::string& position, bool commit);
   Status EnsureTable(const RowChange& change);
   Result<TableInfo*> LoadTable(const TableId& table);
   // Runs `sql` with text parameters through a cached prepared statement.

@@ -484,7 +484,12 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
 
 bool SinkConfig::Matches(const std::string& topic) const {
   if (!topics.empty()) return std::find(topics.begin(), topics.end(), topic) != topics.end();
-  return topics_regex && std::regex_match(topic, *topics_regex);
+  if (!topics_regex) return false;
+  if (auto it = topic_matches.find(topic); it != topic_matches.end()) return it->second;
+  if (topic_matches.size() >= 4096) topic_matches.clear();  // bound it for topic-per-key streams
+  bool match = std::regex_match(topic, *topics_regex);
+  topic_matches.emplace(topic, match);
+  return match;
 }
 
 bool SinkConfig::IncludesField(std::string_view topic, std::string_view field) const {

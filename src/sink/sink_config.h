@@ -6,6 +6,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,9 @@ struct SinkConfig {
   std::vector<std::string> topics;
   std::string topics_regex_text;
   std::shared_ptr<const std::regex> topics_regex;
+  // Matches() answers per topic, remembered: std::regex costs microseconds per record, topics are
+  // few. Not thread-safe, like the sink that owns the config.
+  mutable std::unordered_map<std::string, bool> topic_matches;
 
   InsertMode insert_mode = InsertMode::kInsert;
   PkMode pk_mode = PkMode::kNone;

@@ -98,6 +98,86 @@ std::string BuildDelete(const TableId& table, const std::vector<std::string>& ke
   return sql;
 }
 
+namespace {
+
+// An array parameter of the column's own type parses each element straight into it; array-typed
+// columns travel as text[] and are cast per element, since a nested array literal would not
+// parse as an array of arrays.
+bool TextArray(const std::string& type) { return !type.empty() && type.back() == ']'; }
+
+// unnest($1::type1[], ..) AS u(c1, ..)
+void AppendUnnest(std::string& sql, const std::vector<std::string>& types) {
+  sql += "unnest(";
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i) sql += ", ";
+    sql += '$' + std::to_string(i + 1) + "::" + (TextArray(types[i]) ? "text" : types[i]) + "[]";
+  }
+  sql += ") AS u(";
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (i) sql += ", ";
+    sql += 'c' + std::to_string(i + 1);
+  }
+  sql += ')';
+}
+
+// Column i of the unnested row, of the column's type.
+std::string UnnestedColumn(const std::vector<std::string>& types, size_t i) {
+  std::string out = "u.c" + std::to_string(i + 1);
+  if (TextArray(types[i])) out += "::" + types[i];
+  return out;
+}
+
+}  // namespace
+
+std::string BuildInsertFromArrays(const TableId& table, const std::vector<StatementColumn>& columns,
+                                  const std::vector<std::string>& types, bool upsert) {
+  std::string sql = "INSERT INTO " + table.Quoted() + " ";
+  AppendColumnList(sql, columns);
+  sql += " SELECT ";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i) sql += ", ";
+    sql += UnnestedColumn(types, i);
+  }
+  sql += " FROM ";
+  AppendUnnest(sql, types);
+  if (!upsert) return sql;
+  // The conflict clause is BuildInsert's.
+  std::string values = BuildInsert(table, columns, 1, true);
+  return sql + values.substr(values.find(" ON CONFLICT ("));
+}
+
+std::string BuildDeleteFromArrays(const TableId& table, const std::vector<std::string>& key_columns,
+                                  const std::vector<std::string>& types) {
+  std::string sql = "DELETE FROM " + table.Quoted() + " AS d USING ";
+  AppendUnnest(sql, types);
+  sql += " WHERE ";
+  for (size_t i = 0; i < key_columns.size(); ++i) {
+    if (i) sql += " AND ";
+    sql += "d." + pg::QuoteIdent(key_columns[i]) + " = " + UnnestedColumn(types, i);
+  }
+  return sql;
+}
+
+void AppendArrayElement(std::string* array, const std::optional<std::string>& value) {
+  array->push_back(array->empty() ? '{' : ',');
+  if (!value) {
+    array->append("NULL");
+    return;
+  }
+  array->push_back('"');
+  size_t start = 0;
+  const std::string& v = *value;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '"' || v[i] == '\\') {
+      array->append(v, start, i - start);
+      array->push_back('\\');
+      start = i;
+    }
+  }
+  array->append(v, start, std::string::npos);
+  array->push_back('"');
+}
+
 std::string BuildTruncate(const TableId& table) { return "TRUNCATE TABLE " + table.Quoted(); }
 
 std::string BuildCreateTable(const TableId& table, const std::vector<ColumnDefinition>& columns,

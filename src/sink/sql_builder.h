@@ -34,6 +34,23 @@ std::string BuildDelete(const TableId& table, const std::vector<std::string>& ke
                         size_t rows);
 std::string BuildTruncate(const TableId& table);
 
+// The same writes and deletes for any number of rows in one fixed statement, prepared once: each
+// column travels as one array parameter of the destination column's type (`types`, parallel to the
+// columns, as format_type() spells them; array-typed columns as text[], cast per element), built
+// with AppendArrayElement. Rows must have distinct keys (ON CONFLICT cannot update a row twice in
+// one statement).
+//   INSERT INTO t (c..) SELECT u.c1, .. FROM unnest($1::type1[], ..) AS u(c1, ..)
+//   [ON CONFLICT (pk..) DO UPDATE SET c = EXCLUDED.c | DO NOTHING]
+std::string BuildInsertFromArrays(const TableId& table, const std::vector<StatementColumn>& columns,
+                                  const std::vector<std::string>& types, bool upsert);
+//   DELETE FROM t AS d USING unnest($1::type1[], ..) AS u(c1, ..) WHERE d.k1 = u.c1 AND ..
+std::string BuildDeleteFromArrays(const TableId& table, const std::vector<std::string>& key_columns,
+                                  const std::vector<std::string>& types);
+// Appends `value` to `array` as the next element of a PostgreSQL array literal: `{` before the
+// first element, the caller appends the closing `}`. Elements are double-quoted with `"` and `\`
+// escaped, so any text survives; nullopt becomes NULL.
+void AppendArrayElement(std::string* array, const std::optional<std::string>& value);
+
 // A column definition for DDL.
 struct ColumnDefinition {
   std::string name;

@@ -45,6 +45,34 @@ TEST(SqlBuilderTest, UpdateDeleteTruncate) {
   EXPECT_EQ(BuildTruncate(kTable), "TRUNCATE TABLE \"public\".\"Or\"\"ders\"");
 }
 
+TEST(SqlBuilderTest, ArrayStatementsTakeOneTypedArrayPerColumn) {
+  std::vector<StatementColumn> cols = {{"id", true}, {"tags", false}, {"qty", false}};
+  std::vector<std::string> types = {"bigint", "text[]", "numeric(12,2)"};
+  EXPECT_EQ(BuildInsertFromArrays(kTable, cols, types, /*upsert=*/true),
+            "INSERT INTO \"public\".\"Or\"\"ders\" (\"id\", \"tags\", \"qty\") SELECT u.c1, "
+            "u.c2::text[], u.c3 FROM unnest($1::bigint[], $2::text[], $3::numeric(12,2)[]) AS "
+            "u(c1, c2, c3) ON CONFLICT (\"id\") DO UPDATE SET \"tags\" = EXCLUDED.\"tags\", "
+            "\"qty\" = EXCLUDED.\"qty\"");
+  EXPECT_EQ(BuildInsertFromArrays(kTable, {{"id", true}}, {"integer"}, /*upsert=*/false),
+            "INSERT INTO \"public\".\"Or\"\"ders\" (\"id\") SELECT u.c1 FROM "
+            "unnest($1::integer[]) AS u(c1)");
+  EXPECT_EQ(BuildDeleteFromArrays(kTable, {"a", "b"}, {"bigint", "character varying(8)"}),
+            "DELETE FROM \"public\".\"Or\"\"ders\" AS d USING unnest($1::bigint[], "
+            "$2::character varying(8)[]) AS u(c1, c2) WHERE d.\"a\" = u.c1 AND d.\"b\" = u.c2");
+}
+
+TEST(SqlBuilderTest, ArrayElementsAreQuotedSoAnyTextSurvives) {
+  std::string a;
+  AppendArrayElement(&a, std::string("plain"));
+  AppendArrayElement(&a, std::nullopt);
+  AppendArrayElement(&a, std::string("NULL"));
+  AppendArrayElement(&a, std::string("q\"u\\o,{te} "));
+  AppendArrayElement(&a, std::string(""));
+  AppendArrayElement(&a, std::string("{1,2}"));
+  a.push_back('}');
+  EXPECT_EQ(a, "{\"plain\",NULL,\"NULL\",\"q\\\"u\\\\o,{te} \",\"\",\"{1,2}\"}");
+}
+
 TEST(SqlBuilderTest, CreateAndAlter) {
   auto with_default =
       SchemaBuilder(Type::kString).Default(std::make_shared<const data::Value>("it's")).Build();
