@@ -14,6 +14,7 @@
 #include "convert/json_writer.h"
 #include "runtime/offset_file.h"
 #include "runtime/progress.h"
+#include "runtime/sink_applier.h"
 #include "sink/jdbc_sink.h"
 #include "source/postgres_source.h"
 #include "transforms/transform.h"
@@ -209,100 +210,63 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
   return exit_code;
 }
 
-// One sink connector of a standalone run: its writer, its own transforms, and the source position
-// its destination holds.
-struct SinkRun {
-  std::string name;
-  std::unique_ptr<sink::JdbcSink> sink;
-  transforms::TransformChain chain;
-  std::optional<source::SourceOffset> position;
-  int64_t applied = 0;
-};
-
 // Compares positions by the last fully applied transaction.
 bool Behind(const source::SourceOffset& a, const source::SourceOffset& b) {
   return a.last_commit_lsn < b.last_commit_lsn ||
          (a.last_commit_lsn == b.last_commit_lsn && a.snapshot.active && !b.snapshot.active);
 }
 
-// Applies `records` to one sink with its position, in one destination transaction, retrying
-// transient failures (the sink skips a batch whose position it already holds).
-Status ApplyWithRetry(SinkRun* s, const std::vector<const data::Record*>& records,
-                      const std::string& partition, const std::string& position,
-                      const RunOptions& options) {
-  const sink::SinkConfig& cfg = s->sink->config();
-  Status st;
-  for (int attempt = 0;; ++attempt) {
-    st = s->sink->ApplyBatch(records, partition, position);
-    if (st.ok() || !Transient(st) || Stopping(options)) break;
-    if (cfg.max_retries >= 0 && attempt >= cfg.max_retries) {
-      return st.WithContext("giving up after " + std::to_string(attempt + 1) + " attempts");
-    }
-    LogWarn(s->name, "destination unavailable (" + st.message() +
-                         "); retrying the batch (attempt " + std::to_string(attempt + 1) + ")");
-    Backoff(attempt, cfg.retry_backoff_ms);
+// Creates and opens one sink connector and reads the source position its destination holds.
+Status OpenSink(const config::ConnectorConfig& sc, const std::string& partition,
+                const RunOptions& options, std::vector<SinkRun>* out) {
+  auto js = sink::JdbcSink::Create(sc.name, sc.props);
+  if (!js.ok()) return js.status().WithContext(sc.file);
+  auto tc = transforms::TransformChain::Create(sc.props);
+  if (!tc.ok()) return tc.status().WithContext(sc.file);
+  SinkRun run{sc.name, std::move(js).value(), std::move(tc).value(), std::nullopt, 0};
+  Status opened = run.sink->Open();
+  for (int attempt = 0; !opened.ok() && Transient(opened) && !Stopping(options); ++attempt) {
+    if (run.sink->config().max_retries >= 0 && attempt >= run.sink->config().max_retries) break;
+    LogWarn(sc.name, "cannot reach the destination: " + opened.message() + "; retrying");
+    Backoff(attempt, run.sink->config().retry_backoff_ms);
+    opened = run.sink->Open();
   }
-  if (st.ok()) s->applied += static_cast<int64_t>(records.size());
-  return st;
+  WR_RETURN_IF_ERROR(opened);
+  WR_ASSIGN_OR_RETURN(auto pos, run.sink->ReadPosition(partition));
+  if (pos.has_value()) {
+    auto parsed = source::SourceOffset::FromJson(*pos);
+    if (!parsed.ok()) return parsed.status().WithContext("stored position in the destination");
+    run.position = *parsed;
+    LogInfo(sc.name, "destination holds source position " + parsed->last_commit_end.ToString());
+  }
+  out->push_back(std::move(run));
+  return Status::Ok();
 }
 
 // The sink loop: records of many source transactions go to every matching sink in one
 // destination transaction together with the position they end at; a source transaction is never
-// split; the slot is confirmed only after every sink has committed.
+// split; the slot is confirmed only after every sink has committed. Applying runs on the
+// SinkApplier's thread while this thread decodes the next batch.
 int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* source,
-               transforms::TransformChain* chain,
-               const std::vector<config::ConnectorConfig>& sink_cfgs, const RunOptions& options) {
+               transforms::TransformChain* chain, const std::vector<config::ConnectorConfig>& sink_cfgs,
+               const RunOptions& options) {
   const std::string& name = cfg.name;
-  std::vector<SinkRun> sinks;
   // Debezium's source partition for PostgreSQL: {"server": <topic prefix>}.
   const std::string partition = "{\"server\":\"" + source->config().events.topic_prefix + "\"}";
+  std::vector<SinkRun> sinks;
   for (const auto& sc : sink_cfgs) {
-    auto js = sink::JdbcSink::Create(sc.name, sc.props);
-    if (!js.ok()) {
-      LogError(sc.name, sc.file + ": " + js.status().message());
-      return ExitCodeFor(js.status());
+    Status s = OpenSink(sc, partition, options, &sinks);
+    if (!s.ok()) {
+      LogError(sc.name, s.message());
+      return ExitCodeFor(s);
     }
-    auto tc = transforms::TransformChain::Create(sc.props);
-    if (!tc.ok()) {
-      LogError(sc.name, sc.file + ": " + tc.status().message());
-      return 2;
-    }
-    SinkRun run{sc.name, std::move(js).value(), std::move(tc).value(), std::nullopt, 0};
-    Status opened = run.sink->Open();
-    for (int attempt = 0; !opened.ok() && Transient(opened) && !Stopping(options); ++attempt) {
-      if (run.sink->config().max_retries >= 0 && attempt >= run.sink->config().max_retries) break;
-      LogWarn(sc.name, "cannot reach the destination: " + opened.message() + "; retrying");
-      Backoff(attempt, run.sink->config().retry_backoff_ms);
-      opened = run.sink->Open();
-    }
-    if (!opened.ok()) {
-      LogError(sc.name, opened.message());
-      return ExitCodeFor(opened);
-    }
-    auto pos = run.sink->ReadPosition(partition);
-    if (!pos.ok()) {
-      LogError(sc.name, pos.status().message());
-      return 1;
-    }
-    if (pos->has_value()) {
-      auto parsed = source::SourceOffset::FromJson(**pos);
-      if (!parsed.ok()) {
-        LogError(sc.name, "stored position in the destination: " + parsed.status().message());
-        return 1;
-      }
-      run.position = *parsed;
-      LogInfo(sc.name, "destination holds source position " + parsed->last_commit_end.ToString());
-    }
-    sinks.push_back(std::move(run));
   }
   // Resume from the sink furthest behind; the others skip what they already hold.
   std::optional<source::SourceOffset> start;
   bool any_missing = false;
   for (const auto& s : sinks) {
-    if (!s.position)
-      any_missing = true;
-    else if (!start || Behind(*s.position, *start))
-      start = s.position;
+    if (!s.position) any_missing = true;
+    else if (!start || Behind(*s.position, *start)) start = s.position;
   }
   if (any_missing) start.reset();
   Status started = StartSource(source, start, options);
@@ -311,57 +275,43 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     return ExitCodeFor(started);
   }
 
+  SinkApplier applier(std::move(sinks), partition, options.stop);
   Progress progress(name, std::chrono::seconds(5));
-  const size_t flush_records = 20000;
-  const auto linger = std::chrono::milliseconds(200);
-  std::vector<data::Record> pending;  // transformed source records not yet applied
+  const size_t flush_records = 10000;
+  const auto linger = std::chrono::milliseconds(100);
+  SinkBatch pending;
   std::vector<data::Record> polled;
   source::SourceOffset running = source->CurrentOffset();
   std::string stored = running.ToJson();
   auto last_flush = Clock::now();
   auto last_record = Clock::now();
-  int64_t received = 0;
+  int64_t received = 0, reported_out = 0;
   int exit_code = 0;
   bool done = false;
 
+  auto take_committed = [&] {
+    if (auto committed = applier.TakeCommitted()) source->Commit(*committed);
+    int64_t out = applier.records_out();
+    progress.CountOut(out - reported_out);
+    reported_out = out;
+    progress.Applied(applier.last_commit_ts_ms());
+  };
   auto flush = [&]() -> Status {
     std::string position = running.ToJson();
-    if (pending.empty() && position == stored) return Status::Ok();
-    std::vector<data::Record> copies;
-    std::vector<const data::Record*> routed;
-    for (auto& s : sinks) {
-      routed.clear();
-      copies.clear();
-      copies.reserve(pending.size());
-      for (const auto& rec : pending) {
-        if (!s.sink->config().Matches(rec.topic)) continue;
-        // Already in this destination (a restart from a sink further behind).
-        if (s.position && rec.position.tx_lsn.valid() &&
-            rec.position.tx_lsn <= s.position->last_commit_lsn) {
-          continue;
-        }
-        copies.push_back(rec);
-        bool keep = true;
-        WR_RETURN_IF_ERROR(s.chain.Apply(&copies.back(), &keep).WithContext("sink " + s.name));
-        if (!keep) copies.pop_back();
-      }
-      for (const auto& c : copies) routed.push_back(&c);
-      WR_RETURN_IF_ERROR(
-          ApplyWithRetry(&s, routed, partition, position, options).WithContext("sink " + s.name));
-      progress.CountOut(static_cast<int64_t>(routed.size()));
-    }
-    for (const auto& rec : pending) progress.Applied(rec.position.commit_ts_ms);
-    pending.clear();
+    if (pending.records.empty() && position == stored) return Status::Ok();
+    pending.offset = running;
+    WR_RETURN_IF_ERROR(applier.Submit(std::move(pending)));
+    pending = SinkBatch();
+    pending.records.reserve(flush_records);
     stored = position;
     last_flush = Clock::now();
-    source->Commit(running);
     return Status::Ok();
   };
 
   while (!done && !Stopping(options)) {
     polled.clear();
     bool finished = false;
-    auto wait = pending.empty() ? std::chrono::milliseconds(500) : std::chrono::milliseconds(20);
+    auto wait = pending.records.empty() ? std::chrono::milliseconds(500) : std::chrono::milliseconds(20);
     Status s = source->Poll(&polled, wait, &finished);
     if (!s.ok()) {
       LogError(name, s.message());
@@ -376,7 +326,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
       if (!ts.ok()) break;
       running.Advance(rec.position);
       ++received;
-      if (keep) pending.push_back(std::move(rec));
+      if (keep) pending.records.push_back(std::move(rec));
       if (options.max_records >= 0 && received >= options.max_records) done = true;
     }
     if (!ts.ok()) {
@@ -388,21 +338,20 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     bool boundary = !running.inflight_tx_lsn.valid();
     if (boundary && !done) running = source->CurrentOffset();
     if (HasChanges(polled)) last_record = Clock::now();
-    bool due = pending.size() >= flush_records || Clock::now() - last_flush >= linger || finished ||
-               done || (polled.empty() && !pending.empty());
+    bool due = pending.records.size() >= flush_records || Clock::now() - last_flush >= linger ||
+               finished || done || (polled.empty() && !pending.records.empty());
     // An idle source still moves its position (keepalives); store it now and then so the slot
     // can be confirmed and WAL released.
-    bool idle_due = pending.empty() && Clock::now() - last_flush >= std::chrono::seconds(5);
-    if (boundary && (due || idle_due)) {
-      Status fs = flush();
-      if (!fs.ok()) {
-        LogError(name, fs.message());
-        exit_code = ExitCodeFor(fs);
-        break;
-      }
+    bool idle_due = pending.records.empty() && Clock::now() - last_flush >= std::chrono::seconds(5);
+    Status fs = boundary && (due || idle_due) ? flush() : applier.error();
+    if (!fs.ok()) {
+      LogError(name, fs.message());
+      exit_code = ExitCodeFor(fs);
+      break;
     }
+    take_committed();
     progress.Maybe(source->server_position(), source->confirmed_position(),
-                   polled.empty() && pending.empty());
+                   polled.empty() && pending.records.empty());
     if (finished) done = true;
     if (options.idle_exit_seconds >= 0 &&
         Clock::now() - last_record >= std::chrono::seconds(options.idle_exit_seconds)) {
@@ -410,9 +359,16 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
       done = true;
     }
   }
+  // Everything submitted is applied (or failed) before the slot gets its last confirmation.
+  Status drained = applier.Drain();
+  if (!drained.ok() && exit_code == 0) {
+    LogError(name, drained.message());
+    exit_code = ExitCodeFor(drained);
+  }
+  take_committed();
   progress.Finish();
   source->Stop();
-  for (const auto& s : sinks) {
+  for (const auto& s : applier.sinks()) {
     LogInfo(s.name, "applied " + std::to_string(s.applied) + " record(s)");
   }
   return exit_code;

@@ -1,0 +1,149 @@
+#include "runtime/sink_applier.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/log.h"
+
+namespace walrelay::runtime {
+namespace {
+
+bool Transient(const Status& s) {
+  return s.kind() == ErrorKind::kReconnect || s.kind() == ErrorKind::kRetry;
+}
+
+}  // namespace
+
+SinkApplier::SinkApplier(std::vector<SinkRun> sinks, std::string partition,
+                         const std::atomic<bool>* stop)
+    : sinks_(std::move(sinks)), partition_(std::move(partition)), stop_(stop) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+SinkApplier::~SinkApplier() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutdown_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+Status SinkApplier::Submit(SinkBatch batch) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return !queued_.has_value() || !error_.ok(); });
+  if (!error_.ok()) return error_;
+  queued_ = std::move(batch);
+  cv_.notify_all();
+  return Status::Ok();
+}
+
+std::optional<source::SourceOffset> SinkApplier::TakeCommitted() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::optional<source::SourceOffset> out = std::move(committed_);
+  committed_.reset();
+  return out;
+}
+
+Status SinkApplier::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return (!queued_.has_value() && !busy_) || !error_.ok(); });
+  return error_;
+}
+
+Status SinkApplier::error() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return error_;
+}
+
+void SinkApplier::Loop() {
+  for (;;) {
+    SinkBatch batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return queued_.has_value() || shutdown_; });
+      if (!queued_.has_value()) return;  // shutdown with nothing queued
+      batch = std::move(*queued_);
+      queued_.reset();
+      busy_ = true;
+    }
+    cv_.notify_all();  // a Submit waiting for the slot may proceed
+    Status s = Apply(batch);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      busy_ = false;
+      if (s.ok()) {
+        committed_ = std::move(batch.offset);
+      } else if (error_.ok()) {
+        error_ = s;
+      }
+    }
+    cv_.notify_all();
+    if (!s.ok()) return;
+  }
+}
+
+Status SinkApplier::ApplyWithRetry(SinkRun* s, const std::vector<const data::Record*>& records,
+                                   const std::string& position) {
+  const sink::SinkConfig& cfg = s->sink->config();
+  Status st;
+  for (int attempt = 0;; ++attempt) {
+    st = s->sink->ApplyBatch(records, partition_, position);
+    if (st.ok() || !Transient(st) || (stop_ && stop_->load())) break;
+    if (cfg.max_retries >= 0 && attempt >= cfg.max_retries) {
+      return st.WithContext("giving up after " + std::to_string(attempt + 1) + " attempts");
+    }
+    LogWarn(s->name, "destination unavailable (" + st.message() +
+                         "); retrying the batch (attempt " + std::to_string(attempt + 1) + ")");
+    int64_t ms = std::min<int64_t>(cfg.retry_backoff_ms, 200LL << std::min(attempt, 10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  }
+  if (st.ok()) s->applied += static_cast<int64_t>(records.size());
+  return st;
+}
+
+Status SinkApplier::Apply(SinkBatch& batch) {
+  const std::string position = batch.offset.ToJson();
+  std::vector<data::Record> copies;
+  std::vector<const data::Record*> routed;
+  for (size_t si = 0; si < sinks_.size(); ++si) {
+    SinkRun& s = sinks_[si];
+    // The last sink may transform the batch's records in place; the others work on copies.
+    bool in_place = si + 1 == sinks_.size();
+    routed.clear();
+    copies.clear();
+    for (auto& rec : batch.records) {
+      if (!s.sink->config().Matches(rec.topic)) continue;
+      // Already in this destination (a restart from a sink further behind).
+      if (s.position && rec.position.tx_lsn.valid() &&
+          rec.position.tx_lsn <= s.position->last_commit_lsn) {
+        continue;
+      }
+      data::Record* target = &rec;
+      if (!in_place) {
+        copies.push_back(rec);
+        target = &copies.back();
+      }
+      bool keep = true;
+      if (!s.chain.empty()) {
+        WR_RETURN_IF_ERROR(s.chain.Apply(target, &keep).WithContext("sink " + s.name));
+      }
+      if (!keep) {
+        if (!in_place) copies.pop_back();
+        continue;
+      }
+      if (in_place) routed.push_back(target);
+    }
+    if (!in_place) {
+      for (const auto& c : copies) routed.push_back(&c);
+    }
+    WR_RETURN_IF_ERROR(ApplyWithRetry(&s, routed, position).WithContext("sink " + s.name));
+    records_out_ += static_cast<int64_t>(routed.size());
+  }
+  int64_t ts = 0;
+  for (const auto& rec : batch.records) ts = std::max(ts, rec.position.commit_ts_ms);
+  if (ts > last_commit_ts_ms_.load()) last_commit_ts_ms_.store(ts);
+  return Status::Ok();
+}
+
+}  // namespace walrelay::runtime

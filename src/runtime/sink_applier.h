@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "data/record.h"
+#include "sink/jdbc_sink.h"
+#include "source/source_offset.h"
+#include "transforms/transform.h"
+
+namespace walrelay::runtime {
+
+// One sink connector of a standalone run: its writer, its own transforms, and the source position
+// its destination held at start.
+struct SinkRun {
+  std::string name;
+  std::unique_ptr<sink::JdbcSink> sink;
+  transforms::TransformChain chain;
+  std::optional<source::SourceOffset> position;
+  int64_t applied = 0;
+};
+
+// A group of whole source transactions and the source offset right after them.
+struct SinkBatch {
+  std::vector<data::Record> records;
+  source::SourceOffset offset;
+};
+
+// Applies batches to every sink on a thread of its own, so the source thread decodes the next
+// batch while the destination commits this one. At most one batch is applied while one more
+// waits; Submit blocks beyond that (backpressure). Each batch goes to each sink in one destination
+// transaction with the batch's offset; only after every sink committed does the batch's offset
+// become Committed(), which the source thread then confirms to the slot.
+//
+// Thread-safety: Submit, TakeCommitted, Drain, error and counters are called from the source
+// thread; the sinks are used only by the applier thread after construction.
+class SinkApplier {
+ public:
+  SinkApplier(std::vector<SinkRun> sinks, std::string partition, const std::atomic<bool>* stop);
+  ~SinkApplier();
+  SinkApplier(const SinkApplier&) = delete;
+  SinkApplier& operator=(const SinkApplier&) = delete;
+
+  // Queues a batch; waits while another one is already queued. Fails with the applier's error.
+  Status Submit(SinkBatch batch);
+  // The newest offset every sink has committed since the last call, if any.
+  std::optional<source::SourceOffset> TakeCommitted();
+  // Waits until every submitted batch is applied (or failed).
+  Status Drain();
+  Status error();
+  // Records written downstream so far (all sinks), and the newest commit time applied.
+  int64_t records_out() const { return records_out_.load(); }
+  int64_t last_commit_ts_ms() const { return last_commit_ts_ms_.load(); }
+  const std::vector<SinkRun>& sinks() const { return sinks_; }
+
+ private:
+  void Loop();
+  Status Apply(SinkBatch& batch);
+  Status ApplyWithRetry(SinkRun* s, const std::vector<const data::Record*>& records,
+                        const std::string& position);
+
+  std::vector<SinkRun> sinks_;
+  const std::string partition_;
+  const std::atomic<bool>* stop_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<SinkBatch> queued_;
+  bool busy_ = false;
+  bool shutdown_ = false;
+  Status error_;
+  std::optional<source::SourceOffset> committed_;
+  std::atomic<int64_t> records_out_{0};
+  std::atomic<int64_t> last_commit_ts_ms_{0};
+  std::thread thread_;
+};
+
+}  // namespace walrelay::runtime
