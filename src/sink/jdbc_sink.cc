@@ -108,11 +108,26 @@ Status JdbcSink::Open() {
 
 Result<std::optional<std::string>> JdbcSink::ReadPosition(const std::string& partition) {
   if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
-  auto r = Run("SELECT \"position\" FROM " + offsets_table_ +
-                   " WHERE \"connector\" = $1 AND \"partition\" = $2",
-               {connector_name_.c_str(), partition.c_str()});
+  // A SHARE lock waits for transactions still writing the offsets table: after a crash or kill
+  // the previous process's backend may still be committing its last batch, and reading the
+  // position before that commit lands would resume the source too early (its next batch would
+  // then rewind the destination over changes it already holds).
+  auto read = [&]() -> Result<pg::PgResult> {
+    WR_RETURN_IF_ERROR(RunSimple("BEGIN").status());
+    WR_RETURN_IF_ERROR(RunSimple("LOCK TABLE " + offsets_table_ + " IN SHARE MODE").status());
+    WR_ASSIGN_OR_RETURN(pg::PgResult r, Run("SELECT \"position\" FROM " + offsets_table_ +
+                                                " WHERE \"connector\" = $1 AND \"partition\" = $2",
+                                            {connector_name_.c_str(), partition.c_str()}));
+    WR_RETURN_IF_ERROR(RunSimple("COMMIT").status());
+    return r;
+  };
+  auto r = read();
   if (!r.ok()) {
-    if (!conn_ || !conn_->IsOk()) DropConnection();
+    if (conn_ && conn_->IsOk()) {
+      pg::PgResult rb(PQexec(conn_->get(), "ROLLBACK"));
+    } else {
+      DropConnection();
+    }
     return r.status().WithContext("reading the position from " + offsets_table_);
   }
   if (r->rows() == 0) return std::optional<std::string>();
@@ -341,17 +356,17 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
                                     size_t max_rows, bool commit, bool* multi_row_failed) {
   *multi_row_failed = false;
   WR_RETURN_IF_ERROR(RunSimple("BEGIN").status());
-  // Locks the position row, so two sinks sharing a connector name cannot interleave, and detects
-  // a retry of a batch whose COMMIT succeeded although we never heard back.
-  WR_ASSIGN_OR_RETURN(pg::PgResult current,
-                      Run("SELECT \"position\" FROM " + offsets_table_ +
-                              " WHERE \"connector\" = $1 AND \"partition\" = $2 FOR UPDATE",
-                          {connector_name_.c_str(), partition.c_str()}));
-  if (current.rows() > 0 && current.Get(0, 0) == position) {
-    LogInfo(kComponent, "connector " + connector_name_ + ": batch ending at " + position +
-                            " was already applied; skipping it");
-    return commit ? RunSimple("COMMIT").status() : Status::Ok();
-  }
+  // The transaction id tells, if the COMMIT goes unanswered, whether it committed (see
+  // ResolveUncertainCommit). Comparing the stored position with `position` cannot: consecutive
+  // batches may end at the same position (chunks of one snapshot table), and skipping such a
+  // batch as "already applied" would lose its rows.
+  WR_ASSIGN_OR_RETURN(pg::PgResult xid, RunSimple("SELECT txid_current()::text"));
+  current_xid_ = std::string(xid.Get(0, 0));
+  // Locks the position row, so two sinks sharing a connector name cannot interleave.
+  WR_RETURN_IF_ERROR(Run("SELECT \"position\" FROM " + offsets_table_ +
+                             " WHERE \"connector\" = $1 AND \"partition\" = $2 FOR UPDATE",
+                         {connector_name_.c_str(), partition.c_str()})
+                         .status());
 
   const bool upsert = config_.insert_mode == InsertMode::kUpsert;
   if (upsert && max_rows > 1) {
@@ -422,7 +437,24 @@ Status JdbcSink::FinishTransaction(const std::string& partition, const std::stri
           .status()
           .WithContext("writing the position to " + offsets_table_));
   if (!commit) return Status::Ok();
-  return RunSimple("COMMIT").status().WithContext("committing the batch");
+  Status committed = RunSimple("COMMIT").status();
+  if (!committed.ok()) uncertain_ = UncertainCommit{current_xid_, position};
+  return committed.WithContext("committing the batch");
+}
+
+Result<bool> JdbcSink::ResolveUncertainCommit() {
+  auto r = Run("SELECT txid_status($1::bigint)", {uncertain_->xid.c_str()});
+  if (!r.ok()) {
+    if (!conn_ || !conn_->IsOk()) DropConnection();
+    return r.status().WithContext("asking whether transaction " + uncertain_->xid + " committed");
+  }
+  std::optional<std::string> status = r->GetOptional(0, 0);
+  if (status == "in progress") {
+    // Its backend has not noticed the lost connection yet; it will commit or abort shortly.
+    return RetryError("the outcome of the batch ending at " + uncertain_->position +
+                      " is not known yet: transaction " + uncertain_->xid + " is in progress");
+  }
+  return status == "committed";  // "aborted", or NULL for a transaction too old to tell
 }
 
 Status JdbcSink::ApplyCompacted(const std::vector<RowChange>& changes, size_t max_rows,
@@ -538,6 +570,16 @@ Status JdbcSink::ApplyBatch(const std::vector<const data::Record*>& records,
     changes.push_back(std::move(change).value());
   }
   if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
+  if (uncertain_) {
+    WR_ASSIGN_OR_RETURN(bool committed, ResolveUncertainCommit());
+    bool same = uncertain_->position == position;
+    uncertain_.reset();
+    if (committed && same) {
+      LogInfo(kComponent, "connector " + connector_name_ + ": batch ending at " + position +
+                              " committed although the connection was lost; not applying it again");
+      return Status::Ok();
+    }
+  }
 
   auto rollback = [this] {
     // The rolled-back transaction may have created or altered tables: forget what we cached.

@@ -27,8 +27,9 @@ namespace walrelay::sink {
 //
 // Retry protocol: ApplyBatch returns kReconnect when the connection broke, possibly during COMMIT
 // (outcome unknown). The caller retries the same batch with the same position; ApplyBatch
-// reconnects, and inside its transaction locks and reads the stored position first: if it already
-// equals `position`, the earlier attempt committed and the batch is not applied twice.
+// reconnects and asks the server (txid_status) whether the unanswered COMMIT's transaction
+// committed: if so the batch is not applied twice; if it is still in progress, kRetry. Positions
+// need not differ between batches (the chunks of one snapshot table share one).
 //
 // Lifecycle: Create -> Open -> ApplyBatch* -> destruction. One thread at a time.
 class JdbcSink {
@@ -99,6 +100,8 @@ class JdbcSink {
   Status ApplyGroup(const Group& group);
   // Writes the position and commits (when `commit`).
   Status FinishTransaction(const std::string& partition, const std::string& position, bool commit);
+  // Whether the transaction of `uncertain_` committed; kRetry while it is still in progress.
+  Result<bool> ResolveUncertainCommit();
   Status EnsureTable(const RowChange& change);
   Result<TableInfo*> LoadTable(const TableId& table);
   // Runs `sql` with text parameters through a cached prepared statement.
@@ -115,6 +118,13 @@ class JdbcSink {
   std::map<TableId, TableInfo> tables_;                    // cleared on rollback
   std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
   uint64_t next_statement_ = 0;
+  // The batch whose COMMIT got no answer: its transaction id and position.
+  struct UncertainCommit {
+    std::string xid;
+    std::string position;
+  };
+  std::optional<UncertainCommit> uncertain_;
+  std::string current_xid_;  // of the transaction ApplyInTransaction opened
 };
 
 }  // namespace walrelay::sink

@@ -1,6 +1,7 @@
 #include "source/postgres_source.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 #include <thread>
 
@@ -152,7 +153,8 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
   return info;
 }
 
-Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
+Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {
+  std::optional<SourceOffset> offset = stored;
   WR_RETURN_IF_ERROR(Connect());
   const std::string& slot = config_.slot_name;
   const std::string& pub = config_.publication_name;
@@ -270,6 +272,9 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
     slot_confirmed = Lsn::Parse(slotres->Get(0, 5)).value_or(Lsn());
   }
 
+  if (offset.has_value() && offset->timeline != 0) {
+    WR_RETURN_IF_ERROR(CheckTimeline(&*offset));
+  }
   bool snapshot = false;
   bool resume_snapshot = false;
   if (offset.has_value()) {
@@ -319,6 +324,53 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& offset) {
   committed_ = offset_;
   if (snapshot) return PrepareSnapshot(resume_snapshot);
   return StartStreaming();
+}
+
+Status PostgresSource::CheckTimeline(SourceOffset* offset) {
+  auto rs = pg::ReplicationStream::Open(config_.conninfo);
+  if (!rs.ok()) return rs.status();
+  auto ident = rs->Command("IDENTIFY_SYSTEM");
+  if (!ident.ok()) return ident.status();
+  uint32_t current = static_cast<uint32_t>(std::stoul(std::string(ident->Get(0, 1))));
+  if (current <= offset->timeline) return Status::Ok();
+  auto history = rs->Command("TIMELINE_HISTORY " + std::to_string(current));
+  if (!history.ok()) return history.status().WithContext("reading timeline history");
+  // Lines "<timeline>\t<switch point>\t<reason>": where each earlier timeline ended.
+  std::string content(history->Get(0, 1));
+  Lsn switch_point;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t nl = content.find('\n', pos);
+    std::string line = content.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? content.size() : nl + 1;
+    size_t t1 = line.find('\t');
+    if (t1 == std::string::npos) continue;
+    size_t t2 = line.find('\t', t1 + 1);
+    if (std::strtoul(line.c_str(), nullptr, 10) != offset->timeline) continue;
+    switch_point = Lsn::Parse(line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1))
+                       .value_or(Lsn());
+  }
+  if (!switch_point.valid()) {
+    LogWarn(config_.name, "timeline history of timeline " + std::to_string(current) +
+                              " does not mention timeline " + std::to_string(offset->timeline));
+    return Status::Ok();
+  }
+  if (offset->last_commit_lsn.valid() && offset->last_commit_lsn >= switch_point) {
+    return FatalError(
+        "the stored position " + offset->last_commit_lsn.ToString() + " (timeline " +
+        std::to_string(offset->timeline) + ") lies beyond " + switch_point.ToString() +
+        ", where that timeline ended on the new leader (timeline " + std::to_string(current) +
+        "): downstream holds changes the cluster lost in the failover. Re-snapshot the "
+        "destination; walrelay.failover.safe.mode=on prevents this");
+  }
+  if (offset->last_commit_end > switch_point) {
+    // Only keepalive positions lie beyond the switch: start at the switch point, not after it.
+    LogInfo(config_.name, "timeline " + std::to_string(offset->timeline) + " ended at " +
+                              switch_point.ToString() + "; resuming there on timeline " +
+                              std::to_string(current));
+    offset->last_commit_end = switch_point;
+  }
+  return Status::Ok();
 }
 
 Status PostgresSource::PrepareSnapshot(bool resume) {
@@ -479,6 +531,9 @@ Status PostgresSource::StartStreaming() {
   auto rs = pg::ReplicationStream::Open(config_.conninfo);
   if (!rs.ok()) return rs.status();
   stream_.emplace(std::move(rs).value());
+  auto ident = stream_->Command("IDENTIFY_SYSTEM");
+  if (!ident.ok()) return ident.status();
+  offset_.timeline = static_cast<uint32_t>(std::stoul(std::string(ident->Get(0, 1))));
   Lsn start = offset_.last_commit_end;
   std::vector<std::pair<std::string, std::string>> options = {
       {"proto_version", "1"}, {"publication_names", pg::QuoteIdent(config_.publication_name)}};
@@ -491,8 +546,11 @@ Status PostgresSource::StartStreaming() {
   last_status_ = last_traffic_ = Clock::now();
   if (last_heartbeat_ == Clock::time_point()) last_heartbeat_ = Clock::now();
   held_.clear();
-  failover_safe_ = config_.failover_safe == FailoverSafeMode::kOn;
-  if (config_.failover_safe == FailoverSafeMode::kAuto) {
+  if (config_.failover_safe != FailoverSafeMode::kAuto) {
+    failover_safe_ = config_.failover_safe == FailoverSafeMode::kOn;
+  } else if (!failover_safe_) {
+    // auto: on once the source has shown physical standbys, and it stays on (right after a
+    // failover the new leader may have none streaming yet, which is exactly when it matters).
     auto standbys = conn_->Exec(
         "SELECT count(*) FROM pg_stat_replication r JOIN pg_stat_activity a ON a.pid = r.pid "
         "WHERE a.datname IS NULL");
@@ -550,6 +608,16 @@ Status PostgresSource::ReleaseHeld(std::vector<data::Record>* out, bool wait) {
   }
   size_t n = 0;
   while (n < held_.size() && held_[n].end_lsn <= standby_flush_) ++n;
+  if (n == 0 && !held_warned_ && now - held_since_ > std::chrono::seconds(10)) {
+    held_warned_ = true;
+    LogWarn(config_.name, "failover-safe: transaction at " + held_.front().commit_lsn.ToString() +
+                              " waits for the standbys, which have flushed only to " +
+                              standby_flush_.ToString());
+  }
+  if (n > 0) {
+    held_since_ = now;
+    held_warned_ = false;
+  }
   for (size_t i = 0; i < n; ++i) Complete(std::move(held_[i]), out);
   held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
   return Status::Ok();
@@ -611,6 +679,7 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     // offset) waits until the standbys have it, so nothing downstream is ahead of a node that can
     // be promoted.
     if (failover_safe_ || !held_.empty()) {
+      if (held_.empty()) held_since_ = Clock::now();
       held_.push_back(std::move(tx));
     } else {
       Complete(std::move(tx), out);

@@ -71,6 +71,9 @@ class PostgresSource {
   };
 
   Status Connect();
+  // After a failover: fails when `offset` lies beyond where its timeline ended on this server
+  // (downstream is ahead of the cluster); clamps keepalive-only positions to the switch point.
+  Status CheckTimeline(SourceOffset* offset);
   Status PrepareSnapshot(bool resume);
   Status PollSnapshot(std::vector<data::Record>* out, bool* finished);
   Status StartStreaming();
@@ -126,6 +129,8 @@ class PostgresSource {
   std::vector<HeldTransaction> held_;
   Lsn standby_flush_;
   std::chrono::steady_clock::time_point last_standby_check_;
+  std::chrono::steady_clock::time_point held_since_;
+  bool held_warned_ = false;
 
   // Snapshot state.
   struct SnapshotTable {

@@ -85,6 +85,7 @@ std::string SourceOffset::ToJson() const {
   j["lsn_proc"] = inflight_tx_lsn.value();
   j["event_index"] = inflight_index;
   j["filter_until"] = filter_until.value();
+  j["timeline"] = timeline;
   nlohmann::json snap;
   snap["active"] = snapshot.active;
   snap["stream_start"] = snapshot.stream_start.value();
@@ -109,6 +110,7 @@ Result<SourceOffset> SourceOffset::FromJson(std::string_view text) {
   o.inflight_tx_lsn = Lsn(u64("lsn_proc"));
   o.inflight_index = u64("event_index");
   o.filter_until = Lsn(u64("filter_until"));
+  o.timeline = static_cast<uint32_t>(u64("timeline"));
   auto snap = j.find("snapshot");
   if (snap != j.end() && snap->is_object()) {
     o.snapshot.active = snap->value("active", false);

@@ -48,6 +48,9 @@ struct SourceOffset {
   // passes `filter_until`, changes of a table whose transaction is visible in that table's
   // snapshot are skipped.
   Lsn filter_until;
+  // The server timeline the offset's positions belong to (IDENTIFY_SYSTEM); 0 when unknown. After
+  // a failover the new leader's timeline history says where this timeline ended.
+  uint32_t timeline = 0;
 
   // Moves the offset past a delivered record. Pure.
   void Advance(const data::SourcePosition& position);

@@ -1,0 +1,267 @@
+// walrelay through HAProxy on a real Patroni cluster (scripts/cluster): switchovers, killed
+// leaders, and the divergence that failover-safe mode prevents.
+#include <signal.h>
+#include <stdlib.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "pg/connection.h"
+#include "testing/process.h"
+
+namespace walrelay {
+namespace {
+
+using nlohmann::json;
+using testing::Process;
+
+// Ports apart from scripts/cluster's defaults, so a developer's own cluster is not disturbed.
+constexpr int kLeaderPort = 15000;
+constexpr int kDestinationPort = 15436;
+const char* const kClusterEnv[][2] = {
+    {"WALRELAY_CLUSTER_DIR", "/tmp/walrelay-cluster-test"},
+    {"CLUSTER_PG_PORTS", "15433 15434 15435"},
+    {"CLUSTER_REST_PORTS", "18008 18009 18010"},
+    {"CLUSTER_ETCD_CLIENT_PORTS", "12379 12479 12579"},
+    {"CLUSTER_ETCD_PEER_PORTS", "12380 12480 12580"},
+    {"HAPROXY_LEADER_PORT", "15000"},
+    {"HAPROXY_REPLICA_PORT", "15001"},
+    {"HAPROXY_STATS_PORT", "17000"},
+    {"DESTINATION_PORT", "15436"},
+};
+
+std::string Conninfo(int port, const std::string& db) {
+  return "host=127.0.0.1 port=" + std::to_string(port) + " dbname=" + db +
+         " user=postgres password=postgres connect_timeout=3";
+}
+
+class FailoverTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    for (const auto& kv : kClusterEnv) ::setenv(kv[0], kv[1], 1);
+    auto r = Cluster({"up"}, 300);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  static void TearDownTestSuite() { (void)Cluster({"down"}, 120); }
+
+  static testing::ProcessResult Cluster(const std::vector<std::string>& args, int timeout_s = 120) {
+    std::vector<std::string> argv = {"/bin/bash", std::string(WALRELAY_SOURCE_DIR) + "/scripts/cluster"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = testing::RunProcess(argv, std::chrono::seconds(timeout_s));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : testing::ProcessResult{};
+  }
+
+  // Runs SQL through HAProxy's leader port (or the destination), retrying while a failover is
+  // under way. Returns the first column of the first row ("" when none).
+  static std::string Sql(int port, const std::string& db, const std::string& sql, int attempts = 60) {
+    for (int i = 0; i < attempts; ++i) {
+      auto c = pg::Connection::Connect(Conninfo(port, db));
+      if (c.ok()) {
+        auto r = c->Exec(sql);
+        if (r.ok()) return r->rows() > 0 && r->columns() > 0 ? std::string(r->Get(0, 0)) : "";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    ADD_FAILURE() << "could not run on port " << port << ": " << sql;
+    return "";
+  }
+  static std::string Leader(const std::string& sql) { return Sql(kLeaderPort, "source_db", sql); }
+  static std::string Dest(const std::string& sql) { return Sql(kDestinationPort, "destination_db", sql); }
+  static std::string Checksum(int port, const std::string& db, const std::string& table) {
+    return Sql(port, db,
+               "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM " +
+                   table + " t");
+  }
+
+  void SetUp() override {
+    dir_ = testing::MakeTempDir();
+    Leader("CREATE TABLE IF NOT EXISTS public.ledger(id bigserial primary key, tx bigint not null, amount int not null)");
+    Leader("TRUNCATE public.ledger");
+    Leader("INSERT INTO public.debezium_table VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET current_value = 0");
+    Dest("DROP TABLE IF EXISTS public.ledger");
+    Dest("DELETE FROM public.debezium_table");
+    Dest("DROP TABLE IF EXISTS public.walrelay_offsets");
+  }
+
+  // Starts walrelay through HAProxy on the Patroni slot `source_slot`, into the destination.
+  std::unique_ptr<Process> StartRelay(const std::map<std::string, std::string>& extra = {}) {
+    json source = {{"connector.class", "io.debezium.connector.postgresql.PostgresConnector"},
+                   {"database.hostname", "127.0.0.1"},
+                   {"database.port", std::to_string(kLeaderPort)},
+                   {"database.user", "postgres"},
+                   {"database.password", "postgres"},
+                   {"database.dbname", "source_db"},
+                   {"topic.prefix", "server"},
+                   {"slot.name", "source_slot"},
+                   {"publication.name", "walrelay_test_pub"},
+                   {"publication.autocreate.mode", "filtered"},
+                   {"table.include.list", "public.debezium_table,public.ledger"},
+                   {"status.update.interval.ms", "500"},
+                   {"transforms", "unwrap"},
+                   {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"}};
+    for (const auto& [k, v] : extra) source[k] = v;
+    json sink = {{"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
+                 {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(kDestinationPort) +
+                                        "/destination_db?user=postgres&password=postgres"},
+                 {"topics.regex", "server\\.public\\..*"},
+                 {"transforms", "route"},
+                 {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
+                 {"transforms.route.regex", "([^.]+)\\.([^.]+)\\.([^.]+)"},
+                 {"transforms.route.replacement", "$2.$3"},
+                 {"insert.mode", "upsert"},
+                 {"pk.mode", "record_key"},
+                 {"auto.create", "true"}};
+    std::ofstream(dir_ + "/source.json") << json({{"name", "source"}, {"config", source}}).dump(2);
+    std::ofstream(dir_ + "/sink.json") << json({{"name", "sink"}, {"config", sink}}).dump(2);
+    auto p = Process::Start({WALRELAY_BINARY, "run", dir_ + "/source.json", dir_ + "/sink.json"});
+    EXPECT_TRUE(p.ok());
+    return p.ok() ? std::move(p).value() : nullptr;
+  }
+
+  // Waits until the destination holds exactly what the leader holds.
+  bool CaughtUp(int seconds) {
+    for (int i = 0; i < seconds * 2; ++i) {
+      if (Checksum(kLeaderPort, "source_db", "ledger") == Checksum(kDestinationPort, "destination_db", "ledger") &&
+          Leader("SELECT current_value FROM debezium_table WHERE id = 1") ==
+              Dest("SELECT current_value FROM debezium_table WHERE id = 1")) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return false;
+  }
+
+  // Stops the physical walsenders of the leader, so its standbys stop receiving WAL.
+  void FreezeStandbys() {
+    auto c = pg::Connection::Connect(Conninfo(kLeaderPort, "postgres"));
+    ASSERT_TRUE(c.ok());
+    auto r = c->Exec("SELECT pid FROM pg_stat_replication WHERE usename = 'replicator'");
+    ASSERT_TRUE(r.ok());
+    ASSERT_GE(r->rows(), 1);
+    for (int i = 0; i < r->rows(); ++i) ::kill(std::stoi(std::string(r->Get(i, 0))), SIGSTOP);
+  }
+
+  std::string dir_;
+};
+
+// A writer that keeps committing through HAProxy: the counter row and a two-row ledger entry that
+// sums to zero, in one transaction; reconnects while the cluster fails over.
+class Writer {
+ public:
+  Writer() : thread_([this] { Run(); }) {}
+  ~Writer() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int64_t committed() const { return committed_.load(); }
+
+ private:
+  void Run() {
+    int64_t tx = 0;
+    while (!stop_) {
+      auto c = pg::Connection::Connect(Conninfo(kLeaderPort, "source_db"));
+      if (!c.ok()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      while (!stop_) {
+        ++tx;
+        auto r = c->Exec(
+            "BEGIN; UPDATE debezium_table SET current_value = current_value + 1 WHERE id = 1; "
+            "INSERT INTO ledger(tx, amount) VALUES (" + std::to_string(tx) + ", 7), (" + std::to_string(tx) +
+            ", -7); COMMIT;");
+        if (!r.ok()) break;
+        ++committed_;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+  }
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> committed_{0};
+  std::thread thread_;
+};
+
+TEST_F(FailoverTest, SwitchoversAndKilledLeadersLoseNothingAndApplyNothingTwice) {
+  auto relay = StartRelay();
+  ASSERT_TRUE(relay);
+  Writer writer;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  for (int round = 0; round < 3; ++round) {
+    auto sw = Cluster({"switchover"});
+    EXPECT_EQ(sw.exit_code, 0) << sw.out << sw.err;
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    std::string leader = Leader("SELECT 'patroni' || (inet_server_port() - 15432)");
+    auto k = Cluster({"kill", "leader"});
+    EXPECT_EQ(k.exit_code, 0) << k.out << k.err;
+    auto fw = Cluster({"failover-wait"});
+    EXPECT_EQ(fw.exit_code, 0) << fw.out << fw.err;
+    auto st = Cluster({"start", leader}, 180);
+    EXPECT_EQ(st.exit_code, 0) << st.out << st.err;
+    ASSERT_TRUE(relay->Running()) << relay->Stderr();
+  }
+  writer.Stop();
+  EXPECT_GT(writer.committed(), 100);
+  EXPECT_TRUE(CaughtUp(120)) << relay->Stderr();
+  EXPECT_EQ(Dest("SELECT count(*) FROM (SELECT tx FROM ledger GROUP BY tx HAVING sum(amount) <> 0) x"), "0");
+  relay->Signal(SIGTERM);
+  auto code = relay->Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0) << relay->Stderr();
+  EXPECT_NE(relay->Stderr().find("reconnect"), std::string::npos);
+}
+
+// Rows committed on a leader whose standbys are frozen reach a logical consumer at once; killing
+// that leader loses them. Failover-safe mode (on by default with standbys) holds them back.
+TEST_F(FailoverTest, FailoverSafeModeKeepsTheDestinationBehindTheCluster) {
+  auto relay = StartRelay();
+  ASSERT_TRUE(relay);
+  Leader("INSERT INTO ledger(tx, amount) VALUES (1, 1), (1, -1)");
+  ASSERT_TRUE(CaughtUp(60)) << relay->Stderr();
+  std::string old_leader = Leader("SELECT 'patroni' || (inet_server_port() - 15432)");
+  FreezeStandbys();
+  Leader("INSERT INTO ledger(tx, amount) VALUES (-1, 5), (-1, -5)");
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = -1"), "0");  // held back
+  ASSERT_EQ(Cluster({"kill", "leader"}).exit_code, 0);
+  ASSERT_EQ(Cluster({"failover-wait"}).exit_code, 0);
+  EXPECT_EQ(Leader("SELECT count(*) FROM ledger WHERE tx = -1"), "0");  // the cluster lost them
+  Leader("INSERT INTO ledger(tx, amount) VALUES (2, 3), (2, -3)");
+  EXPECT_TRUE(CaughtUp(90)) << relay->Stderr();
+  EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = -1"), "0");
+  EXPECT_TRUE(relay->Running()) << relay->Stderr();
+  relay->Signal(SIGTERM);
+  (void)relay->Wait(std::chrono::seconds(30));
+  ASSERT_EQ(Cluster({"start", old_leader}, 180).exit_code, 0);
+}
+
+TEST_F(FailoverTest, WithoutFailoverSafeModeTheDestinationCanRunAheadAndIsDetected) {
+  auto relay = StartRelay({{"walrelay.failover.safe.mode", "off"}});
+  ASSERT_TRUE(relay);
+  Leader("INSERT INTO ledger(tx, amount) VALUES (1, 1), (1, -1)");
+  ASSERT_TRUE(CaughtUp(60)) << relay->Stderr();
+  std::string old_leader = Leader("SELECT 'patroni' || (inet_server_port() - 15432)");
+  FreezeStandbys();
+  Leader("INSERT INTO ledger(tx, amount) VALUES (-1, 5), (-1, -5)");
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // Applied at once: the destination now holds rows no standby has.
+  EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = -1"), "2");
+  ASSERT_EQ(Cluster({"kill", "leader"}).exit_code, 0);
+  ASSERT_EQ(Cluster({"failover-wait"}).exit_code, 0);
+  EXPECT_EQ(Leader("SELECT count(*) FROM ledger WHERE tx = -1"), "0");  // diverged
+  // walrelay notices on reconnecting: its position lies beyond where the old timeline ended.
+  auto code = relay->Wait(std::chrono::seconds(120));
+  ASSERT_TRUE(code.ok()) << "walrelay kept running after the divergence\n" << relay->Stderr();
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(relay->Stderr().find("lost in the failover"), std::string::npos) << relay->Stderr();
+  ASSERT_EQ(Cluster({"start", old_leader}, 180).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace walrelay
