@@ -9,6 +9,7 @@
 
 #include "cli/properties_command.h"
 #include "cli/run_command.h"
+#include "cli/writer_command.h"
 
 namespace walrelay::cli {
 namespace {
@@ -22,6 +23,12 @@ constexpr const char* kUsage =
     "      Runs a Debezium PostgreSQL source connector file (Kafka Connect JSON). With no sink,\n"
     "      each record is printed to stdout as {\"topic\", \"key\", \"value\"}; logs go to "
     "stderr.\n"
+    "  walrelay writer [--dsn DSN] [--outbox | --query SQL] [--rate N] [--duration SECONDS] [--quiet]\n"
+    "      The seed's writer: upserts debezium_table id=1 (current_value + 1) in a loop, or\n"
+    "      inserts outbox events, or runs SQL. DSN: libpq form or the seed's\n"
+    "      Server=..;Port=..;Database=..;User Id=..;Password=.. (or CONNECTION_STRING).\n"
+    "  walrelay reader [--dsn DSN] [--interval SECONDS] [--count N]\n"
+    "      The seed's reader: prints current_value of debezium_table id=1 every interval.\n"
     "  walrelay properties [CONNECTOR_CLASS]\n"
     "      Prints every supported property (type, default, allowed values) as Markdown.\n"
     "  walrelay version\n"
@@ -43,6 +50,8 @@ int Main(int argc, char** argv) {
   }
   if (cmd == "run") return RunCommand(args);
   if (cmd == "properties") return PropertiesCommand(args);
+  if (cmd == "writer") return WriterCommand(args);
+  if (cmd == "reader") return ReaderCommand(args);
   std::fprintf(stderr, "walrelay: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "cli/signals.h"
 #include "common/log.h"
 #include "config/config_def.h"
 #include "config/connector_config.h"
@@ -13,11 +14,6 @@
 
 namespace walrelay::cli {
 namespace {
-
-// Set from the signal handler; the only process-wide state, because a handler can reach no other.
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) { g_stop.store(true); }
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "walrelay run: %s\n", message.c_str());
@@ -92,10 +88,7 @@ int RunCommand(const std::vector<std::string>& args) {
       return Fail(s.file + ": only one source connector per run; later files must be sinks");
     }
   }
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGPIPE, SIG_IGN);
-  options.stop = &g_stop;
+  options.stop = InstallStopHandlers();
   return runtime::RunStandalone(configs[0], sinks, options);
 }
 
