@@ -215,13 +215,12 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {
         if (!r.ok()) return r.status();
       } else if (!pub_all) {
         auto cur = conn_->ExecParams(
-            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM "
-            "pg_publication_tables "
-            "WHERE pubname = $1 ORDER BY schemaname, tablename",
-            {pub});
+            "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1", {pub});
         if (!cur.ok()) return cur.status();
-        std::vector<std::string> have;
-        for (int r = 0; r < cur->rows(); ++r) have.emplace_back(cur->Get(r, 0));
+        std::vector<std::string> have;  // quoted as `wanted` is
+        for (int r = 0; r < cur->rows(); ++r) {
+          have.push_back(pg::QuoteIdent(cur->Get(r, 0)) + "." + pg::QuoteIdent(cur->Get(r, 1)));
+        }
         std::vector<std::string> want_sorted = wanted;
         std::sort(want_sorted.begin(), want_sorted.end());
         std::sort(have.begin(), have.end());
@@ -321,7 +320,11 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {
                                " LOGICAL pgoutput NOEXPORT_SNAPSHOT");
     if (!created.ok()) return created.status().WithContext("creating replication slot " + slot);
   }
-  committed_ = offset_;
+  // What is durable downstream: the stored offset on the first start; on a reconnect, whatever
+  // the runtime last committed (never the offset of records still in flight); nothing once the
+  // offset was discarded for a new snapshot.
+  if (!started_once_ || !offset_.last_commit_end.valid()) committed_ = offset_;
+  started_once_ = true;
   if (snapshot) return PrepareSnapshot(resume_snapshot);
   return StartStreaming();
 }
@@ -432,6 +435,7 @@ Status PostgresSource::PrepareSnapshot(bool resume) {
   }
   snapshot_index_ = 0;
   snapshot_running_ = true;
+  snapshot_resumed_ = resume;
   snapshot_taken_this_run_ = true;
   LogInfo(config_.name, "snapshot of " + std::to_string(snapshot_queue_.size()) +
                             " table(s) starting; streaming will start at " +
@@ -505,7 +509,11 @@ Status PostgresSource::PollSnapshot(std::vector<data::Record>* out, bool* finish
       out->push_back(std::move(*snapshot_pending_));
       snapshot_pending_.reset();
     }
-    offset_.snapshot.done_tables[t.schema + "." + t.table] = snapshot_xids_;
+    // A table read in a resumed snapshot may already be partly downstream from the interrupted
+    // attempt, whose rows this snapshot may no longer contain (deleted since): filter nothing for
+    // it, so every change since the stream start is replayed on top, in commit order.
+    offset_.snapshot.done_tables[t.schema + "." + t.table] =
+        snapshot_resumed_ ? XidSnapshot() : snapshot_xids_;
     ++snapshot_index_;
     if (!out->empty()) return Status::Ok();
   }

@@ -148,7 +148,9 @@ class PostgresSource {
   std::optional<TableEvents> snapshot_events_;
   std::optional<data::Record> snapshot_pending_;  // held back to mark the very last as "last"
   bool first_start_ = true;
-  bool snapshot_taken_this_run_ = false;  // snapshot.mode=always snapshots once per process start
+  bool snapshot_taken_this_run_ = false;
+  bool snapshot_resumed_ = false;  // this snapshot continues an interrupted one
+  bool started_once_ = false;  // snapshot.mode=always snapshots once per process start
   int reconnect_attempts_ = 0;
 };
 
