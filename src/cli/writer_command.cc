@@ -1,18 +1,16 @@
 #include "cli/writer_command.h"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
+#include <iterator>
 #include <optional>
 #include <random>
-#include <thread>
+#include <string>
 
 #include "cli/dsn.h"
+#include "cli/retrying_connection.h"
 #include "cli/signals.h"
 #include "common/log.h"
 #include "pg/connection.h"
@@ -20,244 +18,392 @@
 namespace walrelay::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = StopCondition::Clock;
 
+constexpr const char* kComponent = "writer";
+
+// Counter and outbox statements run as "BEGIN; <statement>" then "COMMIT", so the transaction id
+// is known before COMMIT is sent: when the connection dies during COMMIT, txid_status() on the
+// next connection says whether it committed. (txid_* rather than pg_current_xact_id(): they also
+// exist before PostgreSQL 13.)
 constexpr const char* kCounterSql =
-    "INSERT INTO public.debezium_table(id, current_value) VALUES (1, 1) "
+    "BEGIN; INSERT INTO public.debezium_table(id, current_value) VALUES (1, 1) "
     "ON CONFLICT (id) DO UPDATE SET current_value = debezium_table.current_value + 1 "
-    "RETURNING current_value";
-constexpr const char* kOutboxSql =
-    "INSERT INTO public.outbox(aggregatetype, aggregateid, type, payload) "
-    "VALUES ('Person', $1, 'PersonCreated', $2::jsonb)";
-constexpr const char* kFirstNames[] = {"Anna", "Boris", "Chloe", "Dmitri", "Elena", "Farid",
-                                       "Greta", "Hugo", "Irina", "Jamal", "Kira", "Leon",
-                                       "Maria", "Nikolai", "Olga", "Pavel"};
-constexpr const char* kLastNames[] = {"Ivanova", "Smith", "Garcia", "Petrov", "Novak", "Kowalski",
-                                      "Schmidt", "Rossi", "Tanaka", "Haddad", "Larsen", "Moreau"};
+    "RETURNING txid_current(), current_value";
+constexpr const char* kOutboxSqlHead =
+    "BEGIN; INSERT INTO public.outbox(aggregatetype, aggregateid, type, payload) "
+    "VALUES ('Person', ";
 
-int Usage(const std::string& message) {
-  std::fprintf(stderr, "walrelay: %s\n", message.c_str());
-  return 2;
-}
+constexpr const char* kFirstNames[] = {"Anna",  "Boris", "Chloe", "Dmitri",  "Elena", "Farid",
+                                       "Greta", "Hugo",  "Irina", "Jamal",   "Kira",  "Leon",
+                                       "Maria", "Oscar", "Olga",  "Pavel",   "Quinn", "Rosa",
+                                       "Sven",  "Tara",  "Umar",  "Valerie", "Wei",   "Yusuf"};
+constexpr const char* kLastNames[] = {"Ivanova",  "Smith",   "Garcia", "Petrov", "Novak",
+                                      "Kowalski", "Schmidt", "Rossi",  "Tanaka", "Haddad",
+                                      "Larsen",   "Moreau",  "Okafor", "Silva",  "Nguyen"};
 
-bool ParseNumber(const std::string& text, double* out) {
-  char* end = nullptr;
-  *out = std::strtod(text.c_str(), &end);
-  return end && *end == '\0' && !text.empty() && *out >= 0;
-}
+enum class Mode { kCounter, kOutbox, kQuery };
 
-// Common flags of both tools.
-struct ToolArgs {
+struct WriterOptions {
   std::string dsn;
-  bool outbox = false;
+  Mode mode = Mode::kCounter;
   std::string query;
-  double rate = 0;       // transactions per second, 0 = unlimited
-  double duration = -1;  // seconds, -1 = until stopped
-  double interval = 5;   // reader
-  int64_t count = -1;    // reader
+  double rate = 0;                 // transactions per second; 0 = unlimited
+  std::optional<double> duration;  // seconds; none = until a stop signal
   bool quiet = false;
 };
 
-std::optional<std::string> Parse(const std::vector<std::string>& args, bool writer, ToolArgs* out) {
+bool ParsePositive(const std::string& text, double* out) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(v) || v <= 0) return false;
+  *out = v;
+  return true;
+}
+
+// Returns an error message for bad arguments.
+std::optional<std::string> ParseArgs(const std::vector<std::string>& args, WriterOptions* out) {
+  bool outbox = false, query = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto next = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    const std::string* v = nullptr;
+    const bool has_value = i + 1 < args.size();
     if (a == "--dsn") {
-      if (!(v = next())) return "--dsn needs a connection string";
-      out->dsn = *v;
-    } else if (writer && a == "--outbox") {
-      out->outbox = true;
-    } else if (writer && a == "--query") {
-      if (!(v = next())) return "--query needs SQL";
-      out->query = *v;
-    } else if (writer && a == "--rate") {
-      if (!(v = next()) || !ParseNumber(*v, &out->rate)) return "--rate needs transactions per second";
-    } else if (writer && a == "--duration") {
-      if (!(v = next()) || !ParseNumber(*v, &out->duration)) return "--duration needs seconds";
-    } else if (writer && a == "--quiet") {
-      out->quiet = true;
-    } else if (!writer && a == "--interval") {
-      if (!(v = next()) || !ParseNumber(*v, &out->interval) || out->interval <= 0) {
-        return "--interval needs seconds > 0";
+      if (!has_value) return "--dsn needs a connection string";
+      out->dsn = args[++i];
+    } else if (a == "--outbox") {
+      outbox = true;
+      out->mode = Mode::kOutbox;
+    } else if (a == "--query") {
+      if (!has_value || args[i + 1].empty()) return "--query needs SQL";
+      query = true;
+      out->mode = Mode::kQuery;
+      out->query = args[++i];
+    } else if (a == "--rate") {
+      if (!has_value || !ParsePositive(args[++i], &out->rate)) {
+        return "--rate needs transactions per second > 0";
       }
-    } else if (!writer && a == "--count") {
-      double c = 0;
-      if (!(v = next()) || !ParseNumber(*v, &c)) return "--count needs a number";
-      out->count = static_cast<int64_t>(c);
+    } else if (a == "--duration") {
+      double d = 0;
+      if (!has_value || !ParsePositive(args[++i], &d)) return "--duration needs seconds > 0";
+      out->duration = d;
+    } else if (a == "--quiet") {
+      out->quiet = true;
     } else {
       return "unknown argument '" + a + "'";
     }
   }
-  if (out->dsn.empty()) {
-    const char* env = std::getenv("CONNECTION_STRING");
-    if (env) out->dsn = env;
-  }
-  if (out->dsn.empty()) return "no database: give --dsn or set CONNECTION_STRING";
-  if (out->outbox && !out->query.empty()) return "--outbox and --query exclude each other";
+  if (outbox && query) return "--outbox and --query exclude each other";
   return std::nullopt;
 }
 
-// Sleeps up to `d`, waking early when stopped.
-void Nap(std::chrono::milliseconds d, const std::atomic<bool>* stop) {
-  auto until = Clock::now() + d;
-  while (!stop->load() && Clock::now() < until) {
-    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        std::chrono::milliseconds(100),
-        std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) +
-            std::chrono::milliseconds(1)));
-  }
-}
-
-// A connection that is re-established every 5 s while the database is away, as the seed's apps
-// do, with one log line per state change.
-class Reconnecting {
+// Paces attempts to --rate per second. After a stall (an outage) it does not burst to catch up:
+// the seed's consumers should see the configured rate, not a spike.
+class Pacer {
  public:
-  Reconnecting(std::string conninfo, const char* who, const std::atomic<bool>* stop)
-      : conninfo_(std::move(conninfo)), who_(who), stop_(stop) {}
+  explicit Pacer(double rate)
+      : interval_(rate > 0 ? std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(1.0 / rate))
+                           : Clock::duration::zero()) {}
 
-  pg::Connection* Get() {
-    while (!conn_ && !stop_->load()) {
-      auto c = pg::Connection::Connect(conninfo_);
-      if (c.ok()) {
-        conn_.emplace(std::move(c).value());
-        if (away_) LogInfo(who_, "database is back");
-        away_ = false;
-        break;
-      }
-      if (c.status().kind() == ErrorKind::kInvalidArgument) {
-        LogError(who_, c.status().message());
-        failed_ = true;
-        return nullptr;
-      }
-      if (!away_) LogWarn(who_, "database unavailable (" + c.status().message() + "); retrying every 5 s");
-      away_ = true;
-      Nap(std::chrono::seconds(5), stop_);
-    }
-    return conn_ ? &*conn_ : nullptr;
+  // Waits for the next slot; false when stopped meanwhile.
+  bool Wait(const StopCondition& stop) {
+    if (interval_ == Clock::duration::zero()) return !stop.Stopped();
+    auto now = Clock::now();
+    if (next_ < now) next_ = now;
+    bool running = stop.SleepUntil(next_);
+    next_ += interval_;
+    return running;
   }
-  void Lost(const Status& s) {
-    if (!away_) LogWarn(who_, "lost the database: " + s.message() + "; retrying every 5 s");
-    away_ = true;
-    conn_.reset();
-  }
-  bool failed() const { return failed_; }
 
  private:
-  std::string conninfo_;
-  const char* who_;
-  const std::atomic<bool>* stop_;
-  std::optional<pg::Connection> conn_;
-  bool away_ = false;
-  bool failed_ = false;
+  Clock::duration interval_;
+  Clock::time_point next_ = Clock::now();
 };
+
+// A random version-4 UUID string: the seed's writer uses Guid.NewGuid() as the aggregate id.
+std::string RandomUuid(std::mt19937_64& rng) {
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;            // version 4
+  lo = (lo & ~(0xcULL << 60)) | (0x8ULL << 60);  // RFC 4122 variant
+  char out[37];
+  std::snprintf(out, sizeof(out), "%08llx-%04llx-%04llx-%04llx-%012llx",
+                static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xffff),
+                static_cast<unsigned long long>(hi & 0xffff),
+                static_cast<unsigned long long>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return out;
+}
+
+std::string OutboxSql(std::mt19937_64& rng) {
+  std::string name = std::string(kFirstNames[rng() % std::size(kFirstNames)]) + " " +
+                     kLastNames[rng() % std::size(kLastNames)];
+  // Both values are ours (a UUID, names without quotes), quoted anyway.
+  return std::string(kOutboxSqlHead) + pg::QuoteLiteral(RandomUuid(rng)) + ", 'PersonCreated', " +
+         pg::QuoteLiteral("{\"Name\": \"" + name + "\"}") + "::jsonb) RETURNING txid_current()";
+}
+
+// What became of one transaction.
+enum class Outcome {
+  kCommitted,
+  kNotCommitted,  // failed before COMMIT, or COMMIT itself reported an error
+  kUnknown,       // the connection died during COMMIT: it may or may not have committed
+};
+
+// One attempt's outcome plus what the caller needs next.
+struct Attempt {
+  Outcome outcome = Outcome::kNotCommitted;
+  Status error;                      // why it did not commit (kind tells what to do)
+  std::optional<std::string> txid;   // for kUnknown in counter and outbox mode
+  std::optional<std::string> value;  // counter mode: current_value after the upsert
+};
+
+// Runs "BEGIN; <insert> RETURNING txid_current()[, value]" and "COMMIT".
+Attempt RunTracked(pg::Connection& conn, const std::string& sql) {
+  Attempt a;
+  auto r = conn.Exec(sql);
+  if (!r.ok()) {
+    a.error = r.status();
+    // A statement error leaves the transaction block aborted; a dead connection needs nothing.
+    if (a.error.kind() != ErrorKind::kReconnect) (void)conn.Exec("ROLLBACK");
+    return a;
+  }
+  if (r->rows() != 1) {
+    a.error = FatalError("the insert returned " + std::to_string(r->rows()) + " rows, expected 1");
+    (void)conn.Exec("ROLLBACK");
+    return a;
+  }
+  a.txid = std::string(r->Get(0, 0));
+  if (r->columns() > 1) a.value = std::string(r->Get(0, 1));
+  auto c = conn.Exec("COMMIT");
+  if (c.ok()) {
+    a.outcome = Outcome::kCommitted;
+  } else {
+    a.error = c.status();
+    a.outcome =
+        a.error.kind() == ErrorKind::kReconnect ? Outcome::kUnknown : Outcome::kNotCommitted;
+  }
+  return a;
+}
+
+// --query: the SQL as given (it may manage its own transactions), so there is no transaction id
+// to settle a cut-off COMMIT with.
+Attempt RunQuery(pg::Connection& conn, const std::string& sql) {
+  Attempt a;
+  auto r = conn.Exec(sql);
+  if (r.ok()) {
+    a.outcome = Outcome::kCommitted;
+  } else {
+    a.error = r.status();
+    a.outcome =
+        a.error.kind() == ErrorKind::kReconnect ? Outcome::kUnknown : Outcome::kNotCommitted;
+  }
+  return a;
+}
+
+// What txid_status() said about a transaction whose COMMIT was cut off.
+enum class Fate { kCommitted, kAborted, kUnknown, kAgain };
+
+// Asks the (new) connection whether `txid` committed. kAgain: still in progress (its old backend
+// has not noticed the dead client yet) or the connection failed (then `*error` is set).
+Fate Settle(pg::Connection& conn, const std::string& txid, Status* error) {
+  // After a failover that lost the end of the WAL the id may be in the new leader's future
+  // (an error: unknown) or reused by another transaction: then the answer is about that one, a
+  // risk only asynchronous replication carries and one that also loses committed rows.
+  auto r = conn.ExecParams("SELECT txid_status($1::bigint)", {txid});
+  if (!r.ok()) {
+    if (r.status().kind() == ErrorKind::kReconnect) {
+      *error = r.status();
+      return Fate::kAgain;
+    }
+    LogWarn(kComponent, "cannot settle transaction " + txid + ": " + r.status().message());
+    return Fate::kUnknown;
+  }
+  if (r->rows() != 1 || r->IsNull(0, 0)) return Fate::kUnknown;  // too old to know
+  std::string_view status = r->Get(0, 0);
+  if (status == "committed") return Fate::kCommitted;
+  if (status == "aborted") return Fate::kAborted;
+  return Fate::kAgain;
+}
+
+// The writer's counters and the progress line.
+class Progress {
+ public:
+  explicit Progress(bool quiet) : quiet_(quiet) {}
+
+  void Committed(const std::optional<std::string>& value) {
+    ++committed_;
+    if (value) value_ = *value;
+  }
+  void Unknown() { ++unknown_; }
+
+  // Counts and logs the settled fate of transaction `txid` whose COMMIT was cut off.
+  void CountSettled(const std::string& txid, Fate fate) {
+    const std::string what = "transaction " + txid + " whose COMMIT was cut off ";
+    if (fate == Fate::kCommitted) {
+      ++committed_;
+      LogInfo(kComponent, what + "committed");
+    } else if (fate == Fate::kAborted) {
+      LogInfo(kComponent, what + "was rolled back");
+    } else {
+      ++unknown_;
+      LogWarn(kComponent, what + "has an unknown outcome; not counted");
+    }
+  }
+
+  // Logs "committed=N rate=R/s" every 5 s unless quiet.
+  void MaybeReport() {
+    auto now = Clock::now();
+    if (quiet_ || now - last_report_ < std::chrono::seconds(5)) return;
+    double secs = std::chrono::duration<double>(now - last_report_).count();
+    char line[200];
+    std::snprintf(line, sizeof(line), "committed=%lld rate=%.0f/s%s%s",
+                  static_cast<long long>(committed_),
+                  static_cast<double>(committed_ - last_committed_) / secs,
+                  value_.empty() ? "" : " current_value=", value_.c_str());
+    LogInfo(kComponent, line);
+    last_report_ = now;
+    last_committed_ = committed_;
+  }
+
+  // The final summary on stdout.
+  void PrintSummary(Mode mode) const {
+    std::printf("committed=%lld", static_cast<long long>(committed_));
+    if (mode == Mode::kCounter) {
+      std::printf(" current_value=%s", value_.empty() ? "none" : value_.c_str());
+    }
+    if (unknown_ > 0) std::printf(" outcome_unknown=%lld", static_cast<long long>(unknown_));
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+
+ private:
+  bool quiet_;
+  int64_t committed_ = 0;
+  int64_t unknown_ = 0;
+  std::string value_;
+  Clock::time_point last_report_ = Clock::now();
+  int64_t last_committed_ = 0;
+};
+
+// How long a cut-off transaction may stay "in progress" before it is reported unknown. Its old
+// backend aborts it once it notices the dead client, normally at once.
+constexpr auto kSettleTimeout = std::chrono::seconds(30);
 
 }  // namespace
 
-int WriterCommand(const std::vector<std::string>& argv) {
-  ToolArgs args;
-  if (auto err = Parse(argv, /*writer=*/true, &args)) return Usage("writer: " + *err);
-  auto conninfo = ToConninfo(args.dsn);
-  if (!conninfo.ok()) return Usage("writer: " + conninfo.status().message());
-  const std::atomic<bool>* stop = InstallStopHandlers();
-  Reconnecting db(*conninfo, "writer", stop);
+int WriterCommand(const std::vector<std::string>& args) {
+  WriterOptions options;
+  if (auto err = ParseArgs(args, &options)) {
+    std::fprintf(stderr, "walrelay writer: %s\n", err->c_str());
+    return 2;
+  }
+  auto conninfo = ResolveConninfo(options.dsn, std::getenv("CONNECTION_STRING"));
+  if (!conninfo.ok()) {
+    std::fprintf(stderr, "walrelay writer: %s\n", conninfo.status().message().c_str());
+    return 2;
+  }
+  std::optional<Clock::time_point> deadline;
+  if (options.duration) {
+    deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(*options.duration));
+  }
+  const StopCondition stop(InstallStopHandlers(), deadline);
+  RetryingConnection db(*conninfo, kComponent, &stop);
+  Pacer pacer(options.rate);
+  Progress progress(options.quiet);
   std::mt19937_64 rng(std::random_device{}());
-  auto start = Clock::now();
-  auto last_report = start;
-  int64_t committed = 0, last_reported = 0;
-  std::string last_value;
-  const bool tty = ::isatty(STDERR_FILENO) == 1;
-  while (!stop->load()) {
-    auto now = Clock::now();
-    double elapsed = std::chrono::duration<double>(now - start).count();
-    if (args.duration >= 0 && elapsed >= args.duration) break;
-    if (args.rate > 0 && committed >= static_cast<int64_t>(elapsed * args.rate) + 1) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      continue;
-    }
-    pg::Connection* c = db.Get();
-    if (c == nullptr) {
-      if (db.failed()) return 1;
+
+  // A transaction whose COMMIT was cut off, settled on the next connection before anything else.
+  std::optional<std::string> unsettled;
+  std::optional<Clock::time_point> unsettled_since;
+  int exit_code = 0;
+  while (!stop.Stopped()) {
+    auto conn = db.Get();
+    if (!conn.ok()) {
+      if (stop.Stopped()) break;
+      LogError(kComponent, conn.status().message());
+      exit_code = 1;
       break;
     }
-    Result<pg::PgResult> r = Status::Ok();
-    if (args.outbox) {
-      char id[37];
-      uint64_t a = rng(), b = rng();
-      std::snprintf(id, sizeof(id), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                    static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                    static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                    static_cast<unsigned long long>(b & 0xffffffffffffULL));
-      std::string name = std::string(kFirstNames[rng() % std::size(kFirstNames)]) + " " +
-                         kLastNames[rng() % std::size(kLastNames)];
-      r = c->ExecParams(kOutboxSql, {std::string(id), "{\"Name\": \"" + name + "\"}"});
-    } else if (!args.query.empty()) {
-      r = c->Exec(args.query);
-    } else {
-      r = c->Exec(kCounterSql);
-    }
-    if (!r.ok()) {
-      if (r.status().kind() == ErrorKind::kReconnect) {
-        // The commit may or may not have happened; it is not retried blindly.
-        LogWarn("writer", "transaction outcome unknown: " + r.status().message());
-        db.Lost(r.status());
-        continue;
+    if (unsettled) {
+      Status error;
+      Fate s = Settle(**conn, *unsettled, &error);
+      if (s == Fate::kAgain) {
+        if (!error.ok()) {
+          db.Lost(error);
+          continue;
+        }
+        if (Clock::now() - *unsettled_since < kSettleTimeout) {
+          stop.SleepFor(std::chrono::milliseconds(200));
+          continue;
+        }
+        s = Fate::kUnknown;
       }
-      LogError("writer", r.status().message());
-      return 1;
+      progress.CountSettled(*unsettled, s);
+      unsettled.reset();
     }
-    ++committed;
-    if (!args.outbox && args.query.empty() && r->rows() == 1) last_value = std::string(r->Get(0, 0));
-    if (!args.quiet && Clock::now() - last_report >= std::chrono::seconds(5)) {
-      double secs = std::chrono::duration<double>(Clock::now() - last_report).count();
-      char line[160];
-      std::snprintf(line, sizeof(line), "committed %lld transactions (%.0f/s)%s%s",
-                    static_cast<long long>(committed), static_cast<double>(committed - last_reported) / secs,
-                    last_value.empty() ? "" : ", current_value ", last_value.c_str());
-      if (tty) {
-        std::fprintf(stderr, "\r\033[K[writer] %s", line);
-      } else {
-        LogInfo("writer", line);
-      }
-      last_report = Clock::now();
-      last_reported = committed;
-    }
-  }
-  if (tty && !args.quiet) std::fputc('\n', stderr);
-  std::printf("committed %lld transactions", static_cast<long long>(committed));
-  if (!last_value.empty()) std::printf(", current_value %s", last_value.c_str());
-  std::printf("\n");
-  return 0;
-}
+    if (!pacer.Wait(stop)) break;
 
-int ReaderCommand(const std::vector<std::string>& argv) {
-  ToolArgs args;
-  if (auto err = Parse(argv, /*writer=*/false, &args)) return Usage("reader: " + *err);
-  auto conninfo = ToConninfo(args.dsn);
-  if (!conninfo.ok()) return Usage("reader: " + conninfo.status().message());
-  const std::atomic<bool>* stop = InstallStopHandlers();
-  Reconnecting db(*conninfo, "reader", stop);
-  for (int64_t n = 0; !stop->load() && (args.count < 0 || n < args.count); ++n) {
-    if (n > 0) Nap(std::chrono::milliseconds(static_cast<int64_t>(args.interval * 1000)), stop);
-    if (stop->load()) break;
-    pg::Connection* c = db.Get();
-    if (c == nullptr) return db.failed() ? 1 : 0;
-    auto r = c->Exec("SELECT current_value FROM public.debezium_table WHERE id = 1");
-    if (!r.ok()) {
-      if (r.status().kind() == ErrorKind::kReconnect) {
-        db.Lost(r.status());
-        continue;
-      }
-      LogError("reader", r.status().message());
-      return 1;
+    Attempt a;
+    switch (options.mode) {
+      case Mode::kCounter:
+        a = RunTracked(**conn, kCounterSql);
+        break;
+      case Mode::kOutbox:
+        a = RunTracked(**conn, OutboxSql(rng));
+        break;
+      case Mode::kQuery:
+        a = RunQuery(**conn, options.query);
+        break;
     }
-    std::time_t t = std::time(nullptr);
-    char ts[32];
-    std::strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    std::printf("%s current_value=%s\n", ts, r->rows() ? std::string(r->Get(0, 0)).c_str() : "(no row)");
-    std::fflush(stdout);
+    if (a.outcome == Outcome::kCommitted) {
+      progress.Committed(a.value);
+      progress.MaybeReport();
+      continue;
+    }
+    if (a.outcome == Outcome::kUnknown) {
+      // Not retried: a blind retry could apply it twice.
+      if (a.txid) {
+        LogWarn(kComponent, "connection lost during COMMIT of transaction " + *a.txid +
+                                "; settling its outcome after reconnecting");
+        unsettled = a.txid;
+        unsettled_since = Clock::now();
+      } else {
+        progress.Unknown();
+        LogWarn(kComponent,
+                "connection lost while the query ran; its outcome is unknown and it "
+                "is not retried: " +
+                    a.error.message());
+      }
+    }
+    switch (a.error.kind()) {
+      case ErrorKind::kReconnect:
+        db.Lost(a.error);
+        break;
+      case ErrorKind::kRetry:  // serialization failure, deadlock, too many connections
+        LogWarn(kComponent, a.error.message() + "; retrying");
+        stop.SleepFor(std::chrono::milliseconds(100));
+        break;
+      default:
+        LogError(kComponent, a.error.message());
+        exit_code = 1;
+        break;
+    }
+    if (exit_code != 0) break;
   }
-  return 0;
+  if (unsettled) {
+    // Stopped before the next connection settled it: one last try, without waiting.
+    Fate fate = Fate::kUnknown;
+    if (auto conn = pg::Connection::Connect(*conninfo); conn.ok()) {
+      Status ignored;
+      fate = Settle(*conn, *unsettled, &ignored);
+      if (fate == Fate::kAgain) fate = Fate::kUnknown;
+    }
+    progress.CountSettled(*unsettled, fate);
+  }
+  progress.PrintSummary(options.mode);
+  return exit_code;
 }
 
 }  // namespace walrelay::cli

@@ -548,6 +548,12 @@ Status PostgresSource::StartStreaming() {
   WR_RETURN_IF_ERROR(stream_->Start(config_.slot_name, start, options));
   decoder_ = pg::PgoutputDecoder();
   tables_.clear();
+  // Positions learnt from a previous server say nothing about this one: after a failover they may
+  // even lie on a timeline this server never had. Trusting them would let an idle advance (or a
+  // held transaction) pass changes this server has not sent yet.
+  server_wal_end_ = Lsn();
+  standby_flush_ = Lsn();
+  confirmed_sent_ = Lsn();
   in_tx_ = false;
   tx_buffer_.clear();
   streaming_ = true;
