@@ -248,8 +248,8 @@ Status OpenSink(const config::ConnectorConfig& sc, const std::string& partition,
 // split; the slot is confirmed only after every sink has committed. Applying runs on the
 // SinkApplier's thread while this thread decodes the next batch.
 int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* source,
-               transforms::TransformChain* chain, const std::vector<config::ConnectorConfig>& sink_cfgs,
-               const RunOptions& options) {
+               transforms::TransformChain* chain,
+               const std::vector<config::ConnectorConfig>& sink_cfgs, const RunOptions& options) {
   const std::string& name = cfg.name;
   // Debezium's source partition for PostgreSQL: {"server": <topic prefix>}.
   const std::string partition = "{\"server\":\"" + source->config().events.topic_prefix + "\"}";
@@ -265,8 +265,10 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   std::optional<source::SourceOffset> start;
   bool any_missing = false;
   for (const auto& s : sinks) {
-    if (!s.position) any_missing = true;
-    else if (!start || Behind(*s.position, *start)) start = s.position;
+    if (!s.position)
+      any_missing = true;
+    else if (!start || Behind(*s.position, *start))
+      start = s.position;
   }
   if (any_missing) start.reset();
   Status started = StartSource(source, start, options);
@@ -311,7 +313,8 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   while (!done && !Stopping(options)) {
     polled.clear();
     bool finished = false;
-    auto wait = pending.records.empty() ? std::chrono::milliseconds(500) : std::chrono::milliseconds(20);
+    auto wait =
+        pending.records.empty() ? std::chrono::milliseconds(500) : std::chrono::milliseconds(20);
     Status s = source->Poll(&polled, wait, &finished);
     if (!s.ok()) {
       LogError(name, s.message());

@@ -350,8 +350,9 @@ Status PostgresSource::CheckTimeline(SourceOffset* offset) {
     if (t1 == std::string::npos) continue;
     size_t t2 = line.find('\t', t1 + 1);
     if (std::strtoul(line.c_str(), nullptr, 10) != offset->timeline) continue;
-    switch_point = Lsn::Parse(line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1))
-                       .value_or(Lsn());
+    switch_point =
+        Lsn::Parse(line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1))
+            .value_or(Lsn());
   }
   if (!switch_point.valid()) {
     LogWarn(config_.name, "timeline history of timeline " + std::to_string(current) +

@@ -150,7 +150,7 @@ class PostgresSource {
   bool first_start_ = true;
   bool snapshot_taken_this_run_ = false;
   bool snapshot_resumed_ = false;  // this snapshot continues an interrupted one
-  bool started_once_ = false;  // snapshot.mode=always snapshots once per process start
+  bool started_once_ = false;      // snapshot.mode=always snapshots once per process start
   int reconnect_attempts_ = 0;
 };
 

@@ -110,12 +110,17 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   WR_ASSIGN_OR_RETURN(p.retry_max_wait_ms, c.GetInt("retriable.restart.connector.wait.ms", 10000));
 
   std::string fs = Lower(c.Get("walrelay.failover.safe.mode", "auto"));
-  if (fs == "auto") p.failover_safe = FailoverSafeMode::kAuto;
-  else if (fs == "on") p.failover_safe = FailoverSafeMode::kOn;
-  else if (fs == "off") p.failover_safe = FailoverSafeMode::kOff;
-  else return BadValue(c, "walrelay.failover.safe.mode", "must be one of: auto, on, off");
+  if (fs == "auto")
+    p.failover_safe = FailoverSafeMode::kAuto;
+  else if (fs == "on")
+    p.failover_safe = FailoverSafeMode::kOn;
+  else if (fs == "off")
+    p.failover_safe = FailoverSafeMode::kOff;
+  else
+    return BadValue(c, "walrelay.failover.safe.mode", "must be one of: auto, on, off");
   WR_ASSIGN_OR_RETURN(p.failover_safe_standbys, c.GetInt("walrelay.failover.safe.standbys", 0));
-  if (p.failover_safe_standbys < 0) return BadValue(c, "walrelay.failover.safe.standbys", "must be >= 0");
+  if (p.failover_safe_standbys < 0)
+    return BadValue(c, "walrelay.failover.safe.standbys", "must be >= 0");
 
   std::string dec = Lower(c.Get("decimal.handling.mode", "precise"));
   if (dec == "precise")

@@ -1,9 +1,8 @@
 // walrelay through HAProxy on a real Patroni cluster (scripts/cluster): switchovers, killed
 // leaders, and the divergence that failover-safe mode prevents.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <fstream>
@@ -50,7 +49,8 @@ class FailoverTest : public ::testing::Test {
   static void TearDownTestSuite() { (void)Cluster({"down"}, 120); }
 
   static testing::ProcessResult Cluster(const std::vector<std::string>& args, int timeout_s = 120) {
-    std::vector<std::string> argv = {"/bin/bash", std::string(WALRELAY_SOURCE_DIR) + "/scripts/cluster"};
+    std::vector<std::string> argv = {"/bin/bash",
+                                     std::string(WALRELAY_SOURCE_DIR) + "/scripts/cluster"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto r = testing::RunProcess(argv, std::chrono::seconds(timeout_s));
     EXPECT_TRUE(r.ok()) << r.status().ToString();
@@ -59,7 +59,8 @@ class FailoverTest : public ::testing::Test {
 
   // Runs SQL through HAProxy's leader port (or the destination), retrying while a failover is
   // under way. Returns the first column of the first row ("" when none).
-  static std::string Sql(int port, const std::string& db, const std::string& sql, int attempts = 60) {
+  static std::string Sql(int port, const std::string& db, const std::string& sql,
+                         int attempts = 60) {
     for (int i = 0; i < attempts; ++i) {
       auto c = pg::Connection::Connect(Conninfo(port, db));
       if (c.ok()) {
@@ -72,18 +73,25 @@ class FailoverTest : public ::testing::Test {
     return "";
   }
   static std::string Leader(const std::string& sql) { return Sql(kLeaderPort, "source_db", sql); }
-  static std::string Dest(const std::string& sql) { return Sql(kDestinationPort, "destination_db", sql); }
+  static std::string Dest(const std::string& sql) {
+    return Sql(kDestinationPort, "destination_db", sql);
+  }
   static std::string Checksum(int port, const std::string& db, const std::string& table) {
-    return Sql(port, db,
-               "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM " +
-                   table + " t");
+    return Sql(
+        port, db,
+        "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM " +
+            table + " t");
   }
 
   void SetUp() override {
     dir_ = testing::MakeTempDir();
-    Leader("CREATE TABLE IF NOT EXISTS public.ledger(id bigserial primary key, tx bigint not null, amount int not null)");
+    Leader(
+        "CREATE TABLE IF NOT EXISTS public.ledger(id bigserial primary key, tx bigint not null, "
+        "amount int not null)");
     Leader("TRUNCATE public.ledger");
-    Leader("INSERT INTO public.debezium_table VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET current_value = 0");
+    Leader(
+        "INSERT INTO public.debezium_table VALUES (1, 0) ON CONFLICT (id) DO UPDATE SET "
+        "current_value = 0");
     Dest("DROP TABLE IF EXISTS public.ledger");
     Dest("DELETE FROM public.debezium_table");
     Dest("DROP TABLE IF EXISTS public.walrelay_offsets");
@@ -106,17 +114,18 @@ class FailoverTest : public ::testing::Test {
                    {"transforms", "unwrap"},
                    {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"}};
     for (const auto& [k, v] : extra) source[k] = v;
-    json sink = {{"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
-                 {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(kDestinationPort) +
-                                        "/destination_db?user=postgres&password=postgres"},
-                 {"topics.regex", "server\\.public\\..*"},
-                 {"transforms", "route"},
-                 {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
-                 {"transforms.route.regex", "([^.]+)\\.([^.]+)\\.([^.]+)"},
-                 {"transforms.route.replacement", "$2.$3"},
-                 {"insert.mode", "upsert"},
-                 {"pk.mode", "record_key"},
-                 {"auto.create", "true"}};
+    json sink = {
+        {"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
+        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(kDestinationPort) +
+                               "/destination_db?user=postgres&password=postgres"},
+        {"topics.regex", "server\\.public\\..*"},
+        {"transforms", "route"},
+        {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
+        {"transforms.route.regex", "([^.]+)\\.([^.]+)\\.([^.]+)"},
+        {"transforms.route.replacement", "$2.$3"},
+        {"insert.mode", "upsert"},
+        {"pk.mode", "record_key"},
+        {"auto.create", "true"}};
     std::ofstream(dir_ + "/source.json") << json({{"name", "source"}, {"config", source}}).dump(2);
     std::ofstream(dir_ + "/sink.json") << json({{"name", "sink"}, {"config", sink}}).dump(2);
     auto p = Process::Start({WALRELAY_BINARY, "run", dir_ + "/source.json", dir_ + "/sink.json"});
@@ -127,7 +136,8 @@ class FailoverTest : public ::testing::Test {
   // Waits until the destination holds exactly what the leader holds.
   bool CaughtUp(int seconds) {
     for (int i = 0; i < seconds * 2; ++i) {
-      if (Checksum(kLeaderPort, "source_db", "ledger") == Checksum(kDestinationPort, "destination_db", "ledger") &&
+      if (Checksum(kLeaderPort, "source_db", "ledger") ==
+              Checksum(kDestinationPort, "destination_db", "ledger") &&
           Leader("SELECT current_value FROM debezium_table WHERE id = 1") ==
               Dest("SELECT current_value FROM debezium_table WHERE id = 1")) {
         return true;
@@ -175,8 +185,8 @@ class Writer {
         ++tx;
         auto r = c->Exec(
             "BEGIN; UPDATE debezium_table SET current_value = current_value + 1 WHERE id = 1; "
-            "INSERT INTO ledger(tx, amount) VALUES (" + std::to_string(tx) + ", 7), (" + std::to_string(tx) +
-            ", -7); COMMIT;");
+            "INSERT INTO ledger(tx, amount) VALUES (" +
+            std::to_string(tx) + ", 7), (" + std::to_string(tx) + ", -7); COMMIT;");
         if (!r.ok()) break;
         ++committed_;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -209,7 +219,9 @@ TEST_F(FailoverTest, SwitchoversAndKilledLeadersLoseNothingAndApplyNothingTwice)
   writer.Stop();
   EXPECT_GT(writer.committed(), 100);
   EXPECT_TRUE(CaughtUp(120)) << relay->Stderr();
-  EXPECT_EQ(Dest("SELECT count(*) FROM (SELECT tx FROM ledger GROUP BY tx HAVING sum(amount) <> 0) x"), "0");
+  EXPECT_EQ(
+      Dest("SELECT count(*) FROM (SELECT tx FROM ledger GROUP BY tx HAVING sum(amount) <> 0) x"),
+      "0");
   relay->Signal(SIGTERM);
   auto code = relay->Wait(std::chrono::seconds(30));
   ASSERT_TRUE(code.ok());

@@ -1,14 +1,13 @@
 // `walrelay run SOURCE.json SINK.json` end to end: a real source and destination PostgreSQL, the
 // seed's connector files, and the sink's failure modes.
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "testing/pg_server.h"
@@ -44,8 +43,10 @@ class PipelineTest : public ::testing::Test {
     dir_ = testing::MakeTempDir();
   }
   void TearDown() override {
-    (void)source_->Psql("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
-                        "WHERE database = '" + db_ + "' AND NOT active");
+    (void)source_->Psql(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+        "WHERE database = '" +
+        db_ + "' AND NOT active");
   }
 
   static std::string Trim(std::string s) {
@@ -81,8 +82,10 @@ class PipelineTest : public ::testing::Test {
               {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"},
               {"transforms.unwrap.delete.tombstone.handling.mode", "tombstone"}};
     for (const auto& [k, v] : extra) {
-      if (v.is_null()) c.erase(k);
-      else c[k] = v;
+      if (v.is_null())
+        c.erase(k);
+      else
+        c[k] = v;
     }
     return WriteFile("source", c);
   }
@@ -104,8 +107,10 @@ class PipelineTest : public ::testing::Test {
               {"max.retries", "30"},
               {"retry.backoff.ms", "200"}};
     for (const auto& [k, v] : extra) {
-      if (v.is_null()) c.erase(k);
-      else c[k] = v;
+      if (v.is_null())
+        c.erase(k);
+      else
+        c[k] = v;
     }
     return WriteFile("sink", c);
   }
@@ -117,8 +122,8 @@ class PipelineTest : public ::testing::Test {
     return r.ok() ? *r : testing::ProcessResult{};
   }
   std::string Checksum(PgServer* s, const std::string& table, const std::string& order = "id") {
-    auto r = s->Psql("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY " + order +
-                         ")), '') FROM " + table + " t",
+    auto r = s->Psql("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY " +
+                         order + ")), '') FROM " + table + " t",
                      db_);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? Trim(*r) : "";
@@ -138,21 +143,29 @@ TEST_F(PipelineTest, SeedConnectorFilesRunUnchangedApartFromHosts) {
   ASSERT_TRUE(source_->CreateDatabase("source_db").ok());
   ASSERT_TRUE(dest_->Psql("DROP DATABASE IF EXISTS destination_db").ok());
   ASSERT_TRUE(dest_->CreateDatabase("destination_db").ok());
-  std::ifstream sf(root + "/examples/seed/source-schema.sql"), df(root + "/examples/seed/destination-schema.sql");
+  std::ifstream sf(root + "/examples/seed/source-schema.sql"),
+      df(root + "/examples/seed/destination-schema.sql");
   std::stringstream ss, ds;
   ss << sf.rdbuf();
   ds << df.rdbuf();
   ASSERT_TRUE(source_->Psql(ss.str(), "source_db").ok());
   ASSERT_TRUE(dest_->Psql(ds.str(), "destination_db").ok());
-  ASSERT_TRUE(source_->Psql("INSERT INTO debezium_table VALUES (1, 10), (2, 20)", "source_db").ok());
+  ASSERT_TRUE(
+      source_->Psql("INSERT INTO debezium_table VALUES (1, 10), (2, 20)", "source_db").ok());
   std::vector<std::string> args = {
-      root + "/examples/seed/register-postgres.json", root + "/examples/seed/register-sink.json",
-      "--set", "source-connector:database.hostname=127.0.0.1",
-      "--set", "source-connector:database.port=" + std::to_string(source_->port()),
-      "--set", "source-connector:offset.storage.file.filename=" + dir_ + "/off",
-      "--set", "source-connector:heartbeat.interval.ms=500",
-      "--set", "sink-connector:connection.url=jdbc:postgresql://127.0.0.1:" + std::to_string(dest_->port()) +
-                   "/destination_db?currentSchema=public&user=postgres&password=postgres",
+      root + "/examples/seed/register-postgres.json",
+      root + "/examples/seed/register-sink.json",
+      "--set",
+      "source-connector:database.hostname=127.0.0.1",
+      "--set",
+      "source-connector:database.port=" + std::to_string(source_->port()),
+      "--set",
+      "source-connector:offset.storage.file.filename=" + dir_ + "/off",
+      "--set",
+      "source-connector:heartbeat.interval.ms=500",
+      "--set",
+      "sink-connector:connection.url=jdbc:postgresql://127.0.0.1:" + std::to_string(dest_->port()) +
+          "/destination_db?currentSchema=public&user=postgres&password=postgres",
   };
   auto p = Process::Start([&] {
     std::vector<std::string> argv = {WALRELAY_BINARY, "run"};
@@ -162,8 +175,11 @@ TEST_F(PipelineTest, SeedConnectorFilesRunUnchangedApartFromHosts) {
   ASSERT_TRUE(p.ok());
   std::this_thread::sleep_for(std::chrono::seconds(1));
   for (int i = 0; i < 30; ++i) {
-    ASSERT_TRUE(source_->Psql("UPDATE debezium_table SET current_value = current_value + 1 WHERE id = 1",
-                              "source_db").ok());
+    ASSERT_TRUE(
+        source_
+            ->Psql("UPDATE debezium_table SET current_value = current_value + 1 WHERE id = 1",
+                   "source_db")
+            .ok());
   }
   ASSERT_TRUE(source_->Psql("DELETE FROM debezium_table WHERE id = 2", "source_db").ok());
   // The seed captures its own heartbeat table, so the run is never idle: wait for the value.
@@ -176,14 +192,16 @@ TEST_F(PipelineTest, SeedConnectorFilesRunUnchangedApartFromHosts) {
   auto code = (*p)->Wait(std::chrono::seconds(60));
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0) << (*p)->Stderr();
-  auto dst = dest_->Psql("SELECT id, current_value FROM debezium_table ORDER BY id", "destination_db");
+  auto dst =
+      dest_->Psql("SELECT id, current_value FROM debezium_table ORDER BY id", "destination_db");
   ASSERT_TRUE(dst.ok());
   // The seed's unwrap keeps Debezium 2.x defaults (deletes dropped), so row 2 stays.
   EXPECT_EQ(Trim(*dst), "1|40\n2|20");
   // The heartbeat action query ran on the source.
-  auto hb = source_->Psql("SELECT last_heartbeat_ts > now() - interval '1 minute' FROM debezium_heartbeat "
-                          "ORDER BY 1 DESC LIMIT 1",
-                          "source_db");
+  auto hb = source_->Psql(
+      "SELECT last_heartbeat_ts > now() - interval '1 minute' FROM debezium_heartbeat "
+      "ORDER BY 1 DESC LIMIT 1",
+      "source_db");
   ASSERT_TRUE(hb.ok());
   EXPECT_EQ(Trim(*hb), "t");
   (void)source_->Psql("SELECT pg_drop_replication_slot('source_slot')");
@@ -191,7 +209,8 @@ TEST_F(PipelineTest, SeedConnectorFilesRunUnchangedApartFromHosts) {
 
 TEST_F(PipelineTest, InsertsUpdatesAndDeletesReachTheDestination) {
   Src("CREATE TABLE a(id int primary key, v text, n numeric(10,2), ts timestamptz)");
-  Src("INSERT INTO a SELECT g, 'v' || g, g / 3.0, '2024-01-01'::timestamptz + g * interval '1 hour' "
+  Src("INSERT INTO a SELECT g, 'v' || g, g / 3.0, '2024-01-01'::timestamptz + g * interval '1 "
+      "hour' "
       "FROM generate_series(1, 100) g");
   auto r = Run({SourceFile(), SinkFile({{"auto.create", "true"}}), "--idle-exit", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -209,11 +228,15 @@ TEST_F(PipelineTest, InsertsUpdatesAndDeletesReachTheDestination) {
 TEST_F(PipelineTest, DebeziumSinkReadsEnvelopesAndEvolvesSchema) {
   Src("CREATE TABLE e(id int primary key, v text)");
   Src("INSERT INTO e VALUES (1, 'a'), (2, 'b')");
-  std::string source = SourceFile({{"transforms", nullptr}, {"transforms.unwrap.type", nullptr},
+  std::string source = SourceFile({{"transforms", nullptr},
+                                   {"transforms.unwrap.type", nullptr},
                                    {"transforms.unwrap.delete.tombstone.handling.mode", nullptr}});
   std::string sink = SinkFile({{"connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector"},
-                               {"insert.mode", "upsert"}, {"pk.mode", nullptr}, {"primary.key.mode", "record_key"},
-                               {"schema.evolution", "basic"}, {"auto.create", nullptr},
+                               {"insert.mode", "upsert"},
+                               {"pk.mode", nullptr},
+                               {"primary.key.mode", "record_key"},
+                               {"schema.evolution", "basic"},
+                               {"auto.create", nullptr},
                                {"collection.name.format", "${source.table}"}});
   auto r = Run({source, sink, "--idle-exit", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -223,7 +246,8 @@ TEST_F(PipelineTest, DebeziumSinkReadsEnvelopesAndEvolvesSchema) {
   Src("DELETE FROM e WHERE id = 2");
   r = Run({source, sink, "--idle-exit", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(Dst("SELECT string_agg(id || '=' || v || '/' || coalesce(extra::text, '-'), ',' ORDER BY id) FROM e"),
+  EXPECT_EQ(Dst("SELECT string_agg(id || '=' || v || '/' || coalesce(extra::text, '-'), ',' ORDER "
+                "BY id) FROM e"),
             "1=a/10");
 }
 
@@ -232,12 +256,15 @@ TEST_F(PipelineTest, MissingTableFailsNamingItAndConfirmsNothing) {
   std::string source = SourceFile({{"snapshot.mode", "never"}});
   // First run only creates the slot.
   ASSERT_EQ(Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "1"}).exit_code, 0);
-  std::string before = Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" + db_ + "'");
+  std::string before = Src(
+      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" + db_ + "'");
   Src("INSERT INTO missing_here VALUES (1)");
   auto r = Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "3"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("missing_here"), std::string::npos) << r.err;
-  EXPECT_EQ(Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" + db_ + "'"), before);
+  EXPECT_EQ(Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" +
+                db_ + "'"),
+            before);
   // Once the table exists, the change arrives: nothing was lost.
   Dst("CREATE TABLE missing_here(id int primary key)");
   r = Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "2"});
@@ -261,14 +288,15 @@ TEST_F(PipelineTest, DestinationRestartMidRunLosesNothingAndDuplicatesNothing) {
   Src("CREATE TABLE ledger(id bigserial primary key, tx int not null, amount int not null)");
   Dst("CREATE TABLE ledger(id bigint primary key, tx int not null, amount int not null)");
   std::string source = SourceFile({{"snapshot.mode", "never"}});
-  std::string sink = SinkFile({{"insert.mode", "insert"}});  // plain INSERT: a replay would fail on the key
+  std::string sink =
+      SinkFile({{"insert.mode", "insert"}});  // plain INSERT: a replay would fail on the key
   ASSERT_EQ(Run({source, sink, "--idle-exit", "1"}).exit_code, 0);
   auto p = Process::Start({WALRELAY_BINARY, "run", source, sink, "--idle-exit", "5"});
   ASSERT_TRUE(p.ok());
   std::thread writer([&] {
     for (int tx = 0; tx < 400; ++tx) {
-      (void)source_->Psql("INSERT INTO ledger(tx, amount) VALUES (" + std::to_string(tx) + ", 5), (" +
-                              std::to_string(tx) + ", -5)",
+      (void)source_->Psql("INSERT INTO ledger(tx, amount) VALUES (" + std::to_string(tx) +
+                              ", 5), (" + std::to_string(tx) + ", -5)",
                           db_);
     }
   });
@@ -281,7 +309,9 @@ TEST_F(PipelineTest, DestinationRestartMidRunLosesNothingAndDuplicatesNothing) {
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0) << (*p)->Stderr();
   EXPECT_EQ(Checksum(source_, "ledger"), Checksum(dest_, "ledger"));
-  EXPECT_EQ(Dst("SELECT count(*) FROM (SELECT tx FROM ledger GROUP BY tx HAVING sum(amount) <> 0) x"), "0");
+  EXPECT_EQ(
+      Dst("SELECT count(*) FROM (SELECT tx FROM ledger GROUP BY tx HAVING sum(amount) <> 0) x"),
+      "0");
   EXPECT_NE((*p)->Stderr().find("retrying"), std::string::npos) << (*p)->Stderr();
 }
 
