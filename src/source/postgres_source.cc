@@ -324,6 +324,11 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {
   // the runtime last committed (never the offset of records still in flight); nothing once the
   // offset was discarded for a new snapshot.
   if (!started_once_ || !offset_.last_commit_end.valid()) committed_ = offset_;
+  // Never confirm past the position streaming resumes from (it may have been moved back to where
+  // a timeline ended).
+  if (committed_.last_commit_end > offset_.last_commit_end) {
+    committed_.last_commit_end = offset_.last_commit_end;
+  }
   started_once_ = true;
   if (snapshot) return PrepareSnapshot(resume_snapshot);
   return StartStreaming();
@@ -543,6 +548,19 @@ Status PostgresSource::StartStreaming() {
   auto ident = stream_->Command("IDENTIFY_SYSTEM");
   if (!ident.ok()) return ident.status();
   offset_.timeline = static_cast<uint32_t>(std::stoul(std::string(ident->Get(0, 1))));
+  // Through a proxy during a failover the two connections can reach different servers; the
+  // standbys' positions read on one would then be applied to the stream of the other.
+  const char* where =
+      "SELECT coalesce(host(inet_server_addr()), '') || ':' || coalesce(inet_server_port(), 0)";
+  auto stream_server = stream_->Command(where);
+  if (!stream_server.ok()) return stream_server.status();
+  auto conn_server = conn_->Exec(where);
+  if (!conn_server.ok()) return conn_server.status();
+  if (stream_server->Get(0, 0) != conn_server->Get(0, 0)) {
+    return ReconnectError("the replication and query connections reached different servers (" +
+                          std::string(stream_server->Get(0, 0)) + " and " +
+                          std::string(conn_server->Get(0, 0)) + "): a failover is under way");
+  }
   Lsn start = offset_.last_commit_end;
   std::vector<std::pair<std::string, std::string>> options = {
       {"proto_version", "1"}, {"publication_names", pg::QuoteIdent(config_.publication_name)}};
