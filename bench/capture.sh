@@ -8,27 +8,12 @@ cd "$(dirname "$0")/.."
 rows=${1:-1000000}
 root=$(pwd)
 [ -x build/walrelay ] || scripts/build >/dev/null
-bin=/usr/lib/postgresql/15/bin
-work=$(mktemp -d /tmp/walrelay-bench-XXXXXX)
-run_as=()
-if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$work"; run_as=(setpriv --reuid=postgres --regid=postgres --init-groups); fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cleanup() { "${run_as[@]}" "$bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-"${run_as[@]}" "$bin/initdb" -D "$work/data" -U postgres -A trust --locale=C -E UTF8 >/dev/null
-cat >> "$work/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$work'
-wal_level = logical
-max_replication_slots = 10
-max_wal_senders = 10
-fsync = off
-synchronous_commit = off
-shared_buffers = 256MB
-max_wal_size = 4GB
-CONF
-"${run_as[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w start >/dev/null
+source scripts/lib-pg.sh
+trap pg_stop_all EXIT
+bin=$PG_BIN
+work=$PG_WORK
+pg_start bench "synchronous_commit = off" "shared_buffers = 256MB" "max_wal_size = 4GB"
+port=$bench_PORT
 psql() { "$bin/psql" -X -q -A -t -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 psql -c "CREATE TABLE bench(id bigserial primary key, v int not null, note text)" postgres
 psql -c "CREATE PUBLICATION bench_pub FOR TABLE bench" postgres
