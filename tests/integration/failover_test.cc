@@ -46,7 +46,9 @@ class FailoverTest : public ::testing::Test {
     auto r = Cluster({"up"}, 300);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
-  static void TearDownTestSuite() { (void)Cluster({"down"}, 120); }
+  static void TearDownTestSuite() {
+    if (std::getenv("WALRELAY_KEEP_CLUSTER") == nullptr) (void)Cluster({"down"}, 120);
+  }
 
   static testing::ProcessResult Cluster(const std::vector<std::string>& args, int timeout_s = 120) {
     std::vector<std::string> argv = {"/bin/bash",
