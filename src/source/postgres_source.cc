@@ -799,9 +799,18 @@ Status PostgresSource::SendStatus(bool force, bool reply_requested) {
   // offset there, so that once the runtime has stored it (and committed it back to us) the slot
   // is confirmed there too. This keeps an idle slot from holding WAL forever, and the slot never
   // passes what is stored downstream.
-  bool idle =
-      !in_tx_ && tx_buffer_.empty() && !offset_.inflight_tx_lsn.valid() && !offset_.snapshot.active;
-  if (idle && server_wal_end_ > offset_.last_commit_end) offset_.last_commit_end = server_wal_end_;
+  // Not while transactions wait for the standbys: they lie before the server's position.
+  bool idle = !in_tx_ && tx_buffer_.empty() && held_.empty() && !offset_.inflight_tx_lsn.valid() &&
+              !offset_.snapshot.active;
+  Lsn idle_target = server_wal_end_;
+  if (failover_safe_ && standby_flush_ < idle_target) idle_target = standby_flush_;
+  if (idle && idle_target > offset_.last_commit_end) {
+    if (LogEnabled(LogLevel::kDebug)) {
+      LogDebug(config_.name, "idle: position " + offset_.last_commit_end.ToString() + " -> " +
+                                 idle_target.ToString());
+    }
+    offset_.last_commit_end = idle_target;
+  }
   Lsn flushed = committed_.last_commit_end;
   auto now = Clock::now();
   if (!force && flushed == confirmed_sent_ &&
