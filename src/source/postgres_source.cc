@@ -585,8 +585,9 @@ Status PostgresSource::StartStreaming() {
     // auto: on once the source has shown physical standbys, and it stays on (right after a
     // failover the new leader may have none streaming yet, which is exactly when it matters).
     auto standbys = conn_->Exec(
-        "SELECT count(*) FROM pg_stat_replication r JOIN pg_stat_activity a ON a.pid = r.pid "
-        "WHERE a.datname IS NULL");
+        "SELECT (SELECT count(*) FROM pg_stat_replication r JOIN pg_stat_activity a "
+        "ON a.pid = r.pid WHERE a.datname IS NULL) + (SELECT count(*) FROM pg_replication_slots "
+        "WHERE slot_type = 'physical')");
     if (!standbys.ok()) return standbys.status();
     failover_safe_ = standbys->Get(0, 0) != "0";
   }
@@ -598,18 +599,26 @@ Status PostgresSource::StartStreaming() {
 }
 
 Result<Lsn> PostgresSource::StandbyFlushPosition() {
-  // Physical walsenders are the ones not connected to a database.
+  // The standbys that could be promoted: with physical replication slots (Patroni's use_slots),
+  // one per member whether it is connected right now or not, its restart_lsn being what that
+  // standby has flushed; without slots, the physical walsenders streaming now (those not
+  // connected to a database).
   auto r = conn_->Exec(
-      "SELECT coalesce(r.flush_lsn, '0/0')::text FROM pg_stat_replication r "
-      "JOIN pg_stat_activity a ON a.pid = r.pid WHERE a.datname IS NULL AND r.state = 'streaming' "
-      "ORDER BY r.flush_lsn DESC NULLS LAST");
+      "SELECT coalesce(restart_lsn, '0/0')::text FROM pg_replication_slots "
+      "WHERE slot_type = 'physical' ORDER BY restart_lsn DESC NULLS LAST");
   if (!r.ok()) return r.status();
-  if (r->rows() == 0) return Lsn();  // no standby streaming: nothing may pass
-  // "all" means the slowest streaming standby; N means the N-th most advanced one.
-  int n = config_.failover_safe_standbys <= 0
-              ? r->rows()
-              : std::min<int>(static_cast<int>(config_.failover_safe_standbys), r->rows());
+  if (r->rows() == 0) {
+    r = conn_->Exec(
+        "SELECT coalesce(r.flush_lsn, '0/0')::text FROM pg_stat_replication r "
+        "JOIN pg_stat_activity a ON a.pid = r.pid WHERE a.datname IS NULL "
+        "AND r.state = 'streaming' ORDER BY r.flush_lsn DESC NULLS LAST");
+    if (!r.ok()) return r.status();
+  }
+  if (r->rows() == 0) return Lsn();  // no standby: nothing may pass
+  // 0 ("all") means the slowest standby; N means the N-th most advanced one.
   if (config_.failover_safe_standbys > r->rows()) return Lsn();
+  int n = config_.failover_safe_standbys <= 0 ? r->rows()
+                                              : static_cast<int>(config_.failover_safe_standbys);
   return Lsn::Parse(r->Get(n - 1, 0)).value_or(Lsn());
 }
 
