@@ -959,6 +959,12 @@ Status PostgresSource::Poll(std::vector<data::Record>* out, std::chrono::millise
 
 void PostgresSource::Commit(const SourceOffset& offset) {
   committed_ = offset;
+  // A batch read from the previous leader may be committed downstream after the stream moved to
+  // a new one and its position was moved back to where the old timeline ended: never confirm
+  // beyond where this stream stands.
+  if (committed_.last_commit_end > offset_.last_commit_end) {
+    committed_.last_commit_end = offset_.last_commit_end;
+  }
   if (!stream_) return;
   Status s = SendStatus(false);
   if (!s.ok()) LogWarn(config_.name, "standby status update failed: " + s.message());
