@@ -227,10 +227,7 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {
         if (have != want_sorted) {
           LogInfo(config_.name, "updating publication " + pub + " to " +
                                     (table_list.empty() ? "no tables" : table_list));
-          std::string sql =
-              wanted.empty()
-                  ? "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + std::string()
-                  : "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + table_list;
+          std::string sql = "ALTER PUBLICATION " + pg::QuoteIdent(pub) + " SET TABLE " + table_list;
           if (wanted.empty()) {
             // SET TABLE needs at least one table: drop the current ones instead.
             std::string drop;
