@@ -14,15 +14,44 @@ constexpr char kComponent[] = "sink";
 constexpr size_t kMaxParams = 65535;
 // Prepared statements kept per connection; beyond this, statements run unnamed.
 constexpr size_t kMaxPrepared = 256;
+// An array literal buffer larger than this (one huge statement) is freed rather than kept.
+constexpr size_t kMaxKeptArrayBytes = 4 << 20;
 
 // The text of a row's key columns, to spot a key repeated within a group.
 std::string KeyString(const RowChange& change) {
   std::string out;
   for (size_t i = 0; i < change.shape->pk_count; ++i) {
     const auto& v = change.values[i];
-    out += v ? "v" + std::to_string(v->size()) + ":" + *v : std::string("n");
+    if (!v) {
+      out += 'n';
+      continue;
+    }
+    out += 'v';
+    out += std::to_string(v->size());
+    out += ':';
+    out += *v;
   }
   return out;
+}
+
+size_t KeyHash(const RowChange& change) {
+  size_t h = change.shape->pk_count;
+  for (size_t i = 0; i < change.shape->pk_count; ++i) {
+    const auto& v = change.values[i];
+    const size_t x = v ? std::hash<std::string_view>()(*v) : 0x9e3779b97f4a7c15ULL;
+    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  }
+  return h;
+}
+
+// Whether two changes of the same key columns name the same row.
+bool SameKey(const RowChange& a, const RowChange& b) {
+  const size_t n = a.shape->pk_count;
+  if (b.shape->pk_count != n) return false;
+  for (size_t i = 0; i < n; ++i) {
+    if (a.values[i] != b.values[i]) return false;
+  }
+  return true;
 }
 
 // Rows per statement: max_rows (batch.size) within the protocol's parameter limit.
@@ -38,6 +67,37 @@ bool SameKeyColumns(const std::vector<std::string>& names, const TableShape& sha
     if (names[i] != shape.columns[i].name) return false;
   }
   return true;
+}
+
+const data::Struct* StructOf(const data::Value& v) {
+  const auto* p = std::get_if<std::shared_ptr<data::Struct>>(&v.storage());
+  return p ? p->get() : nullptr;
+}
+
+// The records were built on the source thread, so decoding touches each of them cold: a
+// pointer chase (record, its value struct, that struct's values, a row struct inside) that
+// stalls on every link. Prefetching the links a few records ahead, one link per stage, overlaps
+// those misses with the decoding of the records in between.
+void PrefetchAhead(const std::vector<const data::Record*>& records, size_t i) {
+  const size_t n = records.size();
+  if (i + 6 < n) __builtin_prefetch(records[i + 6]);
+  if (i + 4 < n) {
+    if (const data::Struct* s = StructOf(records[i + 4]->value)) __builtin_prefetch(s);
+  }
+  if (i + 2 < n) {
+    if (const data::Struct* s = StructOf(records[i + 2]->value)) {
+      __builtin_prefetch(s->values.data());
+      __builtin_prefetch(s->values.data() + 1);  // 40-byte Values: `after` may start the next line
+    }
+  }
+  if (i + 1 < n) {
+    // A Debezium envelope's row struct (before/after come first) or a flat row's first values.
+    if (const data::Struct* s = StructOf(records[i + 1]->value); s && s->values.size() > 1) {
+      for (size_t k = 0; k < 2; ++k) {
+        if (const data::Struct* row = StructOf(s->values[k])) __builtin_prefetch(row);
+      }
+    }
+  }
 }
 
 const char* AutoCreateHint(const SinkConfig& c) {
@@ -88,6 +148,8 @@ Status JdbcSink::Connect() {
 }
 
 void JdbcSink::DropConnection() {
+  pipelining_ = false;
+  in_flight_.clear();
   conn_.reset();
   prepared_.clear();
   tables_.clear();
@@ -135,11 +197,97 @@ Result<std::optional<std::string>> JdbcSink::ReadPosition(const std::string& par
 }
 
 Result<pg::PgResult> JdbcSink::RunSimple(const std::string& sql) {
+  if (pipelining_) WR_RETURN_IF_ERROR(FinishPipeline());
   if (!conn_) return ReconnectError("not connected to the destination database");
   return conn_->Exec(sql);
 }
 
+Status JdbcSink::Send(const std::string& sql, const std::vector<const char*>& params,
+                      const Group& group) {
+  if (!conn_) return ReconnectError("not connected to the destination database");
+  PGconn* c = conn_->get();
+  auto broken = [&](const char* what) {
+    Status s = ReconnectError(std::string(what) + ": " + PQerrorMessage(c));
+    DropConnection();
+    return s;
+  };
+  if (!pipelining_) {
+    if (PQenterPipelineMode(c) != 1) return broken("entering pipeline mode");
+    pipelining_ = true;
+  }
+  const int n = static_cast<int>(params.size());
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
+    std::string name = "walrelay_sink_" + std::to_string(next_statement_++);
+    if (PQsendPrepare(c, name.c_str(), sql.c_str(), n, nullptr) != 1) {
+      return broken("sending a statement");
+    }
+    in_flight_.push_back({sql, std::nullopt});
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  const int sent =
+      it != prepared_.end()
+          ? PQsendQueryPrepared(c, it->second.c_str(), n, params.data(), nullptr, nullptr, 0)
+          : PQsendQueryParams(c, sql.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
+  if (sent != 1) return broken("sending a statement");
+  in_flight_.push_back({std::string(), group});
+  // Pipeline mode buffers what is sent; hand it to the server now so it starts executing.
+  if (PQflush(c) != 0) return broken("sending a statement");
+  return Status::Ok();
+}
+
+Status JdbcSink::FinishPipeline() {
+  if (!pipelining_) return Status::Ok();
+  pipelining_ = false;
+  std::vector<InFlight> in_flight = std::move(in_flight_);
+  in_flight_.clear();
+  failed_rows_ = 0;
+  if (!conn_) return ReconnectError("not connected to the destination database");
+  PGconn* c = conn_->get();
+  Status first_error;
+  auto lost = [&](const std::string& what) {
+    // Whatever the server said, the connection is unusable: reconnect and retry the batch.
+    Status s = first_error.ok() ? ReconnectError(what) : ReconnectError(first_error.message());
+    for (const InFlight& f : in_flight) {
+      if (!f.prepared_sql.empty()) prepared_.erase(f.prepared_sql);
+    }
+    DropConnection();
+    return s;
+  };
+  if (PQpipelineSync(c) != 1) return lost(std::string("ending a pipeline: ") + PQerrorMessage(c));
+  // Each statement yields its result and then a null; the sync yields PGRES_PIPELINE_SYNC.
+  for (const InFlight& f : in_flight) {
+    pg::PgResult r(PQgetResult(c));
+    if (!r.get()) return lost(std::string("reading a pipeline result: ") + PQerrorMessage(c));
+    const ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_PIPELINE_ABORTED || (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)) {
+      // A prepare that did not happen must not be taken for one that did.
+      if (!f.prepared_sql.empty()) prepared_.erase(f.prepared_sql);
+    }
+    if (st != PGRES_PIPELINE_ABORTED && first_error.ok()) {
+      Status s =
+          pg::StatusFromResult(c, r.get(), f.group ? "statement failed" : "preparing a statement");
+      if (!s.ok()) {
+        first_error = f.group ? DecorateRowError(s, *f.group) : s;
+        failed_rows_ = f.group ? f.group->rows.size() : 0;
+      }
+    }
+    pg::PgResult end(PQgetResult(c));
+    if (end.get()) return lost("unexpected extra result in a pipeline");
+  }
+  pg::PgResult sync(PQgetResult(c));
+  if (!sync.get() || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+    return lost(std::string("reading the end of a pipeline: ") + PQerrorMessage(c));
+  }
+  if (PQexitPipelineMode(c) != 1) {
+    return lost(std::string("leaving pipeline mode: ") + PQerrorMessage(c));
+  }
+  if (!conn_->IsOk()) return lost("connection lost during a pipeline");
+  return first_error;
+}
+
 Result<pg::PgResult> JdbcSink::Run(const std::string& sql, const std::vector<const char*>& params) {
+  if (pipelining_) WR_RETURN_IF_ERROR(FinishPipeline());
   if (!conn_) return ReconnectError("not connected to the destination database");
   PGconn* c = conn_->get();
   const int n = static_cast<int>(params.size());
@@ -290,7 +438,7 @@ Status JdbcSink::ApplyGroup(const Group& group) {
   }
   std::vector<const char*> params;
   auto param = [](const RowChange* row, size_t i) {
-    return row->values[i] ? row->values[i]->c_str() : nullptr;
+    return row->values[i] ? row->values[i]->data() : nullptr;  // NUL-terminated (TextValue)
   };
   std::string sql;
 
@@ -306,11 +454,15 @@ Status JdbcSink::ApplyGroup(const Group& group) {
       types.push_back(t->second);
     }
   }
-  std::vector<std::string> columns;  // array literals, one per column
   if (arrays) {
-    columns.resize(cols.size());
+    // The array literals go into buffers kept across statements: growing fresh strings of
+    // hundreds of kilobytes per statement costs mmap/munmap and malloc consolidations.
+    std::vector<std::string>& columns = array_buffers_;
+    if (columns.size() < cols.size()) columns.resize(cols.size());
     for (size_t k = 0; k < cols.size(); ++k) {
       std::string& a = columns[k];
+      if (a.capacity() > kMaxKeptArrayBytes) std::string().swap(a);
+      a.clear();
       a.reserve(group.rows.size() * 16);
       for (const RowChange* row : group.rows) AppendArrayElement(&a, row->values[index[k]]);
       a.push_back('}');
@@ -346,6 +498,7 @@ Status JdbcSink::ApplyGroup(const Group& group) {
       for (size_t i : index) params.push_back(param(row, i));
     }
   }
+  if (pipeline_allowed_ && arrays) return Send(sql, params, group);
   auto r = Run(sql, params);
   if (!r.ok()) return DecorateRowError(r.status(), group);
   return Status::Ok();
@@ -370,7 +523,15 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
 
   const bool upsert = config_.insert_mode == InsertMode::kUpsert;
   if (upsert && max_rows > 1) {
-    WR_RETURN_IF_ERROR(ApplyCompacted(changes, max_rows, multi_row_failed));
+    // The array statements of the compacted tables go out pipelined: the destination executes
+    // one while the next is built, and no round trip is waited for per statement.
+    pipeline_allowed_ = true;
+    Status s = ApplyCompacted(changes, max_rows, multi_row_failed);
+    pipeline_allowed_ = false;
+    if (!s.ok()) {
+      (void)FinishPipeline();  // leaves pipeline mode before the rollback; `s` came first
+      return s;
+    }
     return FinishTransaction(partition, position, commit);
   }
   std::unordered_map<std::string, size_t> keys;
@@ -476,29 +637,62 @@ Status JdbcSink::ApplyCompacted(const std::vector<RowChange>& changes, size_t ma
     }
     WR_RETURN_IF_ERROR(AddPending(&pending[index], change, max_rows, multi_row_failed));
   }
+  // Flushing a table before the batch's last change of each key would cost the destination
+  // more than the overlap gains: rows changed twice in one transaction leave version chains that
+  // the later statements walk (measured: deletes 20 times slower).
   for (PendingTable& table : pending) {
     WR_RETURN_IF_ERROR(FlushPending(&table, max_rows, multi_row_failed));
   }
-  return Status::Ok();
+  return FinishPipeline(multi_row_failed);
+}
+
+Status JdbcSink::FinishPipeline(bool* multi_row_failed) {
+  Status s = FinishPipeline();
+  if (!s.ok()) *multi_row_failed = failed_rows_ > 1;
+  return s;
+}
+
+uint32_t& JdbcSink::PendingTable::Slot(const RowChange& change, size_t hash) {
+  const size_t mask = slots.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    uint32_t& slot = slots[i];
+    if (slot == 0) return slot;
+    const size_t at = slot - 1;
+    if (hashes[at] == hash && SameKey(*changes[at], change)) return slot;
+  }
+}
+
+void JdbcSink::PendingTable::Reserve() {
+  if ((keys + 1) * 2 <= slots.size()) return;
+  slots.assign(std::max<size_t>(64, slots.size() * 2), 0);
+  const size_t mask = slots.size() - 1;
+  for (size_t at = 0; at < changes.size(); ++at) {
+    if (!changes[at]) continue;
+    size_t i = hashes[at] & mask;
+    while (slots[i] != 0) i = (i + 1) & mask;
+    slots[i] = static_cast<uint32_t>(at + 1);
+  }
 }
 
 Status JdbcSink::AddPending(PendingTable* table, const RowChange& change, size_t max_rows,
                             bool* multi_row_failed) {
   const TableShape& shape = *change.shape;
   const bool write = change.kind == ChangeKind::kWrite;
-  std::string key;
+  size_t hash = 0;
   bool flush = change.kind == ChangeKind::kTruncate;
   if (!flush) {
-    key = KeyString(change);
+    hash = KeyHash(change);
     // Pending changes of another key or column set are applied before this one joins.
-    flush = (!table->changes.empty() && !SameKeyColumns(table->key_columns, shape)) ||
+    flush = (!table->changes.empty() && table->key_shape != &shape &&
+             !SameKeyColumns(table->key_columns, shape)) ||
             (write && table->write_shape &&
              (table->write_shape != &shape || table->write_present != change.present));
-    if (!flush && write && !change.present.empty()) {
+    if (!flush && !table->changes.empty()) table->key_shape = &shape;
+    if (!flush && write && !change.present.empty() && !table->slots.empty()) {
       // A write leaving columns out (unchanged TOASTed values) after a delete of its key inserts
       // those columns' defaults; folded into one upsert, it would keep the deleted row's values.
-      auto it = table->slot.find(key);
-      flush = it != table->slot.end() && table->changes[it->second]->kind == ChangeKind::kDelete;
+      const uint32_t slot = table->Slot(change, hash);
+      flush = slot != 0 && table->changes[slot - 1]->kind == ChangeKind::kDelete;
     }
   }
   if (flush) WR_RETURN_IF_ERROR(FlushPending(table, max_rows, multi_row_failed));
@@ -506,27 +700,34 @@ Status JdbcSink::AddPending(PendingTable* table, const RowChange& change, size_t
   const RowChange*& ensured = write ? table->ensured_write : table->ensured_other;
   if (!ensured || ensured->shape != change.shape || ensured->present != change.present ||
       ensured->kind != change.kind) {
+    WR_RETURN_IF_ERROR(FinishPipeline(multi_row_failed));  // EnsureTable waits for its answers
     WR_RETURN_IF_ERROR(EnsureTable(change));
     ensured = &change;
   }
   if (change.kind == ChangeKind::kTruncate) {
+    WR_RETURN_IF_ERROR(FinishPipeline(multi_row_failed));
     Status s = ApplyGroup(Group{change.kind, &shape, {&change}});
     return s;
   }
   if (table->changes.empty()) {
     table->key_columns.clear();
     for (size_t i = 0; i < shape.pk_count; ++i) table->key_columns.push_back(shape.columns[i].name);
+    table->key_shape = &shape;
   }
   if (write && !table->write_shape) {
     table->write_shape = &shape;
     table->write_present = change.present;
   }
-  auto [it, inserted] = table->slot.emplace(std::move(key), table->changes.size());
-  if (!inserted) {
-    table->changes[it->second] = nullptr;  // the later change alone gives the same result
-    it->second = table->changes.size();
+  table->Reserve();
+  uint32_t& slot = table->Slot(change, hash);
+  if (slot != 0) {
+    table->changes[slot - 1] = nullptr;  // the later change alone gives the same result
+  } else {
+    ++table->keys;
   }
+  slot = static_cast<uint32_t>(table->changes.size() + 1);
   table->changes.push_back(&change);
+  table->hashes.push_back(hash);
   return Status::Ok();
 }
 
@@ -555,19 +756,24 @@ Status JdbcSink::FlushPending(PendingTable* table, size_t max_rows, bool* multi_
   }
   table->write_shape = nullptr;
   table->write_present.clear();
-  table->slot.clear();
   table->changes.clear();
+  table->hashes.clear();
+  std::fill(table->slots.begin(), table->slots.end(), 0);
+  table->keys = 0;
   return Status::Ok();
 }
 
 Status JdbcSink::ApplyBatch(const std::vector<const data::Record*>& records,
                             const std::string& partition, const std::string& position) {
-  std::vector<RowChange> changes;
-  changes.reserve(records.size());
-  for (const data::Record* record : records) {
-    auto change = decoder_.Decode(*record);
-    if (!change.ok()) return change.status().WithContext("connector " + connector_name_);
-    changes.push_back(std::move(change).value());
+  // The RowChanges of earlier batches are reused (their vectors keep their capacity); the text
+  // they viewed is released first.
+  decoder_.BeginBatch();
+  std::vector<RowChange>& changes = changes_;
+  changes.resize(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    PrefetchAhead(records, i);
+    Status s = decoder_.DecodeInto(*records[i], &changes[i]);
+    if (!s.ok()) return s.WithContext("connector " + connector_name_);
   }
   if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
   if (uncertain_) {
@@ -584,6 +790,7 @@ Status JdbcSink::ApplyBatch(const std::vector<const data::Record*>& records,
   auto rollback = [this] {
     // The rolled-back transaction may have created or altered tables: forget what we cached.
     tables_.clear();
+    (void)FinishPipeline();  // PQexec cannot run in pipeline mode
     if (conn_ && conn_->IsOk()) {
       pg::PgResult r(PQexec(conn_->get(), "ROLLBACK"));
     }

@@ -78,11 +78,21 @@ class JdbcSink {
   struct PendingTable {
     const TableShape* write_shape = nullptr;  // shape and column mask of the pending writes
     std::vector<bool> write_present;
-    std::vector<std::string> key_columns;          // of every pending change
-    const RowChange* ensured_write = nullptr;      // the last write / other change EnsureTable
-    const RowChange* ensured_other = nullptr;      // accepted, to skip it for alike changes
-    std::unordered_map<std::string, size_t> slot;  // key text -> index in `changes`
-    std::vector<const RowChange*> changes;         // null where a later change of the key won
+    std::vector<std::string> key_columns;      // of every pending change
+    const TableShape* key_shape = nullptr;     // a shape known to have those key columns
+    const RowChange* ensured_write = nullptr;  // the last write / other change EnsureTable
+    const RowChange* ensured_other = nullptr;  // accepted, to skip it for alike changes
+    std::vector<const RowChange*> changes;     // null where a later change of the key won
+    std::vector<size_t> hashes;                // key hash of each entry of `changes`
+    // Open-addressing index by key: 1 + the position in `changes` of the key's latest change, 0
+    // for an empty slot. Its size is a power of two, at least twice the keys it holds.
+    std::vector<uint32_t> slots;
+    size_t keys = 0;
+
+    // The slot holding `change`'s key, or the empty slot where it belongs.
+    uint32_t& Slot(const RowChange& change, size_t hash);
+    // Makes room for one more key.
+    void Reserve();
   };
 
   JdbcSink(std::string connector_name, SinkConfig config);
@@ -104,9 +114,19 @@ class JdbcSink {
   Result<bool> ResolveUncertainCommit();
   Status EnsureTable(const RowChange& change);
   Result<TableInfo*> LoadTable(const TableId& table);
-  // Runs `sql` with text parameters through a cached prepared statement.
+  // Runs `sql` with text parameters through a cached prepared statement. Both first finish a
+  // pipeline in progress (and fail with its error).
   Result<pg::PgResult> Run(const std::string& sql, const std::vector<const char*>& params);
   Result<pg::PgResult> RunSimple(const std::string& sql);
+  // Sends `group`'s statement in libpq pipeline mode without waiting for its result, so the
+  // destination executes it while the next one is built. Errors surface in FinishPipeline.
+  Status Send(const std::string& sql, const std::vector<const char*>& params, const Group& group);
+  // Waits for every statement Send queued and leaves pipeline mode: the first error, decorated
+  // with its group (failed_rows_ = that group's row count), or kReconnect when the connection
+  // broke (it is dropped).
+  Status FinishPipeline();
+  // The same, setting *multi_row_failed when the failed statement had several rows.
+  Status FinishPipeline(bool* multi_row_failed);
   void DropConnection();
   Status DecorateRowError(const Status& s, const Group& group) const;
 
@@ -124,7 +144,19 @@ class JdbcSink {
     std::string position;
   };
   std::optional<UncertainCommit> uncertain_;
-  std::string current_xid_;  // of the transaction ApplyInTransaction opened
+  std::string current_xid_;         // of the transaction ApplyInTransaction opened
+  std::vector<RowChange> changes_;  // the batch being applied; kept to reuse its vectors
+  // Statements sent in pipeline mode whose results are yet to be read, in order: a prepare
+  // (`prepared_sql` set, no group) or an execution of `group`.
+  struct InFlight {
+    std::string prepared_sql;
+    std::optional<Group> group;
+  };
+  bool pipelining_ = false;        // in libpq pipeline mode
+  bool pipeline_allowed_ = false;  // ApplyGroup may Send instead of Run
+  std::vector<InFlight> in_flight_;
+  size_t failed_rows_ = 0;                  // rows of the group FinishPipeline's error came from
+  std::vector<std::string> array_buffers_;  // ApplyGroup's array literals, one per column
 };
 
 }  // namespace walrelay::sink

@@ -1,6 +1,8 @@
 #include "sink/record_decoder.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 
 #include "sink/type_mapping.h"
 
@@ -32,7 +34,71 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out + "]";
 }
 
+// More shapes than a destination has tables is rare; past this many CachedShape scans too long.
+constexpr size_t kRecentShapes = 16;
+
+// RenderValue reads these logical types from other kinds of value (bytes, structs, ints).
+bool SpecialLogicalType(const std::string& name) {
+  return name == "org.apache.kafka.connect.data.Decimal" ||
+         name == "io.debezium.data.VariableScaleDecimal";
+}
+
+RenderKind RenderKindFor(const Schema& schema) {
+  if (SpecialLogicalType(schema.name)) return RenderKind::kGeneral;
+  switch (schema.type) {
+    case Type::kString:
+      return RenderKind::kString;
+    case Type::kBoolean:
+      return RenderKind::kBoolean;
+    case Type::kInt8:
+    case Type::kInt16:
+    case Type::kInt32:
+    case Type::kInt64:
+      // Named integers are dates, times, timestamps, durations: RenderValue formats them.
+      return schema.name.empty() ? RenderKind::kInteger : RenderKind::kGeneral;
+    default:
+      return RenderKind::kGeneral;
+  }
+}
+
 }  // namespace
+
+std::string_view TextArena::Add(std::string_view text) {
+  const size_t need = text.size() + 1;
+  char* out;
+  if (need > kChunkSize / 4) {
+    // A large value gets an allocation of its own rather than wasting a chunk's rest.
+    big_.push_back(std::make_unique<char[]>(need));
+    out = big_.back().get();
+  } else {
+    if (chunks_.empty()) {
+      chunks_.push_back(std::make_unique<char[]>(kChunkSize));
+      current_ = 0;
+      used_ = 0;
+    } else if (kChunkSize - used_ < need) {
+      if (++current_ == chunks_.size()) chunks_.push_back(std::make_unique<char[]>(kChunkSize));
+      used_ = 0;
+    }
+    out = chunks_[current_].get() + used_;
+    used_ += need;
+  }
+  if (!text.empty()) std::memcpy(out, text.data(), text.size());
+  out[text.size()] = '\0';
+  return std::string_view(out, text.size());
+}
+
+void TextArena::Reset() {
+  // Chunks are kept for the next batch (up to kMaxKeptChunks), large values are freed.
+  if (chunks_.size() > kMaxKeptChunks) chunks_.resize(kMaxKeptChunks);
+  big_.clear();
+  current_ = 0;
+  used_ = 0;
+}
+
+RecordDecoder::RecordDecoder(const SinkConfig* config)
+    : config_(config),
+      name_from_topic_(config->flavor != SinkFlavor::kDebezium ||
+                       config->table_name_format.find("${source.") == std::string::npos) {}
 
 bool IsDebeziumEnvelope(const Schema& schema) {
   if (schema.type != Type::kStruct) return false;
@@ -59,7 +125,8 @@ std::string RowChange::KeyText() const {
   }
   std::string out = "{";
   for (size_t i = 0; i < shape->pk_count && i < values.size(); ++i) {
-    out += (i ? ", " : "") + shape->columns[i].name + "=" + values[i].value_or("null");
+    out += (i ? ", " : "") + shape->columns[i].name + "=";
+    out += values[i].value_or("null");
   }
   return out + "}";
 }
@@ -101,7 +168,8 @@ Result<std::shared_ptr<const TableShape>> RecordDecoder::ShapeFor(
   shape->table = ParseTableName(table_name, c.default_schema);
   auto add = [&](std::string name, data::SchemaPtr schema, bool pk, ColumnSource::From from,
                  int index) {
-    shape->columns.push_back({std::move(name), std::move(schema), pk});
+    const RenderKind render = RenderKindFor(*schema);
+    shape->columns.push_back({std::move(name), std::move(schema), pk, render});
     shape->sources.push_back({from, index});
   };
   const std::string where = "topic " + record.topic + " (table " + shape->table.ToString() + ")";
@@ -191,11 +259,56 @@ Result<std::shared_ptr<const TableShape>> RecordDecoder::ShapeFor(
   return result;
 }
 
+Result<std::shared_ptr<const TableShape>> RecordDecoder::CachedShape(
+    const data::Record& record, const data::Struct* envelope, const data::SchemaPtr& row_schema) {
+  if (name_from_topic_) {
+    for (const RecentShape& r : recent_) {
+      if (r.row_schema == row_schema && r.key_schema == record.key_schema &&
+          r.topic == record.topic) {
+        return r.shape;
+      }
+    }
+  }
+  WR_ASSIGN_OR_RETURN(std::string table_name, TableName(record, envelope));
+  WR_ASSIGN_OR_RETURN(std::shared_ptr<const TableShape> shape,
+                      ShapeFor(record, table_name, row_schema));
+  if (name_from_topic_) {
+    if (recent_.size() >= kRecentShapes) recent_.erase(recent_.begin());
+    recent_.push_back({record.topic, record.key_schema, row_schema, shape});
+  }
+  return shape;
+}
+
+Result<std::string_view> RecordDecoder::Render(const ColumnSpec& col, const Value& v) {
+  switch (col.render) {
+    case RenderKind::kString:
+      if (!v.is_string()) break;
+      // libpq passes text parameters as C strings: a NUL would silently truncate the value.
+      if (std::memchr(v.as_string().data(), '\0', v.as_string().size()) != nullptr) break;
+      return arena_.Add(v.as_string());
+    case RenderKind::kInteger: {
+      if (!v.is_int()) break;
+      char buf[24];
+      auto end = std::to_chars(buf, buf + sizeof(buf), v.as_int()).ptr;
+      return arena_.Add(std::string_view(buf, static_cast<size_t>(end - buf)));
+    }
+    case RenderKind::kBoolean:
+      if (!v.is_bool()) break;
+      return arena_.Add(v.as_bool() ? "true" : "false");
+    case RenderKind::kGeneral:
+      break;
+  }
+  // The general path also words the errors of the fast ones.
+  WR_ASSIGN_OR_RETURN(std::optional<std::string> text, RenderValue(*col.schema, v));
+  if (!text) return DataError("value " + v.DebugString() + " rendered as NULL");
+  return arena_.Add(*text);
+}
+
 Status RecordDecoder::FillValues(const data::Record& record, const data::Struct* row,
-                                 RowChange& change) const {
+                                 RowChange& change) {
   const TableShape& shape = *change.shape;
   const size_t n = change.kind == ChangeKind::kDelete ? shape.pk_count : shape.columns.size();
-  change.values.resize(n);
+  change.values.assign(n, std::nullopt);
   static const Value kNull;
   for (size_t i = 0; i < n; ++i) {
     const ColumnSpec& col = shape.columns[i];
@@ -246,31 +359,42 @@ Status RecordDecoder::FillValues(const data::Record& record, const data::Struct*
       change.present[i] = false;
       continue;
     }
-    auto text = RenderValue(*col.schema, *v);
+    if (v->is_null()) continue;
+    auto text = Render(col, *v);
     if (!text.ok()) {
       return text.status().WithContext("topic " + record.topic + ", table " +
                                        shape.table.ToString() + ", column " + col.name);
     }
-    change.values[i] = std::move(text).value();
+    change.values[i] = *text;
   }
   return Status::Ok();
 }
 
 Result<RowChange> RecordDecoder::Decode(const data::Record& record) {
-  const SinkConfig& c = *config_;
   RowChange change;
+  WR_RETURN_IF_ERROR(DecodeInto(record, &change));
+  return change;
+}
+
+Status RecordDecoder::DecodeInto(const data::Record& record, RowChange* out) {
+  const SinkConfig& c = *config_;
+  RowChange& change = *out;
+  change.kind = ChangeKind::kSkip;
+  change.shape.reset();
+  change.values.clear();
+  change.present.clear();
   change.record = &record;
   const data::Struct* row = nullptr;
   const data::Struct* envelope = nullptr;
 
   if (record.value.is_null()) {
     // A tombstone: Kafka's delete marker for compacted topics.
-    if (!c.delete_enabled) return change;
+    if (!c.delete_enabled) return Status::Ok();
     // A tombstone carries no source block: when the table name is built from ${source.*}, the
     // delete event before it (which has one) already removed the row.
     if (c.flavor == SinkFlavor::kDebezium &&
         c.table_name_format.find("${source.") != std::string::npos) {
-      return change;
+      return Status::Ok();
     }
     change.kind = ChangeKind::kDelete;
   } else {
@@ -294,13 +418,28 @@ Result<RowChange> RecordDecoder::Decode(const data::Record& record) {
             kDebeziumSinkClass);
       }
       envelope = &record.value.as_struct();
-      const Value* op = envelope->Get("op");
+      if (envelope_schema_ != record.value_schema) {
+        envelope_schema_ = record.value_schema;
+        op_index_ = envelope_schema_->FieldIndex("op");
+        after_index_ = envelope_schema_->FieldIndex("after");
+      }
+      // The envelope struct's own schema is the record's value schema in every record a source
+      // builds; look fields up by name when they differ.
+      auto field = [&](int index, const char* name) -> const Value* {
+        if (envelope->schema == envelope_schema_) {
+          return index >= 0 && static_cast<size_t>(index) < envelope->values.size()
+                     ? &envelope->values[static_cast<size_t>(index)]
+                     : nullptr;
+        }
+        return envelope->Get(name);
+      };
+      const Value* op = field(op_index_, "op");
       if (!op || !op->is_string()) {
         return DataError("topic " + record.topic + ": Debezium envelope without a string op");
       }
       const std::string& o = op->as_string();
       if (o == "c" || o == "r" || o == "u") {
-        const Value* after = envelope->Get("after");
+        const Value* after = field(after_index_, "after");
         if (!after || !after->is_struct()) {
           return DataError("topic " + record.topic + ": Debezium '" + o +
                            "' event without an after struct");
@@ -308,13 +447,13 @@ Result<RowChange> RecordDecoder::Decode(const data::Record& record) {
         row = &after->as_struct();
         change.kind = ChangeKind::kWrite;
       } else if (o == "d") {
-        if (!c.delete_enabled) return change;
+        if (!c.delete_enabled) return Status::Ok();
         change.kind = ChangeKind::kDelete;
       } else if (o == "t") {
-        if (!c.truncate_enabled) return change;
+        if (!c.truncate_enabled) return Status::Ok();
         change.kind = ChangeKind::kTruncate;
       } else if (o == "m") {
-        return change;  // logical decoding messages carry no row
+        return Status::Ok();  // logical decoding messages carry no row
       } else {
         return DataError("topic " + record.topic + ": unknown Debezium op '" + o + "'");
       }
@@ -324,8 +463,8 @@ Result<RowChange> RecordDecoder::Decode(const data::Record& record) {
     }
   }
 
-  WR_ASSIGN_OR_RETURN(std::string table_name, TableName(record, envelope));
   if (change.kind == ChangeKind::kTruncate) {
+    WR_ASSIGN_OR_RETURN(std::string table_name, TableName(record, envelope));
     ShapeKey key{table_name, nullptr, nullptr};
     auto it = shapes_.find(key);
     if (it == shapes_.end()) {
@@ -334,19 +473,19 @@ Result<RowChange> RecordDecoder::Decode(const data::Record& record) {
       it = shapes_.emplace(std::move(key), std::move(shape)).first;
     }
     change.shape = it->second;
-    return change;
+    return Status::Ok();
   }
-  data::SchemaPtr row_schema = row ? row->schema : nullptr;
+  static const data::SchemaPtr kNoSchema;
+  const data::SchemaPtr& row_schema = row ? row->schema : kNoSchema;
   if (row && !row_schema) {
     return DataError("topic " + record.topic + ": the record's row struct has no schema");
   }
-  WR_ASSIGN_OR_RETURN(change.shape, ShapeFor(record, table_name, row_schema));
+  WR_ASSIGN_OR_RETURN(change.shape, CachedShape(record, envelope, row_schema));
   if (change.kind == ChangeKind::kDelete && change.shape->pk_count == 0) {
     return DataError("topic " + record.topic + ": cannot delete from " +
                      change.shape->table.ToString() + " without a primary key");
   }
-  WR_RETURN_IF_ERROR(FillValues(record, row, change));
-  return change;
+  return FillValues(record, row, change);
 }
 
 }  // namespace walrelay::sink

@@ -272,5 +272,32 @@ TEST(RecordDecoderTest, RejectsSchemalessValues) {
   EXPECT_NE(out.status().message().find("Struct"), std::string::npos);
 }
 
+TEST(TextArenaTest, ViewsStayValidAndNulTerminatedAcrossChunks) {
+  TextArena arena;
+  std::vector<std::string> want;
+  std::vector<std::string_view> got;
+  for (int i = 0; i < 20000; ++i) {  // several 64 KiB chunks
+    want.push_back("value-" + std::to_string(i));
+    got.push_back(arena.Add(want.back()));
+  }
+  want.push_back(std::string(100000, 'x'));  // larger than a chunk
+  got.push_back(arena.Add(want.back()));
+  want.push_back("");
+  got.push_back(arena.Add(want.back()));
+  for (size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(got[i], want[i]);
+    EXPECT_EQ(got[i].data()[got[i].size()], '\0');
+  }
+  arena.Reset();
+  for (int round = 0; round < 3; ++round) {  // reused chunks give the same guarantees
+    std::string_view a = arena.Add("after reset");
+    std::string_view b = arena.Add(std::string(70000, 'y'));
+    EXPECT_EQ(a, "after reset");
+    EXPECT_EQ(b, std::string(70000, 'y'));
+    EXPECT_EQ(a.data()[a.size()], '\0');
+    arena.Reset();
+  }
+}
+
 }  // namespace
 }  // namespace walrelay::sink

@@ -146,19 +146,31 @@ std::string BuildInsertFromArrays(const TableId& table, const std::vector<Statem
   return sql + values.substr(values.find(" ON CONFLICT ("));
 }
 
+// A join with the unnested keys (DELETE .. USING unnest(..)) lets the planner hash the whole
+// table for a few hundred keys, a sequential scan per statement; these forms probe the primary
+// key index per key.
 std::string BuildDeleteFromArrays(const TableId& table, const std::vector<std::string>& key_columns,
                                   const std::vector<std::string>& types) {
-  std::string sql = "DELETE FROM " + table.Quoted() + " AS d USING ";
-  AppendUnnest(sql, types);
-  sql += " WHERE ";
-  for (size_t i = 0; i < key_columns.size(); ++i) {
-    if (i) sql += " AND ";
-    sql += "d." + pg::QuoteIdent(key_columns[i]) + " = " + UnnestedColumn(types, i);
+  std::string sql = "DELETE FROM " + table.Quoted() + " WHERE ";
+  if (key_columns.size() == 1 && !TextArray(types[0])) {
+    return sql + pg::QuoteIdent(key_columns[0]) + " = ANY($1::" + types[0] + "[])";
   }
-  return sql;
+  sql += '(';
+  for (size_t i = 0; i < key_columns.size(); ++i) {
+    if (i) sql += ", ";
+    sql += pg::QuoteIdent(key_columns[i]);
+  }
+  sql += ") IN (SELECT ";
+  for (size_t i = 0; i < key_columns.size(); ++i) {
+    if (i) sql += ", ";
+    sql += UnnestedColumn(types, i);
+  }
+  sql += " FROM ";
+  AppendUnnest(sql, types);
+  return sql + ')';
 }
 
-void AppendArrayElement(std::string* array, const std::optional<std::string>& value) {
+void AppendArrayElement(std::string* array, const std::optional<std::string_view>& value) {
   array->push_back(array->empty() ? '{' : ',');
   if (!value) {
     array->append("NULL");
@@ -166,7 +178,7 @@ void AppendArrayElement(std::string* array, const std::optional<std::string>& va
   }
   array->push_back('"');
   size_t start = 0;
-  const std::string& v = *value;
+  const std::string_view v = *value;
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i] == '"' || v[i] == '\\') {
       array->append(v, start, i - start);

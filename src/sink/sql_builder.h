@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -43,13 +44,14 @@ std::string BuildTruncate(const TableId& table);
 //   [ON CONFLICT (pk..) DO UPDATE SET c = EXCLUDED.c | DO NOTHING]
 std::string BuildInsertFromArrays(const TableId& table, const std::vector<StatementColumn>& columns,
                                   const std::vector<std::string>& types, bool upsert);
-//   DELETE FROM t AS d USING unnest($1::type1[], ..) AS u(c1, ..) WHERE d.k1 = u.c1 AND ..
+//   DELETE FROM t WHERE k = ANY($1::type[])                     (one key column)
+//   DELETE FROM t WHERE (k1, ..) IN (SELECT u.c1, .. FROM unnest($1::type1[], ..) AS u(c1, ..))
 std::string BuildDeleteFromArrays(const TableId& table, const std::vector<std::string>& key_columns,
                                   const std::vector<std::string>& types);
 // Appends `value` to `array` as the next element of a PostgreSQL array literal: `{` before the
 // first element, the caller appends the closing `}`. Elements are double-quoted with `"` and `\`
 // escaped, so any text survives; nullopt becomes NULL.
-void AppendArrayElement(std::string* array, const std::optional<std::string>& value);
+void AppendArrayElement(std::string* array, const std::optional<std::string_view>& value);
 
 // A column definition for DDL.
 struct ColumnDefinition {

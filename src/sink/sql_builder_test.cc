@@ -57,8 +57,15 @@ TEST(SqlBuilderTest, ArrayStatementsTakeOneTypedArrayPerColumn) {
             "INSERT INTO \"public\".\"Or\"\"ders\" (\"id\") SELECT u.c1 FROM "
             "unnest($1::integer[]) AS u(c1)");
   EXPECT_EQ(BuildDeleteFromArrays(kTable, {"a", "b"}, {"bigint", "character varying(8)"}),
-            "DELETE FROM \"public\".\"Or\"\"ders\" AS d USING unnest($1::bigint[], "
-            "$2::character varying(8)[]) AS u(c1, c2) WHERE d.\"a\" = u.c1 AND d.\"b\" = u.c2");
+            "DELETE FROM \"public\".\"Or\"\"ders\" WHERE (\"a\", \"b\") IN (SELECT u.c1, u.c2 "
+            "FROM unnest($1::bigint[], $2::character varying(8)[]) AS u(c1, c2))");
+  // One key column: an index scan over = ANY, whatever the planner thinks of the table's size.
+  EXPECT_EQ(BuildDeleteFromArrays(kTable, {"id"}, {"bigint"}),
+            "DELETE FROM \"public\".\"Or\"\"ders\" WHERE \"id\" = ANY($1::bigint[])");
+  // An array-typed key travels as text[] and is cast per element.
+  EXPECT_EQ(BuildDeleteFromArrays(kTable, {"tags"}, {"integer[]"}),
+            "DELETE FROM \"public\".\"Or\"\"ders\" WHERE (\"tags\") IN (SELECT u.c1::integer[] "
+            "FROM unnest($1::text[]) AS u(c1))");
 }
 
 TEST(SqlBuilderTest, ArrayElementsAreQuotedSoAnyTextSurvives) {

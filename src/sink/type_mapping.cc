@@ -219,16 +219,26 @@ Result<std::string> RenderNonNull(const Schema& schema, const Value& v) {
 }  // namespace
 
 std::string DecimalToString(const std::string& unscaled_be, int32_t scale) {
-  std::vector<uint8_t> mag(unscaled_be.begin(), unscaled_be.end());
-  bool negative = !mag.empty() && (mag[0] & 0x80);
-  if (negative) {  // two's complement -> magnitude: invert and add one
+  bool negative = !unscaled_be.empty() && (static_cast<uint8_t>(unscaled_be[0]) & 0x80);
+  std::string digits;
+  if (unscaled_be.size() <= 8) {
+    // Fits 64 bits (the usual case): sign-extend, then print the magnitude.
+    uint64_t bits = negative ? ~uint64_t{0} : 0;
+    for (char c : unscaled_be) bits = (bits << 8) | static_cast<uint8_t>(c);
+    const uint64_t magnitude = negative ? ~bits + 1 : bits;
+    char buf[24];
+    auto end = std::to_chars(buf, buf + sizeof(buf), magnitude).ptr;
+    digits.assign(buf, end);
+  }
+  std::vector<uint8_t> mag;
+  if (digits.empty()) mag.assign(unscaled_be.begin(), unscaled_be.end());
+  if (negative && !mag.empty()) {  // two's complement -> magnitude: invert and add one
     for (auto& b : mag) b = static_cast<uint8_t>(~b);
     for (size_t i = mag.size(); i-- > 0;) {
       if (++mag[i] != 0) break;
     }
   }
   // Repeated division by 10^9 of the big-endian base-256 number.
-  std::string digits;
   size_t start = 0;
   while (start < mag.size() && mag[start] == 0) ++start;
   while (start < mag.size()) {

@@ -96,6 +96,14 @@ TEST(TypeMappingTest, DecimalToString) {
   EXPECT_EQ(DecimalToString("", 0), "0");
   EXPECT_EQ(DecimalToString(std::string("\x07", 1), -2), "700");
   EXPECT_EQ(DecimalToString(std::string("\x80", 1), 0), "-128");
+  // The 64-bit fast path at its edges, and the first width past it.
+  EXPECT_EQ(DecimalToString(std::string("\x80\0\0\0\0\0\0\0", 8), 0), "-9223372036854775808");
+  EXPECT_EQ(DecimalToString(std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8), 2),
+            "92233720368547758.07");
+  EXPECT_EQ(DecimalToString(std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8), 4), "-0.0001");
+  EXPECT_EQ(DecimalToString(std::string("\0\x80\0\0\0\0\0\0\0", 9), 0), "9223372036854775808");
+  EXPECT_EQ(DecimalToString(std::string("\xff\x7f\xff\xff\xff\xff\xff\xff\xff", 9), 0),
+            "-9223372036854775809");
   // 2^80 = 1208925819614629174706176, more digits than any machine integer.
   std::string big(11, '\0');
   big[0] = 1;

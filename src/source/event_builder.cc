@@ -1,6 +1,8 @@
 #include "source/event_builder.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -111,11 +113,27 @@ SchemaPtr BuildBlockSchema() {
 }
 
 // source.sequence: a JSON array of the last commit LSN and this LSN, as decimal strings or null.
+// ["<last commit lsn>","<lsn>"], null for an unknown one. Built in one buffer: it is made for
+// every event.
 std::string Sequence(const SourceMeta& meta) {
-  auto item = [](const std::optional<int64_t>& v) {
-    return v ? "\"" + std::to_string(*v) + "\"" : std::string("null");
+  char buf[64];  // two 20-digit numbers with quotes, comma and brackets fit
+  char* p = buf;
+  auto item = [&p, &buf](const std::optional<int64_t>& v) {
+    if (!v) {
+      std::memcpy(p, "null", 4);
+      p += 4;
+      return;
+    }
+    *p++ = '"';
+    p = std::to_chars(p, buf + sizeof(buf), *v).ptr;
+    *p++ = '"';
   };
-  return "[" + item(meta.last_commit_lsn) + "," + item(meta.lsn) + "]";
+  *p++ = '[';
+  item(meta.last_commit_lsn);
+  *p++ = ',';
+  item(meta.lsn);
+  *p++ = ']';
+  return std::string(buf, static_cast<size_t>(p - buf));
 }
 
 }  // namespace
@@ -355,6 +373,10 @@ Value TableEvents::MakeKey(const std::vector<Value>& values) const {
 
 Value TableEvents::MakeRow(std::vector<Value> values) const {
   Struct row{row_schema_, {}};
+  if (row_field_count_ == columns_.size()) {
+    row.values = std::move(values);  // every column is in the row, in column order
+    return row;
+  }
   row.values.reserve(row_field_count_);
   for (size_t i = 0; i < columns_.size(); ++i) {
     if (columns_[i].row_index >= 0) row.values.push_back(std::move(values[i]));
@@ -362,18 +384,34 @@ Value TableEvents::MakeRow(std::vector<Value> values) const {
   return row;
 }
 
+// Every event gets its own source block (lsn and sequence differ per change), so the values are
+// emplaced straight into place: an initializer list would construct each one twice.
 Value TableEvents::MakeSource(const SourceMeta& meta) const {
   const Timestamps ts = CommitTime(meta);
   Struct s{source_schema_, {}};
-  s.values = {Value(options_.connector_version), Value("postgresql"), Value(options_.topic_prefix),
-              Value(ts.ms),
-              // Debezium leaves "false" to the field default; converters print the default, so
-              // writing it keeps readers of the Struct from seeing null.
-              Value(meta.snapshot.empty() ? std::string("false") : meta.snapshot),
-              Value(options_.database), Value(Sequence(meta)), Value(ts.us), Value(ts.ns),
-              Value(table_.schema), Value(table_.table), OptionalInt(meta.txid),
-              OptionalInt(meta.lsn), OptionalInt(meta.xmin)};
-  return s;
+  std::vector<Value>& v = s.values;
+  v.reserve(14);
+  v.emplace_back(options_.connector_version);
+  v.emplace_back("postgresql");
+  v.emplace_back(options_.topic_prefix);
+  v.emplace_back(ts.ms);
+  // Debezium leaves "false" to the field default; converters print the default, so writing it
+  // keeps readers of the Struct from seeing null.
+  if (meta.snapshot.empty()) {
+    v.emplace_back("false");
+  } else {
+    v.emplace_back(meta.snapshot);
+  }
+  v.emplace_back(options_.database);
+  v.emplace_back(Sequence(meta));
+  v.emplace_back(ts.us);
+  v.emplace_back(ts.ns);
+  v.emplace_back(table_.schema);
+  v.emplace_back(table_.table);
+  v.push_back(OptionalInt(meta.txid));
+  v.push_back(OptionalInt(meta.lsn));
+  v.push_back(OptionalInt(meta.xmin));
+  return Value(std::move(s));
 }
 
 Value TableEvents::MakeEnvelope(Value before, Value after, const char* op,
@@ -387,9 +425,17 @@ Value TableEvents::MakeEnvelope(Value before, Value after, const char* op,
   }
   const Timestamps ts = EventTime(meta);
   Struct env{envelope_schema_, {}};
-  env.values = {std::move(before), std::move(after), MakeSource(meta), std::move(block),
-                Value(op),         Value(ts.ms),     Value(ts.us),     Value(ts.ns)};
-  return env;
+  std::vector<Value>& v = env.values;
+  v.reserve(8);
+  v.push_back(std::move(before));
+  v.push_back(std::move(after));
+  v.push_back(MakeSource(meta));
+  v.push_back(std::move(block));
+  v.emplace_back(op);
+  v.emplace_back(ts.ms);
+  v.emplace_back(ts.us);
+  v.emplace_back(ts.ns);
+  return Value(std::move(env));
 }
 
 data::Record TableEvents::MakeRecord(Value key, Value envelope, const SourceMeta& meta) const {

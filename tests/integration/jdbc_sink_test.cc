@@ -304,6 +304,50 @@ TEST_F(JdbcSinkTest, ConstraintViolationNamesKeyAndLeavesNothing) {
   EXPECT_EQ(Query("SELECT count(*) FROM cv_items"), "1");
 }
 
+TEST_F(JdbcSinkTest, PipelinedUpsertErrorNamesKeyAndConnectionStaysUsable) {
+  Query("CREATE TABLE pu_items (id int PRIMARY KEY, name text NOT NULL, qty bigint)");
+  Query("CREATE TABLE pu_other (id int PRIMARY KEY, name text NOT NULL, qty bigint)");
+  auto sink =
+      Open(kConfluentSinkClass,
+           {{"pk.mode", "record_key"}, {"insert.mode", "upsert"}, {"delete.enabled", "true"}});
+  ASSERT_NE(sink, nullptr);
+  ASSERT_TRUE(sink->ApplyBatch({}, "p", "0").ok());
+  for (int round = 0; round < 3; ++round) {
+    // Statements of two tables are pipelined; the second table's has a NULL name at key 77.
+    std::vector<Record> batch;
+    for (int i = 1; i <= 100; ++i) {
+      batch.push_back(Flat("pu_items", i, Value("n" + std::to_string(i))));
+      batch.push_back(Flat("pu_other", i, i == 77 ? Value() : Value("o" + std::to_string(i))));
+    }
+    Status s = sink->ApplyBatch(Ptrs(batch), "p", "1");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.kind(), ErrorKind::kDataError) << s.ToString();
+    EXPECT_NE(s.message().find("pu_other"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("{id=77}"), std::string::npos) << s.ToString();
+    EXPECT_EQ(Query("SELECT count(*) FROM pu_items"), "0");
+    EXPECT_EQ(sink->ReadPosition("p")->value_or(""), "0");
+  }
+  // The connection left pipeline mode and its prepared statements are consistent.
+  std::vector<Record> good;
+  for (int i = 1; i <= 50; ++i) {
+    good.push_back(Flat("pu_items", i, Value("g" + std::to_string(i))));
+    good.push_back(Flat("pu_other", i, Value("h" + std::to_string(i))));
+  }
+  Status s = sink->ApplyBatch(Ptrs(good), "p", "2");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Query("SELECT count(*) FROM pu_items"), "50");
+  EXPECT_EQ(Query("SELECT name FROM pu_other WHERE id = 7"), "h7");
+  EXPECT_EQ(sink->ReadPosition("p")->value_or(""), "2");
+  // And again, with deletes (tombstones) pipelined beside upserts.
+  std::vector<Record> more;
+  for (int i = 1; i <= 50; i += 2) more.push_back(Tombstone("pu_items", i));
+  more.push_back(Flat("pu_items", 2, Value("again")));
+  s = sink->ApplyBatch(Ptrs(more), "p", "3");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Query("SELECT count(*) FROM pu_items"), "25");
+  EXPECT_EQ(Query("SELECT name FROM pu_items WHERE id = 2"), "again");
+}
+
 TEST_F(JdbcSinkTest, FailedBatchLeavesNeitherRowsNorPosition) {
   auto sink = Open(kConfluentSinkClass, {{"pk.mode", "record_key"}, {"auto.create", "true"}});
   ASSERT_NE(sink, nullptr);
