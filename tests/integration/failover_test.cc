@@ -277,5 +277,60 @@ TEST_F(FailoverTest, WithoutFailoverSafeModeTheDestinationCanRunAheadAndIsDetect
   ASSERT_EQ(Cluster({"start", old_leader}, 180).exit_code, 0);
 }
 
+// The slot copy on a replica that is promoted can be ahead of what walrelay stored (here moved on
+// by hand while walrelay was stopped): the changes in between are gone from that slot. walrelay
+// refuses to start naming both positions, and with snapshot.mode=when_needed takes a new snapshot
+// so that the destination again equals the leader.
+TEST_F(FailoverTest, PromotedSlotAheadOfTheStoredPositionIsDetected) {
+  auto relay = StartRelay();
+  ASSERT_TRUE(relay);
+  Leader("INSERT INTO ledger(tx, amount) VALUES (1, 1), (1, -1)");
+  ASSERT_TRUE(CaughtUp(60)) << relay->Stderr();
+  relay->Signal(SIGTERM);
+  ASSERT_TRUE(relay->Wait(std::chrono::seconds(30)).ok());
+  // Changes walrelay has not seen, then the slot copy on a replica moved past them.
+  Leader("INSERT INTO ledger(tx, amount) VALUES (2, 4), (2, -4)");
+  Leader("UPDATE debezium_table SET current_value = 42 WHERE id = 1");
+  std::string leader_lsn = Leader("SELECT pg_current_wal_lsn()::text");
+  std::string replica =
+      Sql(kLeaderPort + 1, "source_db", "SELECT 'patroni' || (inet_server_port() - 15432)");
+  int replica_port = 15432 + std::stoi(replica.substr(7));
+  bool moved = false;
+  for (int i = 0; i < 60 && !moved; ++i) {
+    // Only as far as the replica has replayed; retried until that covers the new changes.
+    std::string at =
+        Sql(replica_port, "source_db",
+            "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = "
+            "'source_slot' AND confirmed_flush_lsn IS NOT NULL AND "
+            "pg_last_wal_replay_lsn() >= '" +
+                leader_lsn +
+                "' AND (SELECT end_lsn FROM pg_replication_slot_advance('source_slot', "
+                "pg_last_wal_replay_lsn())) IS NOT NULL");
+    moved = !at.empty();
+    if (!moved) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_TRUE(moved) << "could not move the slot on " << replica;
+  auto sw = Cluster({"switchover", replica});
+  ASSERT_EQ(sw.exit_code, 0) << sw.out << sw.err;
+  ASSERT_EQ(Leader("SELECT 'patroni' || (inet_server_port() - 15432)"), replica);
+
+  auto refused = StartRelay();
+  ASSERT_TRUE(refused);
+  auto code = refused->Wait(std::chrono::seconds(60));
+  ASSERT_TRUE(code.ok()) << refused->Stderr();
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(refused->Stderr().find("ahead of the stored offset"), std::string::npos)
+      << refused->Stderr();
+  EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = 2"), "0");
+
+  auto resnapshot = StartRelay({{"snapshot.mode", "when_needed"}});
+  ASSERT_TRUE(resnapshot);
+  EXPECT_TRUE(CaughtUp(90)) << resnapshot->Stderr();
+  EXPECT_NE(resnapshot->Stderr().find("taking a new snapshot"), std::string::npos)
+      << resnapshot->Stderr();
+  resnapshot->Signal(SIGTERM);
+  (void)resnapshot->Wait(std::chrono::seconds(30));
+}
+
 }  // namespace
 }  // namespace walrelay
