@@ -22,7 +22,7 @@ rounds=${1:-5}
 bin=${WALRELAY_BIN:-build/walrelay}
 if [ "$bin" = build/walrelay ] && [ ! -x "$bin" ]; then scripts/build >/dev/null; fi
 [ -x "$bin" ] || { echo "no walrelay binary at $bin" >&2; exit 1; }
-python3 -c 'import psycopg2' 2>/dev/null || { echo "python3-psycopg2 is missing: run scripts/install-deps" >&2; exit 1; }
+/usr/bin/python3 -c "import psycopg2" 2>/dev/null || { echo "python3-psycopg2 is missing: run scripts/install-deps" >&2; exit 1; }
 
 leader_port=${HAPROXY_LEADER_PORT:-5000}
 dest_port=${DESTINATION_PORT:-5436}
@@ -66,7 +66,7 @@ EOF
 "$bin" run "$work/source.json" "$work/sink.json" 2>"$work/walrelay.log" &
 relay_pid=$!
 
-python3 - "$rounds" "$leader_port" "$dest_port" "$relay_pid" "$work/walrelay.log" <<'PYEOF'
+/usr/bin/python3 - "$rounds" "$leader_port" "$dest_port" "$relay_pid" "$work/walrelay.log" <<'PYEOF'
 import os, statistics, subprocess, sys, threading, time
 import psycopg2
 

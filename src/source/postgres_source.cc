@@ -806,10 +806,14 @@ Status PostgresSource::SendStatus(bool force, bool reply_requested) {
   // is confirmed there too. This keeps an idle slot from holding WAL forever, and the slot never
   // passes what is stored downstream.
   // Not while transactions wait for the standbys: they lie before the server's position.
+  // Failover-safe mode does not hold an idle position back for the standbys: nothing reaches the
+  // destination with it, and should the leader die before its standbys have that WAL, the
+  // timeline check on the new leader moves the position back to where the old timeline ended.
+  // Holding it back would also keep a leader from shutting down (a switchover): its walsender
+  // exits only once the consumer has confirmed the shutdown checkpoint.
   bool idle = !in_tx_ && tx_buffer_.empty() && held_.empty() && !offset_.inflight_tx_lsn.valid() &&
               !offset_.snapshot.active;
   Lsn idle_target = server_wal_end_;
-  if (failover_safe_ && standby_flush_ < idle_target) idle_target = standby_flush_;
   if (idle && idle_target > offset_.last_commit_end) {
     if (LogEnabled(LogLevel::kDebug)) {
       LogDebug(config_.name, "idle: position " + offset_.last_commit_end.ToString() + " -> " +
