@@ -58,22 +58,23 @@ std::string DescribeByte(uint8_t b) {
 // kDataError naming the message, the field and the byte offset where the read started.
 class Reader {
  public:
-  explicit Reader(std::string_view bytes)
-      : bytes_(bytes),
-        prefix_(std::string("pgoutput ") + MessageName(bytes[0]) + " message (" +
-                DescribeByte(static_cast<uint8_t>(bytes[0])) + ")"),
-        pos_(1) {}
+  explicit Reader(std::string_view bytes) : bytes_(bytes), pos_(1) {}
 
   size_t offset() const { return pos_; }
   size_t remaining() const { return bytes_.size() - pos_; }
 
+  // The message description is built only here, on the error path: decoding runs per WAL record.
   Status Error(std::string_view what, size_t at) const {
-    return DataError(prefix_ + ": " + std::string(what) + " at byte " + std::to_string(at));
+    return DataError(std::string("pgoutput ") + MessageName(bytes_[0]) + " message (" +
+                     DescribeByte(static_cast<uint8_t>(bytes_[0])) + "): " + std::string(what) +
+                     " at byte " + std::to_string(at));
   }
 
+  // A field is named by `field` + `suffix` (e.g. "new tuple" + " value kind"), joined only when
+  // an error needs the name.
   template <typename T>
-  Result<T> Int(std::string_view field) {
-    if (remaining() < sizeof(T)) return Truncated(field, sizeof(T));
+  Result<T> Int(std::string_view field, std::string_view suffix = {}) {
+    if (remaining() < sizeof(T)) return Truncated(field, suffix, sizeof(T));
     T v = wire::LoadBigEndian<T>(bytes_.data() + pos_);
     pos_ += sizeof(T);
     return v;
@@ -92,10 +93,17 @@ class Reader {
   }
 
   Result<std::string> Bytes(size_t n, std::string_view field) {
-    if (remaining() < n) return Truncated(field, n);
-    std::string s(bytes_.substr(pos_, n));
-    pos_ += n;
+    std::string s;
+    WR_RETURN_IF_ERROR(BytesInto(n, field, {}, &s));
     return s;
+  }
+
+  // Reads n bytes into *out (reusing its storage).
+  Status BytesInto(size_t n, std::string_view field, std::string_view suffix, std::string* out) {
+    if (remaining() < n) return Truncated(field, suffix, n);
+    out->assign(bytes_.data() + pos_, n);
+    pos_ += n;
+    return Status::Ok();
   }
 
   Status ExpectEnd() const {
@@ -104,14 +112,13 @@ class Reader {
   }
 
  private:
-  Status Truncated(std::string_view field, size_t need) const {
-    return Error("truncated reading " + std::string(field) + " (need " + std::to_string(need) +
-                     " bytes, " + std::to_string(remaining()) + " left)",
+  Status Truncated(std::string_view field, std::string_view suffix, size_t need) const {
+    return Error("truncated reading " + std::string(field) + std::string(suffix) + " (need " +
+                     std::to_string(need) + " bytes, " + std::to_string(remaining()) + " left)",
                  pos_);
   }
 
   std::string_view bytes_;
-  std::string prefix_;
   size_t pos_;
 };
 
@@ -138,7 +145,7 @@ Result<const RelationMessage*> ReadRelationId(Reader& r, const RelationCache& re
 
 Result<TupleData> ReadTuple(Reader& r, const RelationMessage& rel, std::string_view which) {
   size_t at = r.offset();
-  WR_ASSIGN_OR_RETURN(uint16_t count, r.Int<uint16_t>(std::string(which) + " column count"));
+  WR_ASSIGN_OR_RETURN(uint16_t count, r.Int<uint16_t>(which, " column count"));
   if (count != rel.columns.size()) {
     return r.Error(std::string(which) + " has " + std::to_string(count) + " columns but relation " +
                        rel.namespace_name + "." + rel.relation_name + " (id " +
@@ -146,12 +153,11 @@ Result<TupleData> ReadTuple(Reader& r, const RelationMessage& rel, std::string_v
                        std::to_string(rel.columns.size()),
                    at);
   }
-  TupleData tuple;
-  tuple.reserve(count);
+  TupleData tuple(count);
   for (uint16_t i = 0; i < count; ++i) {
     size_t kind_at = r.offset();
-    WR_ASSIGN_OR_RETURN(uint8_t kind, r.Int<uint8_t>(std::string(which) + " value kind"));
-    TupleValue value;
+    WR_ASSIGN_OR_RETURN(uint8_t kind, r.Int<uint8_t>(which, " value kind"));
+    TupleValue& value = tuple[i];
     switch (kind) {
       case 'n':
         value.kind = TupleValueKind::kNull;
@@ -163,13 +169,12 @@ Result<TupleData> ReadTuple(Reader& r, const RelationMessage& rel, std::string_v
       case 'b': {
         value.kind = kind == 't' ? TupleValueKind::kText : TupleValueKind::kBinary;
         size_t len_at = r.offset();
-        WR_ASSIGN_OR_RETURN(int32_t len, r.Int<int32_t>(std::string(which) + " value length"));
+        WR_ASSIGN_OR_RETURN(int32_t len, r.Int<int32_t>(which, " value length"));
         if (len < 0) {
           return r.Error("negative " + std::string(which) + " value length " + std::to_string(len),
                          len_at);
         }
-        WR_ASSIGN_OR_RETURN(value.data,
-                            r.Bytes(static_cast<size_t>(len), std::string(which) + " value"));
+        WR_RETURN_IF_ERROR(r.BytesInto(static_cast<size_t>(len), which, " value", &value.data));
         break;
       }
       default:
@@ -177,7 +182,6 @@ Result<TupleData> ReadTuple(Reader& r, const RelationMessage& rel, std::string_v
                            std::string(which) + " column " + std::to_string(i),
                        kind_at);
     }
-    tuple.push_back(std::move(value));
   }
   return tuple;
 }

@@ -31,7 +31,10 @@ SinkApplier::~SinkApplier() {
 
 Status SinkApplier::Submit(SinkBatch batch) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return !queued_.has_value() || !error_.ok(); });
+  // Only one batch at a time is handed over: the next one is built while this one is applied.
+  // Letting one more wait queued gained no throughput and held a whole batch of records (a third
+  // of the peak memory with envelope records) in memory.
+  cv_.wait(lock, [this] { return (!queued_.has_value() && !busy_) || !error_.ok(); });
   if (!error_.ok()) return error_;
   queued_ = std::move(batch);
   cv_.notify_all();
@@ -43,6 +46,15 @@ std::optional<source::SourceOffset> SinkApplier::TakeCommitted() {
   std::optional<source::SourceOffset> out = std::move(committed_);
   committed_.reset();
   return out;
+}
+
+void SinkApplier::ReleaseApplied() {
+  std::vector<std::vector<data::Record>> applied;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    applied.swap(applied_);
+  }
+  // `applied` is destroyed here, outside the lock.
 }
 
 Status SinkApplier::Drain() {
@@ -72,6 +84,7 @@ void SinkApplier::Loop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       busy_ = false;
+      applied_.push_back(std::move(batch.records));
       if (s.ok()) {
         committed_ = std::move(batch.offset);
       } else if (error_.ok()) {

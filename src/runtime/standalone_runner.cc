@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -283,6 +284,10 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   const auto linger = std::chrono::milliseconds(100);
   SinkBatch pending;
   std::vector<data::Record> polled;
+  // A poll returns up to max.batch.size records plus those of the change that crossed it; sized
+  // once so the batch does not grow by reallocation (capped: the setting may be huge).
+  polled.reserve(
+      static_cast<size_t>(std::clamp<int64_t>(source->config().max_batch_size, 1, 8192)) + 128);
   source::SourceOffset running = source->CurrentOffset();
   std::string stored = running.ToJson();
   auto last_flush = Clock::now();
@@ -292,6 +297,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   bool done = false;
 
   auto take_committed = [&] {
+    applier.ReleaseApplied();
     if (auto committed = applier.TakeCommitted()) source->Commit(*committed);
     int64_t out = applier.records_out();
     progress.CountOut(out - reported_out);

@@ -26,7 +26,13 @@ std::string RegexRouter::Route(const std::string& topic) const {
 
 Status RegexRouter::Apply(data::Record* record, bool* keep) {
   *keep = true;
-  record->topic = Route(record->topic);
+  auto it = routed_.find(record->topic);
+  if (it == routed_.end()) {
+    if (routed_.size() >= kMaxCachedTopics) routed_.clear();
+    std::string routed = Route(record->topic);
+    it = routed_.emplace(record->topic, std::move(routed)).first;
+  }
+  record->topic = it->second;
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "common/status.h"
 #include "transforms/java_regex.h"
@@ -12,7 +13,8 @@ namespace walrelay::transforms {
 
 // org.apache.kafka.connect.transforms.RegexRouter: when the whole topic matches "regex", the
 // topic becomes "replacement" with Java group references ($1, ${name}) expanded; otherwise the
-// record is unchanged.
+// record is unchanged. Apply remembers the outcome per input topic (a connector sees few distinct
+// topics, and matching the regex per record is costly); Route always matches afresh.
 class RegexRouter : public Transform {
  public:
   static Result<std::unique_ptr<Transform>> Create(const TransformConfig& config);
@@ -25,8 +27,13 @@ class RegexRouter : public Transform {
       : regex_(std::move(regex)), replacement_(std::move(replacement)) {}
 
  private:
+  // Bound on remembered topics; beyond it the cache starts over, so memory stays small even for a
+  // source with very many tables.
+  static constexpr size_t kMaxCachedTopics = 4096;
+
   JavaRegex regex_;
   std::string replacement_;
+  std::unordered_map<std::string, std::string> routed_;  // input topic -> routed topic
 };
 
 }  // namespace walrelay::transforms
