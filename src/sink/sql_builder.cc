@@ -127,19 +127,25 @@ std::string UnnestedColumn(const std::vector<std::string>& types, size_t i) {
   return out;
 }
 
+// "SELECT u.c1, .. FROM unnest($1::t1[], ..) AS u(c1, ..)": the first `n` unnested columns.
+void AppendUnnestSelect(std::string& sql, const std::vector<std::string>& types, size_t n) {
+  sql += "SELECT ";
+  for (size_t i = 0; i < n; ++i) {
+    if (i) sql += ", ";
+    sql += UnnestedColumn(types, i);
+  }
+  sql += " FROM ";
+  AppendUnnest(sql, types);
+}
+
 }  // namespace
 
 std::string BuildInsertFromArrays(const TableId& table, const std::vector<StatementColumn>& columns,
                                   const std::vector<std::string>& types, bool upsert) {
   std::string sql = "INSERT INTO " + table.Quoted() + " ";
   AppendColumnList(sql, columns);
-  sql += " SELECT ";
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (i) sql += ", ";
-    sql += UnnestedColumn(types, i);
-  }
-  sql += " FROM ";
-  AppendUnnest(sql, types);
+  sql += ' ';
+  AppendUnnestSelect(sql, types, columns.size());
   if (!upsert) return sql;
   // The conflict clause is BuildInsert's.
   std::string values = BuildInsert(table, columns, 1, true);
@@ -160,13 +166,8 @@ std::string BuildDeleteFromArrays(const TableId& table, const std::vector<std::s
     if (i) sql += ", ";
     sql += pg::QuoteIdent(key_columns[i]);
   }
-  sql += ") IN (SELECT ";
-  for (size_t i = 0; i < key_columns.size(); ++i) {
-    if (i) sql += ", ";
-    sql += UnnestedColumn(types, i);
-  }
-  sql += " FROM ";
-  AppendUnnest(sql, types);
+  sql += ") IN (";
+  AppendUnnestSelect(sql, types, key_columns.size());
   return sql + ')';
 }
 
