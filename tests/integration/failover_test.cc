@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -47,6 +48,16 @@ class FailoverTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
   static void TearDownTestSuite() {
+    // `down` removes the cluster directory and its logs: show the logs' ends first when a test
+    // failed, so a CI failure can be read from the test output alone.
+    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      auto r = testing::RunProcess(
+          {"/bin/bash", "-c",
+           "for f in \"$WALRELAY_CLUSTER_DIR\"/log/*.log; do echo \"== $f\"; tail -n 40 \"$f\"; "
+           "done"},
+          std::chrono::seconds(30));
+      if (r.ok()) std::cerr << "cluster logs, last lines:\n" << r->out << r->err;
+    }
     if (std::getenv("WALRELAY_KEEP_CLUSTER") == nullptr) (void)Cluster({"down"}, 120);
   }
 
