@@ -233,6 +233,14 @@ TEST_F(FailoverTest, SwitchoversAndKilledLeadersLoseNothingAndApplyNothingTwice)
   for (int round = 0; round < 3; ++round) {
     auto sw = Cluster({"switchover"});
     EXPECT_EQ(sw.exit_code, 0) << sw.out << sw.err;
+    if (round == 0) {
+      // HAProxy cuts walrelay's sessions to a leader that stays up: it reconnects to the same one.
+      auto cut = Cluster({"cut"});
+      EXPECT_EQ(cut.exit_code, 0) << cut.out << cut.err;
+      EXPECT_NE(cut.out.find("cut "), std::string::npos) << cut.out << cut.err;
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      ASSERT_TRUE(relay->Running()) << relay->Stderr();
+    }
     // A leader killed before both replicas follow the new one is a double fault (a replica
     // ahead of the survivor, slot copies Patroni has not yet made safe): wait until it is not.
     EXPECT_TRUE(ReplicasStreaming(60));
@@ -357,6 +365,46 @@ TEST_F(FailoverTest, PromotedSlotAheadOfTheStoredPositionIsDetected) {
       << resnapshot->Stderr();
   resnapshot->Signal(SIGTERM);
   (void)resnapshot->Wait(std::chrono::seconds(30));
+}
+
+// A slot Patroni does not manage (not among its permanent slots) exists only on the leader it was
+// created on: after a switchover it is missing. walrelay refuses to start on the new leader without
+// it, naming the slot, and re-snapshots when snapshot.mode=when_needed says so.
+TEST_F(FailoverTest, SlotMissingOnTheNewLeaderIsDetected) {
+  const std::map<std::string, std::string> unmanaged = {{"slot.name", "walrelay_unmanaged"}};
+  auto relay = StartRelay(unmanaged);
+  ASSERT_TRUE(relay);
+  Leader("INSERT INTO ledger(tx, amount) VALUES (1, 5), (1, -5)");
+  ASSERT_TRUE(CaughtUp(60)) << relay->Stderr();
+  relay->Signal(SIGTERM);
+  ASSERT_TRUE(relay->Wait(std::chrono::seconds(30)).ok());
+
+  auto sw = Cluster({"switchover"});
+  ASSERT_EQ(sw.exit_code, 0) << sw.out << sw.err;
+  ASSERT_EQ(Leader("SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
+                   "'walrelay_unmanaged'"),
+            "0");
+  Leader("INSERT INTO ledger(tx, amount) VALUES (2, 6), (2, -6)");
+
+  auto refused = StartRelay(unmanaged);
+  ASSERT_TRUE(refused);
+  auto code = refused->Wait(std::chrono::seconds(60));
+  ASSERT_TRUE(code.ok()) << refused->Stderr();
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(refused->Stderr().find("\"walrelay_unmanaged\" does not exist"), std::string::npos)
+      << refused->Stderr();
+  EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = 2"), "0");
+
+  std::map<std::string, std::string> when_needed = unmanaged;
+  when_needed["snapshot.mode"] = "when_needed";
+  auto resnapshot = StartRelay(when_needed);
+  ASSERT_TRUE(resnapshot);
+  EXPECT_TRUE(CaughtUp(90)) << resnapshot->Stderr();
+  EXPECT_NE(resnapshot->Stderr().find("taking a new snapshot"), std::string::npos)
+      << resnapshot->Stderr();
+  resnapshot->Signal(SIGTERM);
+  (void)resnapshot->Wait(std::chrono::seconds(30));
+  Leader("SELECT pg_drop_replication_slot('walrelay_unmanaged')");
 }
 
 }  // namespace
