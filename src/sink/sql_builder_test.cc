@@ -51,8 +51,20 @@ TEST(SqlBuilderTest, ArrayStatementsTakeOneTypedArrayPerColumn) {
   EXPECT_EQ(BuildInsertFromArrays(kTable, cols, types, /*upsert=*/true),
             "INSERT INTO \"public\".\"Or\"\"ders\" (\"id\", \"tags\", \"qty\") SELECT u.c1, "
             "u.c2::text[], u.c3 FROM unnest($1::bigint[], $2::text[], $3::numeric(12,2)[]) AS "
-            "u(c1, c2, c3) ON CONFLICT (\"id\") DO UPDATE SET \"tags\" = EXCLUDED.\"tags\", "
-            "\"qty\" = EXCLUDED.\"qty\"");
+            "u(c1, c2, c3) ORDER BY u.c1 ON CONFLICT (\"id\") DO UPDATE SET \"tags\" = "
+            "EXCLUDED.\"tags\", \"qty\" = EXCLUDED.\"qty\"");
+  // Upserts go in key order, for every key column of a type the destination can sort by.
+  EXPECT_EQ(BuildInsertFromArrays(kTable, {{"v", false}, {"a", true}, {"b", true}},
+                                  {"text", "character varying(8)", "bigint"}, /*upsert=*/true),
+            "INSERT INTO \"public\".\"Or\"\"ders\" (\"v\", \"a\", \"b\") SELECT u.c1, u.c2, u.c3 "
+            "FROM unnest($1::text[], $2::character varying(8)[], $3::bigint[]) AS u(c1, c2, c3) "
+            "ORDER BY u.c2, u.c3 ON CONFLICT (\"a\", \"b\") DO UPDATE SET \"v\" = EXCLUDED.\"v\"");
+  EXPECT_EQ(
+      BuildInsertFromArrays(kTable, {{"p", true}, {"v", false}}, {"point", "text"},
+                            /*upsert=*/true),
+      "INSERT INTO \"public\".\"Or\"\"ders\" (\"p\", \"v\") SELECT u.c1, u.c2 FROM "
+      "unnest($1::point[], $2::text[]) AS u(c1, c2) ON CONFLICT (\"p\") DO UPDATE SET \"v\" = "
+      "EXCLUDED.\"v\"");
   EXPECT_EQ(BuildInsertFromArrays(kTable, {{"id", true}}, {"integer"}, /*upsert=*/false),
             "INSERT INTO \"public\".\"Or\"\"ders\" (\"id\") SELECT u.c1 FROM "
             "unnest($1::integer[]) AS u(c1)");
