@@ -1,6 +1,9 @@
 #include "source/postgres_source.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <regex>
 #include <thread>
@@ -384,13 +387,50 @@ Status PostgresSource::PrepareSnapshot(bool resume) {
   if (!sc.ok()) return sc.status();
   snapshot_conn_.emplace(std::move(sc).value());
   Lsn start;
+  // The snapshot and the position streaming starts from must split the transactions exactly: a
+  // transaction whose commit record precedes a position read from pg_current_wal_lsn() may still
+  // be invisible to a snapshot taken after it (its backend waits for a synchronous standby between
+  // the two), and would be in neither. A temporary slot's exported snapshot is consistent with its
+  // consistent point by construction; the slot lives as long as `exporter`.
+  std::optional<pg::ReplicationStream> exporter;
+  std::string exported;
   if (!resume) {
-    auto lsn = conn_->Exec("SELECT pg_current_wal_lsn()::text");
-    if (!lsn.ok()) return lsn.status();
-    start = Lsn::Parse(lsn->Get(0, 0)).value_or(Lsn());
+    static std::atomic<int> serial{0};
+    const std::string temp = "walrelay_snapshot_" + std::to_string(::getpid()) + "_" +
+                             std::to_string(serial.fetch_add(1));
+    LogInfo(config_.name, "creating temporary slot " + temp +
+                              " for the snapshot (waits for transactions in progress to end)");
+    auto rs = pg::ReplicationStream::Open(config_.conninfo);
+    Result<pg::PgResult> created =
+        rs.ok() ? rs->Command("CREATE_REPLICATION_SLOT " + pg::QuoteIdent(temp) +
+                              " TEMPORARY LOGICAL pgoutput EXPORT_SNAPSHOT")
+                : Result<pg::PgResult>(rs.status());
+    if (created.ok() && created->rows() == 1 && created->columns() >= 3) {
+      start = Lsn::Parse(created->Get(0, 1)).value_or(Lsn());
+      exported = std::string(created->Get(0, 2));
+      exporter.emplace(std::move(rs).value());
+    } else {
+      if (!created.ok() && created.status().kind() == ErrorKind::kReconnect) {
+        return created.status().WithContext("creating a temporary slot for the snapshot");
+      }
+      // E.g. every replication slot or WAL sender in use.
+      LogWarn(config_.name,
+              "cannot create a temporary replication slot to export the snapshot (" +
+                  (created.ok() ? std::string("unexpected reply") : created.status().message()) +
+                  "); taking it after reading the WAL position instead, which can miss a "
+                  "transaction that commits at that moment");
+      auto lsn = conn_->Exec("SELECT pg_current_wal_lsn()::text");
+      if (!lsn.ok()) return lsn.status();
+      start = Lsn::Parse(lsn->Get(0, 0)).value_or(Lsn());
+    }
   }
   auto begin = snapshot_conn_->Exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
   if (!begin.ok()) return begin.status();
+  if (!exported.empty()) {  // must come before any query of the transaction
+    auto imported = snapshot_conn_->Exec("SET TRANSACTION SNAPSHOT " + pg::QuoteLiteral(exported));
+    if (!imported.ok()) return imported.status().WithContext("importing the exported snapshot");
+  }
+  exporter.reset();  // imported: the temporary slot goes with its connection
   auto xs = snapshot_conn_->Exec("SELECT txid_current_snapshot()::text");
   if (!xs.ok()) return xs.status();
   auto parsed = XidSnapshot::Parse(xs->Get(0, 0));

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -157,6 +158,51 @@ TEST_F(CaptureTest, SnapshotThenStreamingWithoutGapOrDuplicate) {
   int last = 0;
   for (const auto& r : recs) last += r["value"]["payload"]["source"]["snapshot"] == "last";
   EXPECT_EQ(last, 1);
+}
+
+// A transaction whose commit record is in the WAL but which is not yet visible (its backend waits
+// for a synchronous standby) when the snapshot starts must reach the output exactly once: in the
+// snapshot or in the stream. Reading the WAL position and then taking a snapshot loses it.
+TEST_F(CaptureTest, TransactionCommittingDuringTheSnapshotStartIsNotLost) {
+  Sql("CREATE TABLE t(id int primary key, v text)");
+  Sql("INSERT INTO t VALUES (1, 'before')");
+  Sql("CREATE PUBLICATION pub_" + db_ + " FOR ALL TABLES");
+  Sql("SELECT 1 FROM pg_create_logical_replication_slot('slot_" + db_ + "', 'pgoutput')");
+  auto sync_rep = [](const char* value) {
+    auto set =
+        server_->Psql(std::string("ALTER SYSTEM SET synchronous_standby_names = '") + value + "'");
+    auto reload = server_->Psql("SELECT pg_reload_conf()");
+    return set.ok() && reload.ok();
+  };
+  // Commits wait for a standby that does not exist: in the WAL, not visible until released.
+  ASSERT_TRUE(sync_rep("nobody"));
+  struct Release {
+    std::function<bool(const char*)> f;
+    ~Release() { f(""); }
+  } release{sync_rep};
+  std::thread writer([this] { (void)server_->Psql("INSERT INTO t VALUES (2, 'in doubt')", db_); });
+  bool waiting = false;
+  for (int i = 0; i < 100 && !waiting; ++i) {
+    waiting = Sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == "1";
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(waiting);
+  auto proc = Process::Start({WALRELAY_BINARY, "run",
+                              Connector({{"publication.autocreate.mode", "disabled"}}),
+                              "--idle-exit", "4"});
+  ASSERT_TRUE(proc.ok());
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_TRUE(sync_rep(""));
+  writer.join();
+  Sql("INSERT INTO t VALUES (3, 'after')");
+  auto code = (*proc)->Wait(std::chrono::seconds(60));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0) << (*proc)->Stderr();
+  std::map<int, int> seen;
+  for (const auto& r : ForTopic(Lines((*proc)->Stdout()), "srv.public.t")) {
+    seen[r["value"]["payload"]["after"]["id"].get<int>()]++;
+  }
+  EXPECT_EQ(seen, (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}})) << (*proc)->Stderr();
 }
 
 TEST_F(CaptureTest, DmlEventsInDebeziumFormat) {
