@@ -30,6 +30,7 @@ SinkApplier::~SinkApplier() {
 }
 
 Status SinkApplier::Submit(SinkBatch batch) {
+  WR_RETURN_IF_ERROR(Prepare(batch));
   std::unique_lock<std::mutex> lock(mu_);
   // Only one batch at a time is handed over: the next one is built while this one is applied.
   // Letting one more wait queued gained no throughput and held a whole batch of records (a third
@@ -49,12 +50,18 @@ std::optional<source::SourceOffset> SinkApplier::TakeCommitted() {
 }
 
 void SinkApplier::ReleaseApplied() {
-  std::vector<std::vector<data::Record>> applied;
+  std::vector<SinkBatch> applied;
   {
     std::lock_guard<std::mutex> lock(mu_);
     applied.swap(applied_);
   }
-  // `applied` is destroyed here, outside the lock.
+  // The records are destroyed here, outside the lock; one set of parts is kept, so the next
+  // batch's rows reuse their vectors and text chunks.
+  for (SinkBatch& b : applied) {
+    for (SinkPart& part : b.parts) part.copies.clear();
+    b.records.clear();
+    if (spare_parts_.empty() && !b.parts.empty()) spare_parts_.push_back(std::move(b.parts));
+  }
 }
 
 Status SinkApplier::Drain() {
@@ -84,7 +91,7 @@ void SinkApplier::Loop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       busy_ = false;
-      applied_.push_back(std::move(batch.records));
+      applied_.push_back(std::move(batch));
       if (s.ok()) {
         committed_ = std::move(batch.offset);
       } else if (error_.ok()) {
@@ -96,12 +103,11 @@ void SinkApplier::Loop() {
   }
 }
 
-Status SinkApplier::ApplyWithRetry(SinkRun* s, const std::vector<const data::Record*>& records,
-                                   const std::string& position) {
+Status SinkApplier::ApplyWithRetry(SinkRun* s, const SinkPart& part, const std::string& position) {
   const sink::SinkConfig& cfg = s->sink->config();
   Status st;
   for (int attempt = 0;; ++attempt) {
-    st = s->sink->ApplyBatch(records, partition_, position);
+    st = s->sink->ApplyPrepared(part.rows, partition_, position);
     if (st.ok() || !Transient(st) || (stop_ && stop_->load())) break;
     if (cfg.max_retries >= 0 && attempt >= cfg.max_retries) {
       return st.WithContext("giving up after " + std::to_string(attempt + 1) + " attempts");
@@ -111,20 +117,25 @@ Status SinkApplier::ApplyWithRetry(SinkRun* s, const std::vector<const data::Rec
     int64_t ms = std::min<int64_t>(cfg.retry_backoff_ms, 200LL << std::min(attempt, 10));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   }
-  if (st.ok()) s->applied += static_cast<int64_t>(records.size());
+  if (st.ok()) s->applied += static_cast<int64_t>(part.records);
   return st;
 }
 
-Status SinkApplier::Apply(SinkBatch& batch) {
-  const std::string position = batch.offset.ToJson();
-  std::vector<data::Record> copies;
+Status SinkApplier::Prepare(SinkBatch& batch) {
+  if (!spare_parts_.empty()) {
+    batch.parts = std::move(spare_parts_.back());
+    spare_parts_.pop_back();
+  }
+  batch.parts.resize(sinks_.size());
   std::vector<const data::Record*> routed;
   for (size_t si = 0; si < sinks_.size(); ++si) {
     SinkRun& s = sinks_[si];
+    SinkPart& part = batch.parts[si];
     // The last sink may transform the batch's records in place; the others work on copies.
-    bool in_place = si + 1 == sinks_.size();
+    const bool in_place = si + 1 == sinks_.size();
     routed.clear();
-    copies.clear();
+    part.copies.clear();
+    if (!in_place) part.copies.reserve(batch.records.size());  // no reallocation: views stay valid
     for (auto& rec : batch.records) {
       if (!s.sink->config().Matches(rec.topic)) continue;
       // Already in this destination (a restart from a sink further behind).
@@ -134,24 +145,44 @@ Status SinkApplier::Apply(SinkBatch& batch) {
       }
       data::Record* target = &rec;
       if (!in_place) {
-        copies.push_back(rec);
-        target = &copies.back();
+        part.copies.push_back(rec);
+        target = &part.copies.back();
       }
       bool keep = true;
       if (!s.chain.empty()) {
         WR_RETURN_IF_ERROR(s.chain.Apply(target, &keep).WithContext("sink " + s.name));
       }
       if (!keep) {
-        if (!in_place) copies.pop_back();
+        if (!in_place) part.copies.pop_back();
         continue;
       }
-      if (in_place) routed.push_back(target);
+      routed.push_back(target);
     }
-    if (!in_place) {
-      for (const auto& c : copies) routed.push_back(&c);
-    }
-    WR_RETURN_IF_ERROR(ApplyWithRetry(&s, routed, position).WithContext("sink " + s.name));
-    records_out_ += static_cast<int64_t>(routed.size());
+    part.records = routed.size();
+    WR_RETURN_IF_ERROR(s.sink->Prepare(routed, &part.rows).WithContext("sink " + s.name));
+  }
+  // The rows hold copies of every value they write, and applying needs only the records' topics,
+  // keys (for error messages) and positions: their values, most of their memory, are freed now,
+  // while the previous batch is applied, rather than after this one is (measured: the Debezium
+  // flavor's peak RSS fell from 60-64 MiB to 44-45 MiB).
+  auto lighten = [](data::Record& r) {
+    r.value = data::Value();
+    r.value_schema.reset();
+    r.headers.clear();
+  };
+  for (auto& rec : batch.records) lighten(rec);
+  for (SinkPart& part : batch.parts) {
+    for (auto& rec : part.copies) lighten(rec);
+  }
+  return Status::Ok();
+}
+
+Status SinkApplier::Apply(SinkBatch& batch) {
+  const std::string position = batch.offset.ToJson();
+  for (size_t si = 0; si < sinks_.size(); ++si) {
+    SinkRun& s = sinks_[si];
+    WR_RETURN_IF_ERROR(ApplyWithRetry(&s, batch.parts[si], position).WithContext("sink " + s.name));
+    records_out_ += static_cast<int64_t>(batch.parts[si].records);
   }
   int64_t ts = 0;
   for (const auto& rec : batch.records) ts = std::max(ts, rec.position.commit_ts_ms);

@@ -28,15 +28,26 @@ struct SinkRun {
   int64_t applied = 0;
 };
 
+// What one sink applies of a batch: the records routed to it (copies when it transforms them and
+// another sink follows), turned into rows.
+struct SinkPart {
+  std::vector<data::Record> copies;
+  size_t records = 0;  // routed to this sink
+  sink::JdbcSink::PreparedBatch rows;
+};
+
 // A group of whole source transactions and the source offset right after them.
 struct SinkBatch {
   std::vector<data::Record> records;
   source::SourceOffset offset;
+  std::vector<SinkPart> parts;  // one per sink, filled by SinkApplier::Submit
 };
 
 // Applies batches to every sink on a thread of its own, so the source thread decodes the next
-// batch while the destination commits this one. One batch at a time is applied; Submit blocks
-// until the previous one is done (backpressure). Each batch goes to each sink in one destination
+// batch while the destination commits this one. Submit routes and transforms a batch's records
+// per sink and turns them into rows on the calling thread, while the previous batch is still
+// being applied. One batch at a time is applied; Submit then blocks until the previous one is
+// done (backpressure). Each batch goes to each sink in one destination
 // transaction with the batch's offset; only after every sink committed does the batch's offset
 // become Committed(), which the source thread then confirms to the slot.
 //
@@ -53,8 +64,9 @@ class SinkApplier {
   SinkApplier(const SinkApplier&) = delete;
   SinkApplier& operator=(const SinkApplier&) = delete;
 
-  // Hands a batch over; waits while the previous one is still being applied. Fails with the
-  // applier's error.
+  // Prepares a batch for every sink, then hands it over; waits while the previous one is still
+  // being applied. Fails with the applier's error, or with a record no sink can turn into a row
+  // (kDataError naming the sink).
   Status Submit(SinkBatch batch);
   // The newest offset every sink has committed since the last call, if any.
   std::optional<source::SourceOffset> TakeCommitted();
@@ -71,9 +83,10 @@ class SinkApplier {
 
  private:
   void Loop();
+  // Submit's first half, on the source thread: the sinks' parts of `batch`.
+  Status Prepare(SinkBatch& batch);
   Status Apply(SinkBatch& batch);
-  Status ApplyWithRetry(SinkRun* s, const std::vector<const data::Record*>& records,
-                        const std::string& position);
+  Status ApplyWithRetry(SinkRun* s, const SinkPart& part, const std::string& position);
 
   std::vector<SinkRun> sinks_;
   const std::string partition_;
@@ -86,7 +99,8 @@ class SinkApplier {
   bool shutdown_ = false;
   Status error_;
   std::optional<source::SourceOffset> committed_;
-  std::vector<std::vector<data::Record>> applied_;  // records of applied batches, to destroy
+  std::vector<SinkBatch> applied_;  // applied batches: records to destroy, parts to reuse
+  std::vector<std::vector<SinkPart>> spare_parts_;  // source thread only
   std::atomic<int64_t> records_out_{0};
   std::atomic<int64_t> last_commit_ts_ms_{0};
   std::thread thread_;

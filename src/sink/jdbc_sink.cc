@@ -765,16 +765,29 @@ Status JdbcSink::FlushPending(PendingTable* table, size_t max_rows, bool* multi_
 
 Status JdbcSink::ApplyBatch(const std::vector<const data::Record*>& records,
                             const std::string& partition, const std::string& position) {
-  // The RowChanges of earlier batches are reused (their vectors keep their capacity); the text
+  WR_RETURN_IF_ERROR(Prepare(records, &own_batch_));
+  return ApplyPrepared(own_batch_, partition, position);
+}
+
+Status JdbcSink::Prepare(const std::vector<const data::Record*>& records, PreparedBatch* out) {
+  // The RowChanges of an earlier batch are reused (their vectors keep their capacity); the text
   // they viewed is released first.
+  decoder_.SetArena(&out->text);
   decoder_.BeginBatch();
-  std::vector<RowChange>& changes = changes_;
+  std::vector<RowChange>& changes = out->changes;
   changes.resize(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
+  Status s;
+  for (size_t i = 0; i < records.size() && s.ok(); ++i) {
     PrefetchAhead(records, i);
-    Status s = decoder_.DecodeInto(*records[i], &changes[i]);
-    if (!s.ok()) return s.WithContext("connector " + connector_name_);
+    s = decoder_.DecodeInto(*records[i], &changes[i]);
   }
+  decoder_.SetArena(nullptr);
+  return s.ok() ? s : s.WithContext("connector " + connector_name_);
+}
+
+Status JdbcSink::ApplyPrepared(const PreparedBatch& batch, const std::string& partition,
+                               const std::string& position) {
+  const std::vector<RowChange>& changes = batch.changes;
   if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
   if (uncertain_) {
     WR_ASSIGN_OR_RETURN(bool committed, ResolveUncertainCommit());

@@ -56,6 +56,19 @@ class JdbcSink {
   Status ApplyBatch(const std::vector<const data::Record*>& records, const std::string& partition,
                     const std::string& position);
 
+  // ApplyBatch in two steps, so that the next batch can be turned into rows (Prepare) while this
+  // one is applied (ApplyPrepared), on another thread. A prepared batch views the records it was
+  // prepared from, which must outlive it, and text it owns. Prepare calls must not overlap each
+  // other, nor ApplyPrepared calls; one Prepare may run during an ApplyPrepared.
+  struct PreparedBatch {
+    std::vector<RowChange> changes;
+    TextArena text;
+  };
+  // kDataError naming the connector and the record's problem (see RecordDecoder::Decode).
+  Status Prepare(const std::vector<const data::Record*>& records, PreparedBatch* out);
+  Status ApplyPrepared(const PreparedBatch& batch, const std::string& partition,
+                       const std::string& position);
+
   const SinkConfig& config() const { return config_; }
   const std::string& connector_name() const { return connector_name_; }
 
@@ -144,8 +157,8 @@ class JdbcSink {
     std::string position;
   };
   std::optional<UncertainCommit> uncertain_;
-  std::string current_xid_;         // of the transaction ApplyInTransaction opened
-  std::vector<RowChange> changes_;  // the batch being applied; kept to reuse its vectors
+  std::string current_xid_;  // of the transaction ApplyInTransaction opened
+  PreparedBatch own_batch_;  // ApplyBatch's; kept to reuse its vectors
   // Statements sent in pipeline mode whose results are yet to be read, in order: a prepare
   // (`prepared_sql` set, no group) or an execution of `group`.
   struct InFlight {

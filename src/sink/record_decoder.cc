@@ -285,23 +285,23 @@ Result<std::string_view> RecordDecoder::Render(const ColumnSpec& col, const Valu
       if (!v.is_string()) break;
       // libpq passes text parameters as C strings: a NUL would silently truncate the value.
       if (std::memchr(v.as_string().data(), '\0', v.as_string().size()) != nullptr) break;
-      return arena_.Add(v.as_string());
+      return arena_->Add(v.as_string());
     case RenderKind::kInteger: {
       if (!v.is_int()) break;
       char buf[24];
       auto end = std::to_chars(buf, buf + sizeof(buf), v.as_int()).ptr;
-      return arena_.Add(std::string_view(buf, static_cast<size_t>(end - buf)));
+      return arena_->Add(std::string_view(buf, static_cast<size_t>(end - buf)));
     }
     case RenderKind::kBoolean:
       if (!v.is_bool()) break;
-      return arena_.Add(v.as_bool() ? "true" : "false");
+      return arena_->Add(v.as_bool() ? "true" : "false");
     case RenderKind::kGeneral:
       break;
   }
   // The general path also words the errors of the fast ones.
   WR_ASSIGN_OR_RETURN(std::optional<std::string> text, RenderValue(*col.schema, v));
   if (!text) return DataError("value " + v.DebugString() + " rendered as NULL");
-  return arena_.Add(*text);
+  return arena_->Add(*text);
 }
 
 Status RecordDecoder::FillValues(const data::Record& record, const data::Struct* row,

@@ -51,9 +51,9 @@ struct TableShape {
 
 enum class ChangeKind { kWrite, kDelete, kTruncate, kSkip };
 
-// A column value as statement text, nullopt for NULL. It views text owned by the RecordDecoder
-// that produced it (valid until that decoder's next BeginBatch or its destruction) and is always
-// followed by a NUL in memory, so data() can go to libpq as a C string.
+// A column value as statement text, nullopt for NULL. It views text owned by the arena of the
+// RecordDecoder that produced it (valid until that arena's next Reset or its destruction) and is
+// always followed by a NUL in memory, so data() can go to libpq as a C string.
 using TextValue = std::optional<std::string_view>;
 
 // Owns the text of decoded values: chunks that never move, so views stay valid until Reset. One
@@ -96,6 +96,8 @@ struct RowChange {
 class RecordDecoder {
  public:
   explicit RecordDecoder(const SinkConfig* config);
+  RecordDecoder(const RecordDecoder&) = delete;  // arena_ may point at own_arena_
+  RecordDecoder& operator=(const RecordDecoder&) = delete;
 
   // kDataError naming the topic and what is wrong: a Debezium envelope given to the Confluent
   // flavor, a missing or non-struct value/key, pk fields absent from the schema, a value that
@@ -105,7 +107,10 @@ class RecordDecoder {
   // over and over). On error `out` is unspecified.
   Status DecodeInto(const data::Record& record, RowChange* out);
   // Frees the text of every change decoded so far: their values must not be used any more.
-  void BeginBatch() { arena_.Reset(); }
+  void BeginBatch() { arena_->Reset(); }
+  // Renders values into `arena` from now on (the decoder's own arena when null), so that batches
+  // decoded one after the other can each keep their text.
+  void SetArena(TextArena* arena) { arena_ = arena ? arena : &own_arena_; }
 
  private:
   Result<std::shared_ptr<const TableShape>> ShapeFor(const data::Record& record,
@@ -136,7 +141,8 @@ class RecordDecoder {
   data::SchemaPtr envelope_schema_;
   int op_index_ = -1;
   int after_index_ = -1;
-  TextArena arena_;
+  TextArena own_arena_;
+  TextArena* arena_ = &own_arena_;
 };
 
 // True for a Debezium change-event envelope: a schema named "*.Envelope", or a struct with an

@@ -251,6 +251,76 @@ TEST_F(PipelineTest, DebeziumSinkReadsEnvelopesAndEvolvesSchema) {
             "1=a/10");
 }
 
+// Two sinks of one source, each with its own transforms: the first works on copies of the
+// records, the last on the records themselves; each destination gets the whole table.
+TEST_F(PipelineTest, TwoSinksWithTheirOwnTransformsEachGetEveryChange) {
+  ASSERT_TRUE(dest_->CreateDatabase(db_ + "_b").ok());
+  Src("CREATE TABLE t(id int primary key, v text)");
+  Src("INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 300) g");
+  std::string source = SourceFile({{"transforms", nullptr},
+                                   {"transforms.unwrap.type", nullptr},
+                                   {"transforms.unwrap.delete.tombstone.handling.mode", nullptr}});
+  std::string envelopes =
+      SinkFile({{"connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector"},
+                {"pk.mode", nullptr},
+                {"primary.key.mode", "record_key"},
+                {"schema.evolution", "basic"},
+                {"auto.create", nullptr},
+                {"transforms", nullptr},
+                {"transforms.route.type", nullptr},
+                {"transforms.route.regex", nullptr},
+                {"transforms.route.replacement", nullptr},
+                {"collection.name.format", "${source.table}"}});
+  json flat = {{"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
+               {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(dest_->port()) +
+                                      "/" + db_ + "_b?user=postgres&password=postgres"},
+               {"topics.regex", "srv\\.public\\..*"},
+               {"transforms", "unwrap,route"},
+               {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"},
+               {"transforms.unwrap.delete.tombstone.handling.mode", "tombstone"},
+               {"transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter"},
+               {"transforms.route.regex", "([^.]+)\\.([^.]+)\\.([^.]+)"},
+               {"transforms.route.replacement", "$3"},
+               {"insert.mode", "upsert"},
+               {"pk.mode", "record_key"},
+               {"delete.enabled", "true"},
+               {"auto.create", "true"}};
+  std::string flat_file = WriteFile("sink_b", flat);
+  auto r = Run({source, envelopes, flat_file, "--idle-exit", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Src("UPDATE t SET v = 'changed' WHERE id % 3 = 0");
+  Src("DELETE FROM t WHERE id % 10 = 0");
+  r = Run({source, envelopes, flat_file, "--idle-exit", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string want = Checksum(source_, "t");
+  EXPECT_EQ(Checksum(dest_, "t"), want);
+  auto b = dest_->Psql(
+      "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY id)), '') FROM t",
+      db_ + "_b");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(Trim(*b), want);
+}
+
+// The Confluent sink given Debezium envelopes (no ExtractNewRecordState): the connector fails
+// saying so, and nothing is confirmed at the source.
+TEST_F(PipelineTest, EnvelopesGivenToTheConfluentSinkFailClearly) {
+  Src("CREATE TABLE env(id int primary key, v text)");
+  std::string source = SourceFile({{"snapshot.mode", "never"},
+                                   {"transforms", nullptr},
+                                   {"transforms.unwrap.type", nullptr},
+                                   {"transforms.unwrap.delete.tombstone.handling.mode", nullptr}});
+  ASSERT_EQ(Run({source, SinkFile({{"auto.create", "true"}}), "--idle-exit", "1"}).exit_code, 0);
+  std::string before = Src(
+      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" + db_ + "'");
+  Src("INSERT INTO env VALUES (1, 'x')");
+  auto r = Run({source, SinkFile({{"auto.create", "true"}}), "--idle-exit", "3"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("ExtractNewRecordState"), std::string::npos) << r.err;
+  EXPECT_EQ(Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" +
+                db_ + "'"),
+            before);
+}
+
 TEST_F(PipelineTest, MissingTableFailsNamingItAndConfirmsNothing) {
   Src("CREATE TABLE missing_here(id int primary key)");
   std::string source = SourceFile({{"snapshot.mode", "never"}});
