@@ -91,12 +91,12 @@ void SinkApplier::Loop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       busy_ = false;
-      applied_.push_back(std::move(batch));
       if (s.ok()) {
         committed_ = std::move(batch.offset);
       } else if (error_.ok()) {
         error_ = s;
       }
+      applied_.push_back(std::move(batch));
     }
     cv_.notify_all();
     if (!s.ok()) return;
