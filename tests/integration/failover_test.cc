@@ -125,7 +125,8 @@ class FailoverTest : public ::testing::Test {
                    {"table.include.list", "public.debezium_table,public.ledger"},
                    {"status.update.interval.ms", "500"},
                    {"transforms", "unwrap"},
-                   {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"}};
+                   {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"},
+                   {"transforms.unwrap.delete.tombstone.handling.mode", "tombstone"}};
     for (const auto& [k, v] : extra) source[k] = v;
     json sink = {
         {"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
@@ -138,6 +139,7 @@ class FailoverTest : public ::testing::Test {
         {"transforms.route.replacement", "$2.$3"},
         {"insert.mode", "upsert"},
         {"pk.mode", "record_key"},
+        {"delete.enabled", "true"},
         {"auto.create", "true"}};
     std::ofstream(dir_ + "/source.json") << json({{"name", "source"}, {"config", source}}).dump(2);
     std::ofstream(dir_ + "/sink.json") << json({{"name", "sink"}, {"config", sink}}).dump(2);
@@ -188,7 +190,8 @@ class FailoverTest : public ::testing::Test {
 };
 
 // A writer that keeps committing through HAProxy: the counter row and a two-row ledger entry that
-// sums to zero, in one transaction; reconnects while the cluster fails over.
+// sums to zero, in one transaction, and in every fifth transaction the delete of an earlier entry
+// (updates, inserts and deletes over two tables); reconnects while the cluster fails over.
 class Writer {
  public:
   Writer() : thread_([this] { Run(); }) {}
@@ -210,10 +213,12 @@ class Writer {
       }
       while (!stop_) {
         ++tx;
-        auto r = c->Exec(
+        std::string sql =
             "BEGIN; UPDATE debezium_table SET current_value = current_value + 1 WHERE id = 1; "
             "INSERT INTO ledger(tx, amount) VALUES (" +
-            std::to_string(tx) + ", 7), (" + std::to_string(tx) + ", -7); COMMIT;");
+            std::to_string(tx) + ", 7), (" + std::to_string(tx) + ", -7); ";
+        if (tx % 5 == 0) sql += "DELETE FROM ledger WHERE tx = " + std::to_string(tx - 3) + "; ";
+        auto r = c->Exec(sql + "COMMIT;");
         if (!r.ok()) break;
         ++committed_;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
