@@ -176,11 +176,17 @@ TEST_F(CaptureTest, TransactionCommittingDuringTheSnapshotStartIsNotLost) {
   };
   // Commits wait for a standby that does not exist: in the WAL, not visible until released.
   ASSERT_TRUE(sync_rep("nobody"));
-  struct Release {
-    std::function<bool(const char*)> f;
-    ~Release() { f(""); }
-  } release{sync_rep};
-  std::thread writer([this] { (void)server_->Psql("INSERT INTO t VALUES (2, 'in doubt')", db_); });
+  // Releases the waiting commit and joins its thread, also when an assertion ends the test.
+  struct Held {
+    std::function<bool(const char*)> release;
+    std::thread writer;
+    ~Held() {
+      release("");
+      if (writer.joinable()) writer.join();
+    }
+  } held{sync_rep, {}};
+  held.writer =
+      std::thread([this] { (void)server_->Psql("INSERT INTO t VALUES (2, 'in doubt')", db_); });
   bool waiting = false;
   for (int i = 0; i < 100 && !waiting; ++i) {
     waiting = Sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'") == "1";
@@ -193,7 +199,7 @@ TEST_F(CaptureTest, TransactionCommittingDuringTheSnapshotStartIsNotLost) {
   ASSERT_TRUE(proc.ok());
   std::this_thread::sleep_for(std::chrono::seconds(3));
   EXPECT_TRUE(sync_rep(""));
-  writer.join();
+  held.writer.join();
   Sql("INSERT INTO t VALUES (3, 'after')");
   auto code = (*proc)->Wait(std::chrono::seconds(60));
   ASSERT_TRUE(code.ok());
