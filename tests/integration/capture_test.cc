@@ -123,6 +123,15 @@ class CaptureTest : public ::testing::Test {
     return out;
   }
 
+  // How many records of `topic` carry each `after.id`.
+  static std::map<int, int> IdCounts(const std::vector<json>& lines, const std::string& topic) {
+    std::map<int, int> seen;
+    for (const auto& l : ForTopic(lines, topic)) {
+      seen[l["value"]["payload"]["after"]["id"].get<int>()]++;
+    }
+    return seen;
+  }
+
   static PgServer* server_;
   std::string db_;
   std::string dir_;
@@ -204,11 +213,9 @@ TEST_F(CaptureTest, TransactionCommittingDuringTheSnapshotStartIsNotLost) {
   auto code = (*proc)->Wait(std::chrono::seconds(60));
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0) << (*proc)->Stderr();
-  std::map<int, int> seen;
-  for (const auto& r : ForTopic(Lines((*proc)->Stdout()), "srv.public.t")) {
-    seen[r["value"]["payload"]["after"]["id"].get<int>()]++;
-  }
-  EXPECT_EQ(seen, (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}})) << (*proc)->Stderr();
+  EXPECT_EQ(IdCounts(Lines((*proc)->Stdout()), "srv.public.t"),
+            (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}}))
+      << (*proc)->Stderr();
 }
 
 TEST_F(CaptureTest, DmlEventsInDebeziumFormat) {
@@ -326,9 +333,7 @@ TEST_F(CaptureTest, KillNineLosesNothing) {
   auto last = Run({file, "--idle-exit", "2"});
   ASSERT_EQ(last.exit_code, 0) << last.err;
   for (auto& l : Lines(last.out)) all.push_back(l);
-  std::map<int, int> seen;
-  for (const auto& l : ForTopic(all, "srv.public.t"))
-    seen[l["value"]["payload"]["after"]["id"].get<int>()]++;
+  std::map<int, int> seen = IdCounts(all, "srv.public.t");
   EXPECT_EQ(seen.size(), 1500u);
   int dups = 0;
   for (const auto& [id, n] : seen) dups += n - 1;
@@ -652,10 +657,7 @@ TEST_F(CaptureTest, ReconnectsAfterWalsenderIsTerminated) {
   auto code = (*p)->Wait(std::chrono::seconds(60));
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0) << (*p)->Stderr();
-  std::map<int, int> seen;
-  for (const auto& l : ForTopic(Lines((*p)->Stdout()), "srv.public.t")) {
-    seen[l["value"]["payload"]["after"]["id"].get<int>()]++;
-  }
+  std::map<int, int> seen = IdCounts(Lines((*p)->Stdout()), "srv.public.t");
   EXPECT_EQ(seen.size(), 200u);
   for (const auto& [id, n] : seen) EXPECT_EQ(n, 1) << id;
   EXPECT_NE((*p)->Stderr().find("reconnect"), std::string::npos) << (*p)->Stderr();

@@ -148,6 +148,31 @@ class FailoverTest : public ::testing::Test {
     return p.ok() ? std::move(p).value() : nullptr;
   }
 
+  // After the slot on the new leader went wrong for walrelay's stored position (ledger entry
+  // tx = 2 written since): walrelay started with `extra` refuses, saying `refusal`, and writes
+  // nothing; with snapshot.mode=when_needed it re-snapshots until the destination equals the
+  // leader.
+  void ExpectRefusedThenResnapshot(const std::map<std::string, std::string>& extra,
+                                   const std::string& refusal) {
+    auto refused = StartRelay(extra);
+    ASSERT_TRUE(refused);
+    auto code = refused->Wait(std::chrono::seconds(60));
+    ASSERT_TRUE(code.ok()) << refused->Stderr();
+    EXPECT_NE(*code, 0);
+    EXPECT_NE(refused->Stderr().find(refusal), std::string::npos) << refused->Stderr();
+    EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = 2"), "0");
+
+    std::map<std::string, std::string> when_needed = extra;
+    when_needed["snapshot.mode"] = "when_needed";
+    auto resnapshot = StartRelay(when_needed);
+    ASSERT_TRUE(resnapshot);
+    EXPECT_TRUE(CaughtUp(90)) << resnapshot->Stderr();
+    EXPECT_NE(resnapshot->Stderr().find("taking a new snapshot"), std::string::npos)
+        << resnapshot->Stderr();
+    resnapshot->Signal(SIGTERM);
+    (void)resnapshot->Wait(std::chrono::seconds(30));
+  }
+
   // Waits until the destination holds exactly what the leader holds.
   bool CaughtUp(int seconds) {
     for (int i = 0; i < seconds * 2; ++i) {
@@ -356,22 +381,7 @@ TEST_F(FailoverTest, PromotedSlotAheadOfTheStoredPositionIsDetected) {
   ASSERT_EQ(sw.exit_code, 0) << sw.out << sw.err;
   ASSERT_EQ(Leader("SELECT 'patroni' || (inet_server_port() - 15432)"), replica);
 
-  auto refused = StartRelay();
-  ASSERT_TRUE(refused);
-  auto code = refused->Wait(std::chrono::seconds(60));
-  ASSERT_TRUE(code.ok()) << refused->Stderr();
-  EXPECT_NE(*code, 0);
-  EXPECT_NE(refused->Stderr().find("ahead of the stored offset"), std::string::npos)
-      << refused->Stderr();
-  EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = 2"), "0");
-
-  auto resnapshot = StartRelay({{"snapshot.mode", "when_needed"}});
-  ASSERT_TRUE(resnapshot);
-  EXPECT_TRUE(CaughtUp(90)) << resnapshot->Stderr();
-  EXPECT_NE(resnapshot->Stderr().find("taking a new snapshot"), std::string::npos)
-      << resnapshot->Stderr();
-  resnapshot->Signal(SIGTERM);
-  (void)resnapshot->Wait(std::chrono::seconds(30));
+  ExpectRefusedThenResnapshot({}, "ahead of the stored offset");
 }
 
 // A slot Patroni does not manage (not among its permanent slots) exists only on the leader it was
@@ -393,24 +403,7 @@ TEST_F(FailoverTest, SlotMissingOnTheNewLeaderIsDetected) {
             "0");
   Leader("INSERT INTO ledger(tx, amount) VALUES (2, 6), (2, -6)");
 
-  auto refused = StartRelay(unmanaged);
-  ASSERT_TRUE(refused);
-  auto code = refused->Wait(std::chrono::seconds(60));
-  ASSERT_TRUE(code.ok()) << refused->Stderr();
-  EXPECT_NE(*code, 0);
-  EXPECT_NE(refused->Stderr().find("\"walrelay_unmanaged\" does not exist"), std::string::npos)
-      << refused->Stderr();
-  EXPECT_EQ(Dest("SELECT count(*) FROM ledger WHERE tx = 2"), "0");
-
-  std::map<std::string, std::string> when_needed = unmanaged;
-  when_needed["snapshot.mode"] = "when_needed";
-  auto resnapshot = StartRelay(when_needed);
-  ASSERT_TRUE(resnapshot);
-  EXPECT_TRUE(CaughtUp(90)) << resnapshot->Stderr();
-  EXPECT_NE(resnapshot->Stderr().find("taking a new snapshot"), std::string::npos)
-      << resnapshot->Stderr();
-  resnapshot->Signal(SIGTERM);
-  (void)resnapshot->Wait(std::chrono::seconds(30));
+  ExpectRefusedThenResnapshot(unmanaged, "\"walrelay_unmanaged\" does not exist");
   Leader("SELECT pg_drop_replication_slot('walrelay_unmanaged')");
 }
 

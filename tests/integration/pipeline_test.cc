@@ -121,6 +121,11 @@ class PipelineTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : testing::ProcessResult{};
   }
+  // The source slot's confirmed position: unchanged when nothing was confirmed.
+  std::string SlotConfirmed() {
+    return Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" +
+               db_ + "'");
+  }
   std::string Checksum(PgServer* s, const std::string& table, const std::string& order = "id") {
     auto r = s->Psql("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY " +
                          order + ")), '') FROM " + table + " t",
@@ -310,15 +315,12 @@ TEST_F(PipelineTest, EnvelopesGivenToTheConfluentSinkFailClearly) {
                                    {"transforms.unwrap.type", nullptr},
                                    {"transforms.unwrap.delete.tombstone.handling.mode", nullptr}});
   ASSERT_EQ(Run({source, SinkFile({{"auto.create", "true"}}), "--idle-exit", "1"}).exit_code, 0);
-  std::string before = Src(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" + db_ + "'");
+  std::string before = SlotConfirmed();
   Src("INSERT INTO env VALUES (1, 'x')");
   auto r = Run({source, SinkFile({{"auto.create", "true"}}), "--idle-exit", "3"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("ExtractNewRecordState"), std::string::npos) << r.err;
-  EXPECT_EQ(Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" +
-                db_ + "'"),
-            before);
+  EXPECT_EQ(SlotConfirmed(), before);
 }
 
 TEST_F(PipelineTest, MissingTableFailsNamingItAndConfirmsNothing) {
@@ -326,15 +328,12 @@ TEST_F(PipelineTest, MissingTableFailsNamingItAndConfirmsNothing) {
   std::string source = SourceFile({{"snapshot.mode", "never"}});
   // First run only creates the slot.
   ASSERT_EQ(Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "1"}).exit_code, 0);
-  std::string before = Src(
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" + db_ + "'");
+  std::string before = SlotConfirmed();
   Src("INSERT INTO missing_here VALUES (1)");
   auto r = Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "3"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("missing_here"), std::string::npos) << r.err;
-  EXPECT_EQ(Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" +
-                db_ + "'"),
-            before);
+  EXPECT_EQ(SlotConfirmed(), before);
   // Once the table exists, the change arrives: nothing was lost.
   Dst("CREATE TABLE missing_here(id int primary key)");
   r = Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "2"});
