@@ -173,6 +173,19 @@ class FailoverTest : public ::testing::Test {
     (void)resnapshot->Wait(std::chrono::seconds(30));
   }
 
+  // Waits until a walsender on the leader other than `not_pid` streams from `source_slot`
+  // (walrelay is connected); returns its PID, or "" after `seconds`.
+  static std::string SlotWalsender(int seconds, const std::string& not_pid = "") {
+    for (int i = 0; i < seconds * 2; ++i) {
+      std::string pid = Leader(
+          "SELECT coalesce(max(active_pid)::text, '') FROM pg_replication_slots WHERE slot_name "
+          "= 'source_slot' AND active");
+      if (!pid.empty() && pid != not_pid) return pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return "";
+  }
+
   // Waits until the destination holds exactly what the leader holds.
   bool CaughtUp(int seconds) {
     for (int i = 0; i < seconds * 2; ++i) {
@@ -264,13 +277,15 @@ TEST_F(FailoverTest, SwitchoversAndKilledLeadersLoseNothingAndApplyNothingTwice)
     auto sw = Cluster({"switchover"});
     EXPECT_EQ(sw.exit_code, 0) << sw.out << sw.err;
     if (round == 0) {
-      // HAProxy cuts walrelay's sessions to a leader that stays up: it reconnects to the same one.
+      // HAProxy cuts walrelay's sessions to a leader that stays up: it reconnects to the same
+      // one. Only once it streams from the new leader does it have sessions there to cut.
+      const std::string walsender = SlotWalsender(60);
+      EXPECT_NE(walsender, "") << relay->Stderr();
       auto cut = Cluster({"cut"});
       EXPECT_EQ(cut.exit_code, 0) << cut.out << cut.err;
-      // walrelay's and the writer's sessions go through HAProxy: some were cut.
       EXPECT_NE(cut.out.find("cut "), std::string::npos) << cut.out << cut.err;
       EXPECT_EQ(cut.out.find("cut 0 "), std::string::npos) << cut.out;
-      std::this_thread::sleep_for(std::chrono::seconds(2));
+      EXPECT_NE(SlotWalsender(60, walsender), "") << relay->Stderr();
       ASSERT_TRUE(relay->Running()) << relay->Stderr();
     }
     // A leader killed before both replicas follow the new one is a double fault (a replica
