@@ -166,7 +166,7 @@ Status ReplicationStream::DrainResults(std::string_view what, std::chrono::milli
 Result<std::optional<CopyMessage>> ReplicationStream::Read(std::chrono::milliseconds timeout) {
   if (!streaming_) return FatalError("replication Read called before Start");
   buffer_.reset();  // the previous payload is no longer needed, as documented
-  const auto deadline = Clock::now() + timeout;
+  std::optional<Clock::time_point> deadline;  // read from the clock only if there is a wait
   while (true) {
     char* raw = nullptr;
     const int n = PQgetCopyData(conn_.get(), &raw, /*async=*/1);
@@ -177,7 +177,8 @@ Result<std::optional<CopyMessage>> ReplicationStream::Read(std::chrono::millisec
     }
     if (raw != nullptr) PQfreemem(raw);
     if (n == 0) {
-      WR_ASSIGN_OR_RETURN(bool ready, WaitReadable(deadline));
+      if (!deadline) deadline = Clock::now() + timeout;
+      WR_ASSIGN_OR_RETURN(bool ready, WaitReadable(*deadline));
       if (!ready) return std::optional<CopyMessage>();
       continue;
     }

@@ -288,6 +288,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   // once so the batch does not grow by reallocation (capped: the setting may be huge).
   polled.reserve(
       static_cast<size_t>(std::clamp<int64_t>(source->config().max_batch_size, 1, 8192)) + 128);
+  pending.records.reserve(flush_records + polled.capacity());
   source::SourceOffset running = source->CurrentOffset();
   std::string stored = running.ToJson();
   auto last_flush = Clock::now();
@@ -310,7 +311,9 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     pending.offset = running;
     WR_RETURN_IF_ERROR(applier.Submit(std::move(pending)));
     pending = SinkBatch();
-    pending.records.reserve(flush_records);
+    // A flush is due at flush_records, checked after each poll: room for one more poll keeps the
+    // batch from being moved by a reallocation.
+    pending.records.reserve(flush_records + polled.capacity());
     stored = position;
     last_flush = Clock::now();
     return Status::Ok();

@@ -462,11 +462,20 @@ data::Record TableEvents::Tombstone(const data::Record& deleted) const {
 }
 
 Result<data::Record> TableEvents::Insert(const pg::TupleData& row, const SourceMeta& meta) const {
+  std::vector<data::Record> out;
+  WR_RETURN_IF_ERROR(Insert(row, meta, &out));
+  return std::move(out.front());
+}
+
+Status TableEvents::Insert(const pg::TupleData& row, const SourceMeta& meta,
+                           std::vector<data::Record>* out) const {
   std::vector<Value> values;
   WR_RETURN_IF_ERROR(ConvertTuple(row, nullptr, &values));
   Value key = MakeKey(values);
   Value after = MakeRow(std::move(values));
-  return MakeRecord(std::move(key), MakeEnvelope(Value(), std::move(after), "c", meta), meta);
+  out->push_back(
+      MakeRecord(std::move(key), MakeEnvelope(Value(), std::move(after), "c", meta), meta));
+  return Status::Ok();
 }
 
 Status TableEvents::Update(char old_kind, const pg::TupleData* old_row,

@@ -135,6 +135,9 @@ class TableEvents {
 
   // op "c". kDataError when the tuple does not fit the relation or a value does not parse.
   Result<data::Record> Insert(const pg::TupleData& row, const SourceMeta& meta) const;
+  // The same, appended to `out` (built in place: no record is moved on the streaming path).
+  Status Insert(const pg::TupleData& row, const SourceMeta& meta,
+                std::vector<data::Record>* out) const;
 
   // op "u", or "d" + tombstone + "c" when the key changed. `old_kind` is 'K', 'O' or 0 (no old
   // tuple; `old_row` is then ignored and may be null). Appends to `out`.

@@ -659,7 +659,7 @@ Result<Lsn> PostgresSource::StandbyFlushPosition() {
   return Lsn::Parse(r->Get(n - 1, 0)).value_or(Lsn());
 }
 
-void PostgresSource::Complete(HeldTransaction tx, std::vector<data::Record>* out) {
+void PostgresSource::Complete(HeldTransaction& tx, std::vector<data::Record>* out) {
   for (auto& rec : tx.records) {
     offset_.Advance(rec.position);
     out->push_back(std::move(rec));
@@ -697,7 +697,7 @@ Status PostgresSource::ReleaseHeld(std::vector<data::Record>* out, bool wait) {
     held_since_ = now;
     held_warned_ = false;
   }
-  for (size_t i = 0; i < n; ++i) Complete(std::move(held_[i]), out);
+  for (size_t i = 0; i < n; ++i) Complete(held_[i], out);
   held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(n));
   return Status::Ok();
 }
@@ -748,8 +748,7 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     if (!tx_buffer_.empty()) {
       tx_buffer_.back().position.commit_end_lsn = c->end_lsn;
       tx_buffer_.back().position.last_in_transaction = true;
-      tx.records = std::move(tx_buffer_);
-      tx_buffer_.clear();
+      tx.records.swap(tx_buffer_);
     }
     tx.commit_lsn = c->commit_lsn;
     tx.end_lsn = c->end_lsn;
@@ -761,7 +760,9 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
       if (held_.empty()) held_since_ = Clock::now();
       held_.push_back(std::move(tx));
     } else {
-      Complete(std::move(tx), out);
+      Complete(tx, out);
+      tx_buffer_.swap(tx.records);  // the next transaction reuses the buffer's capacity
+      tx_buffer_.clear();
     }
     in_tx_ = false;
     return Status::Ok();
@@ -784,22 +785,25 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     auto it = offset_.snapshot.done_tables.find(t.full_name);
     return it != offset_.snapshot.done_tables.end() && it->second.Visible(begin_.xid);
   };
-  std::vector<data::Record> recs;
+  // The records are built straight into the transaction's buffer; a change that fails leaves
+  // none of its records there.
+  const size_t first = tx_buffer_.size();
+  std::vector<data::Record>& recs = tx_buffer_;
   SourceMeta meta = MakeMeta(wal_start, "false");
+  Status built;
   if (const auto* ins = std::get_if<pg::InsertMessage>(&msg)) {
     Table* t = table_for(ins->relation_id);
     if (!t || config_.skip_create || filtered_by_snapshot(*t)) return Status::Ok();
-    WR_ASSIGN_OR_RETURN(data::Record rec, t->events->Insert(ins->new_tuple, meta));
-    recs.push_back(std::move(rec));
+    built = t->events->Insert(ins->new_tuple, meta, &recs);
   } else if (const auto* up = std::get_if<pg::UpdateMessage>(&msg)) {
     Table* t = table_for(up->relation_id);
     if (!t || config_.skip_update || filtered_by_snapshot(*t)) return Status::Ok();
-    WR_RETURN_IF_ERROR(t->events->Update(up->old_kind, up->old_kind ? &up->old_tuple : nullptr,
-                                         up->new_tuple, meta, &recs));
+    built = t->events->Update(up->old_kind, up->old_kind ? &up->old_tuple : nullptr, up->new_tuple,
+                              meta, &recs);
   } else if (const auto* del = std::get_if<pg::DeleteMessage>(&msg)) {
     Table* t = table_for(del->relation_id);
     if (!t || config_.skip_delete || filtered_by_snapshot(*t)) return Status::Ok();
-    WR_RETURN_IF_ERROR(t->events->Delete(del->old_kind, del->old_tuple, meta, &recs));
+    built = t->events->Delete(del->old_kind, del->old_tuple, meta, &recs);
   } else if (const auto* tr = std::get_if<pg::TruncateMessage>(&msg)) {
     if (config_.skip_truncate) return Status::Ok();
     for (uint32_t relid : tr->relation_ids) {
@@ -808,14 +812,43 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
       recs.push_back(t->events->Truncate(meta));
     }
   }
-  if (!recs.empty() && tx_events_ && !tx_begin_emitted_) {
-    tx_begin_emitted_ = true;
-    std::vector<data::Record> begin;
-    begin.push_back(tx_events_->Begin(tx_state_, begin_.final_lsn, meta.commit_ts_ms, meta.now_ms));
-    EmitRecords(begin, wal_start, nullptr);
+  if (!built.ok()) {
+    tx_buffer_.resize(first);
+    return built;
   }
-  EmitRecords(recs, wal_start, out);
+  EmitAppended(first, wal_start, meta, out);
   return Status::Ok();
+}
+
+void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta& meta,
+                                  std::vector<data::Record>* out) {
+  if (first == tx_buffer_.size()) return;
+  if (tx_events_ && !tx_begin_emitted_) {
+    tx_begin_emitted_ = true;
+    tx_buffer_.insert(
+        tx_buffer_.begin() + static_cast<std::ptrdiff_t>(first),
+        tx_events_->Begin(tx_state_, begin_.final_lsn, meta.commit_ts_ms, meta.now_ms));
+  }
+  // `event_index` counts records so a restart can skip the ones already delivered.
+  size_t kept = first;
+  for (size_t i = first; i < tx_buffer_.size(); ++i) {
+    uint64_t index = tx_event_index_++;
+    if (offset_.Delivered(begin_.final_lsn, index)) continue;
+    data::Record& rec = tx_buffer_[i];
+    rec.position.lsn = wal_start;
+    rec.position.tx_lsn = begin_.final_lsn;
+    rec.position.txid = begin_.xid;
+    rec.position.event_index = index;
+    rec.position.commit_ts_ms = PgTimeToUnixMs(begin_.commit_time);
+    if (kept != i) tx_buffer_[kept] = std::move(rec);
+    ++kept;
+  }
+  tx_buffer_.resize(kept);
+  // A large transaction is handed over in chunks, except in failover-safe mode where it must wait
+  // whole for the standbys.
+  if (!failover_safe_ && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
+    HandOverPartial(out);
+  }
 }
 
 void PostgresSource::EmitRecords(std::vector<data::Record>& recs, Lsn wal_start,
@@ -840,6 +873,10 @@ void PostgresSource::EmitRecords(std::vector<data::Record>& recs, Lsn wal_start,
 }
 
 Status PostgresSource::SendStatus(bool force, bool reply_requested) {
+  return SendStatus(force, reply_requested, Clock::now());
+}
+
+Status PostgresSource::SendStatus(bool force, bool reply_requested, Clock::time_point now) {
   if (!stream_) return Status::Ok();
   // With nothing in flight, the server's own position is past everything we were sent: move the
   // offset there, so that once the runtime has stored it (and committed it back to us) the slot
@@ -862,7 +899,6 @@ Status PostgresSource::SendStatus(bool force, bool reply_requested) {
     offset_.last_commit_end = idle_target;
   }
   Lsn flushed = committed_.last_commit_end;
-  auto now = Clock::now();
   if (!force && flushed == confirmed_sent_ &&
       now - last_status_ < std::chrono::milliseconds(config_.status_update_interval_ms)) {
     return Status::Ok();
@@ -873,9 +909,8 @@ Status PostgresSource::SendStatus(bool force, bool reply_requested) {
   return Status::Ok();
 }
 
-Status PostgresSource::MaybeHeartbeat(std::vector<data::Record>* out) {
+Status PostgresSource::MaybeHeartbeat(std::vector<data::Record>* out, Clock::time_point now) {
   if (config_.heartbeat_interval_ms <= 0) return Status::Ok();
-  auto now = Clock::now();
   if (now - last_heartbeat_ < std::chrono::milliseconds(config_.heartbeat_interval_ms))
     return Status::Ok();
   last_heartbeat_ = now;
@@ -901,22 +936,30 @@ Status PostgresSource::MaybeHeartbeat(std::vector<data::Record>* out) {
 
 Status PostgresSource::PollStream(std::vector<data::Record>* out,
                                   std::chrono::milliseconds max_wait) {
-  auto deadline = Clock::now() + max_wait;
+  // The clock is read once per step, and while messages arrive without waiting only every
+  // kClockEvery messages: staler readings only delay a status update or heartbeat by microseconds.
+  constexpr int kClockEvery = 32;
+  auto now = Clock::now();
+  const auto deadline = now + max_wait;
+  int unclocked = 0;
   while (out->size() < static_cast<size_t>(config_.max_batch_size)) {
-    WR_RETURN_IF_ERROR(MaybeHeartbeat(out));
+    WR_RETURN_IF_ERROR(MaybeHeartbeat(out, now));
     WR_RETURN_IF_ERROR(ReleaseHeld(out, /*wait=*/false));
-    WR_RETURN_IF_ERROR(SendStatus(false));
-    auto now = Clock::now();
+    WR_RETURN_IF_ERROR(SendStatus(false, false, now));
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     if (!out->empty() || wait.count() < 0) wait = std::chrono::milliseconds(0);
     wait = std::min(wait, std::chrono::milliseconds(held_.empty() ? 200 : 10));
     auto msg = stream_->Read(wait);
     if (!msg.ok()) return msg.status();
+    if (wait.count() > 0 || !msg->has_value() || ++unclocked == kClockEvery) {
+      now = Clock::now();
+      unclocked = 0;
+    }
     if (!msg->has_value()) {
-      if (!out->empty() || Clock::now() >= deadline) return Status::Ok();
+      if (!out->empty() || now >= deadline) return Status::Ok();
       continue;
     }
-    last_traffic_ = Clock::now();
+    last_traffic_ = now;
     if (const auto* ka = std::get_if<pg::Keepalive>(&**msg)) {
       if (ka->wal_end > server_wal_end_) server_wal_end_ = ka->wal_end;
       if (ka->reply_requested) WR_RETURN_IF_ERROR(SendStatus(true));
@@ -928,7 +971,7 @@ Status PostgresSource::PollStream(std::vector<data::Record>* out,
     if (!decoded.ok())
       return decoded.status().WithContext("decoding WAL at " + x.wal_start.ToString());
     WR_RETURN_IF_ERROR(HandleMessage(*decoded, x.wal_start, out));
-    if (!in_tx_ && !out->empty() && Clock::now() >= deadline) return Status::Ok();
+    if (!in_tx_ && !out->empty() && now >= deadline) return Status::Ok();
   }
   return Status::Ok();
 }

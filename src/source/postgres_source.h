@@ -81,12 +81,19 @@ class PostgresSource {
   Status HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_start,
                        std::vector<data::Record>* out);
   Status OnRelation(const pg::RelationMessage& rel);
-  Status MaybeHeartbeat(std::vector<data::Record>* out);
+  // `now` is the caller's reading of the steady clock: the stream loop reads it once per step,
+  // not once per call (clock reads were 4% of the source thread's CPU).
+  Status MaybeHeartbeat(std::vector<data::Record>* out, std::chrono::steady_clock::time_point now);
   Status SendStatus(bool force, bool reply_requested = false);
+  Status SendStatus(bool force, bool reply_requested, std::chrono::steady_clock::time_point now);
   Status Reconnect(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
   void EmitRecords(std::vector<data::Record>& recs, Lsn wal_start, std::vector<data::Record>* out);
+  // Positions the records appended to tx_buffer_ from index `first` on (preceded by the
+  // transaction's BEGIN event the first time), dropping those a previous run delivered.
+  void EmitAppended(size_t first, Lsn wal_start, const SourceMeta& meta,
+                    std::vector<data::Record>* out);
   void HandOverPartial(std::vector<data::Record>* out);
 
   PostgresSourceConfig config_;
@@ -124,7 +131,8 @@ class PostgresSource {
   };
   Status ReleaseHeld(std::vector<data::Record>* out, bool wait);
   Result<Lsn> StandbyFlushPosition();
-  void Complete(HeldTransaction tx, std::vector<data::Record>* out);
+  // Moves the transaction's records to `out` (leaving moved-from records in tx.records).
+  void Complete(HeldTransaction& tx, std::vector<data::Record>* out);
   bool failover_safe_ = false;
   std::vector<HeldTransaction> held_;
   Lsn standby_flush_;
