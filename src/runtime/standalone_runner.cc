@@ -346,6 +346,12 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
       exit_code = 1;
       break;
     }
+    // The poll's records become rows now, while they are hot in the caches.
+    if (Status st = applier.Stage(pending); !st.ok()) {
+      LogError(name, st.message());
+      exit_code = ExitCodeFor(st);
+      break;
+    }
     // Only whole source transactions go downstream.
     bool boundary = !running.inflight_tx_lsn.valid();
     if (boundary && !done) running = source->CurrentOffset();

@@ -770,20 +770,34 @@ Status JdbcSink::ApplyBatch(const std::vector<const data::Record*>& records,
 }
 
 Status JdbcSink::Prepare(const std::vector<const data::Record*>& records, PreparedBatch* out) {
+  BeginPrepared(out);
+  Status s = PrepareMore(records, out);
+  EndPrepared(out);
+  return s;
+}
+
+void JdbcSink::BeginPrepared(PreparedBatch* out) {
   // The RowChanges of an earlier batch are reused (their vectors keep their capacity); the text
-  // they viewed is released first.
+  // they viewed is released.
+  out->text.Reset();
+  out->count = 0;
+}
+
+Status JdbcSink::PrepareMore(const std::vector<const data::Record*>& records, PreparedBatch* out) {
   decoder_.SetArena(&out->text);
-  decoder_.BeginBatch();
   std::vector<RowChange>& changes = out->changes;
-  changes.resize(records.size());
+  if (changes.size() < out->count + records.size()) changes.resize(out->count + records.size());
   Status s;
   for (size_t i = 0; i < records.size() && s.ok(); ++i) {
     PrefetchAhead(records, i);
-    s = decoder_.DecodeInto(*records[i], &changes[i]);
+    s = decoder_.DecodeInto(*records[i], &changes[out->count + i]);
   }
   decoder_.SetArena(nullptr);
+  out->count += records.size();
   return s.ok() ? s : s.WithContext("connector " + connector_name_);
 }
+
+void JdbcSink::EndPrepared(PreparedBatch* out) { out->changes.resize(out->count); }
 
 Status JdbcSink::ApplyPrepared(const PreparedBatch& batch, const std::string& partition,
                                const std::string& position) {

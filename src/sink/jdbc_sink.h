@@ -63,9 +63,16 @@ class JdbcSink {
   struct PreparedBatch {
     std::vector<RowChange> changes;
     TextArena text;
+    size_t count = 0;  // changes filled since BeginPrepared (the vector may hold more, for reuse)
   };
   // kDataError naming the connector and the record's problem (see RecordDecoder::Decode).
   Status Prepare(const std::vector<const data::Record*>& records, PreparedBatch* out);
+  // Prepare in pieces, for records that arrive a few at a time: BeginPrepared forgets what `out`
+  // held (keeping its memory), each PrepareMore appends one change per record, EndPrepared makes
+  // `changes` exactly the appended ones. Until then, `changes` may hold stale entries past `count`.
+  void BeginPrepared(PreparedBatch* out);
+  Status PrepareMore(const std::vector<const data::Record*>& records, PreparedBatch* out);
+  void EndPrepared(PreparedBatch* out);
   Status ApplyPrepared(const PreparedBatch& batch, const std::string& partition,
                        const std::string& position);
 
