@@ -204,6 +204,17 @@ Result<pg::PgResult> JdbcSink::RunSimple(const std::string& sql) {
 
 Status JdbcSink::Send(const std::string& sql, const std::vector<const char*>& params,
                       const Group& group) {
+  return SendStatement(sql, params, InFlight{std::string(), group, std::string(), nullptr});
+}
+
+Status JdbcSink::SendOther(const std::string& sql, const std::vector<const char*>& params,
+                           std::string what, std::string* first_value) {
+  return SendStatement(sql, params,
+                       InFlight{std::string(), std::nullopt, std::move(what), first_value});
+}
+
+Status JdbcSink::SendStatement(const std::string& sql, const std::vector<const char*>& params,
+                               InFlight info) {
   if (!conn_) return ReconnectError("not connected to the destination database");
   PGconn* c = conn_->get();
   auto broken = [&](const char* what) {
@@ -222,7 +233,7 @@ Status JdbcSink::Send(const std::string& sql, const std::vector<const char*>& pa
     if (PQsendPrepare(c, name.c_str(), sql.c_str(), n, nullptr) != 1) {
       return broken("sending a statement");
     }
-    in_flight_.push_back({sql, std::nullopt});
+    in_flight_.push_back({sql, std::nullopt, std::string(), nullptr});
     it = prepared_.emplace(sql, std::move(name)).first;
   }
   const int sent =
@@ -230,7 +241,7 @@ Status JdbcSink::Send(const std::string& sql, const std::vector<const char*>& pa
           ? PQsendQueryPrepared(c, it->second.c_str(), n, params.data(), nullptr, nullptr, 0)
           : PQsendQueryParams(c, sql.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
   if (sent != 1) return broken("sending a statement");
-  in_flight_.push_back({std::string(), group});
+  in_flight_.push_back(std::move(info));
   // Pipeline mode buffers what is sent; hand it to the server now so it starts executing.
   if (PQflush(c) != 0) return broken("sending a statement");
   return Status::Ok();
@@ -264,9 +275,14 @@ Status JdbcSink::FinishPipeline() {
       // A prepare that did not happen must not be taken for one that did.
       if (!f.prepared_sql.empty()) prepared_.erase(f.prepared_sql);
     }
+    if (st == PGRES_TUPLES_OK && f.first_value && PQntuples(r.get()) > 0) {
+      *f.first_value = PQgetvalue(r.get(), 0, 0);
+    }
     if (st != PGRES_PIPELINE_ABORTED && first_error.ok()) {
-      Status s =
-          pg::StatusFromResult(c, r.get(), f.group ? "statement failed" : "preparing a statement");
+      const std::string what = f.group           ? "statement failed"
+                               : !f.what.empty() ? f.what
+                                                 : "preparing a statement";
+      Status s = pg::StatusFromResult(c, r.get(), what);
       if (!s.ok()) {
         first_error = f.group ? DecorateRowError(s, *f.group) : s;
         failed_rows_ = f.group ? f.group->rows.size() : 0;
@@ -508,6 +524,36 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
                                     const std::string& partition, const std::string& position,
                                     size_t max_rows, bool commit, bool* multi_row_failed) {
   *multi_row_failed = false;
+  const bool upsert = config_.insert_mode == InsertMode::kUpsert;
+  if (upsert && max_rows > 1) {
+    // The whole batch goes out pipelined up to its COMMIT: the start of the transaction, the
+    // array statements of the compacted tables (the destination executes one while the next is
+    // built) and the position. Only the COMMIT is waited for on its own, after the transaction
+    // id is known (see below).
+    current_xid_.clear();
+    pipeline_allowed_ = true;
+    Status s = SendOther("BEGIN", {}, "starting the batch");
+    if (s.ok()) {
+      s = SendOther("SELECT txid_current()::text", {}, "starting the batch", &current_xid_);
+    }
+    if (s.ok())
+      s = SendOther(LockPositionSql(), {connector_name_.c_str(), partition.c_str()},
+                    "locking the position in " + offsets_table_);
+    if (s.ok()) s = ApplyCompacted(changes, max_rows, multi_row_failed);
+    if (s.ok()) {
+      s = SendOther(WritePositionSql(),
+                    {connector_name_.c_str(), partition.c_str(), position.c_str()},
+                    "writing the position to " + offsets_table_);
+    }
+    if (s.ok()) s = FinishPipeline(multi_row_failed);
+    pipeline_allowed_ = false;
+    if (!s.ok()) {
+      (void)FinishPipeline();  // leaves pipeline mode before the rollback; `s` came first
+      return s;
+    }
+    if (current_xid_.empty()) return FatalError("txid_current() returned no value");
+    return Commit(position, commit);
+  }
   WR_RETURN_IF_ERROR(RunSimple("BEGIN").status());
   // The transaction id tells, if the COMMIT goes unanswered, whether it committed (see
   // ResolveUncertainCommit). Comparing the stored position with `position` cannot: consecutive
@@ -516,24 +562,9 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
   WR_ASSIGN_OR_RETURN(pg::PgResult xid, RunSimple("SELECT txid_current()::text"));
   current_xid_ = std::string(xid.Get(0, 0));
   // Locks the position row, so two sinks sharing a connector name cannot interleave.
-  WR_RETURN_IF_ERROR(Run("SELECT \"position\" FROM " + offsets_table_ +
-                             " WHERE \"connector\" = $1 AND \"partition\" = $2 FOR UPDATE",
-                         {connector_name_.c_str(), partition.c_str()})
-                         .status());
-
-  const bool upsert = config_.insert_mode == InsertMode::kUpsert;
-  if (upsert && max_rows > 1) {
-    // The array statements of the compacted tables go out pipelined: the destination executes
-    // one while the next is built, and no round trip is waited for per statement.
-    pipeline_allowed_ = true;
-    Status s = ApplyCompacted(changes, max_rows, multi_row_failed);
-    pipeline_allowed_ = false;
-    if (!s.ok()) {
-      (void)FinishPipeline();  // leaves pipeline mode before the rollback; `s` came first
-      return s;
-    }
-    return FinishTransaction(partition, position, commit);
-  }
+  WR_RETURN_IF_ERROR(Run(LockPositionSql(), {connector_name_.c_str(), partition.c_str()})
+                         .status()
+                         .WithContext("locking the position in " + offsets_table_));
   std::unordered_map<std::string, size_t> keys;
   size_t i = 0;
   while (i < changes.size()) {
@@ -586,17 +617,29 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
   return FinishTransaction(partition, position, commit);
 }
 
+std::string JdbcSink::LockPositionSql() const {
+  return "SELECT \"position\" FROM " + offsets_table_ +
+         " WHERE \"connector\" = $1 AND \"partition\" = $2 FOR UPDATE";
+}
+
+std::string JdbcSink::WritePositionSql() const {
+  return "INSERT INTO " + offsets_table_ +
+         " (\"connector\", \"partition\", \"position\", \"updated_at\") "
+         "VALUES ($1, $2, $3, now()) ON CONFLICT (\"connector\", \"partition\") "
+         "DO UPDATE SET \"position\" = EXCLUDED.\"position\", "
+         "\"updated_at\" = EXCLUDED.\"updated_at\"";
+}
+
 Status JdbcSink::FinishTransaction(const std::string& partition, const std::string& position,
                                    bool commit) {
   WR_RETURN_IF_ERROR(
-      Run("INSERT INTO " + offsets_table_ +
-              " (\"connector\", \"partition\", \"position\", \"updated_at\") "
-              "VALUES ($1, $2, $3, now()) ON CONFLICT (\"connector\", \"partition\") "
-              "DO UPDATE SET \"position\" = EXCLUDED.\"position\", "
-              "\"updated_at\" = EXCLUDED.\"updated_at\"",
-          {connector_name_.c_str(), partition.c_str(), position.c_str()})
+      Run(WritePositionSql(), {connector_name_.c_str(), partition.c_str(), position.c_str()})
           .status()
           .WithContext("writing the position to " + offsets_table_));
+  return Commit(position, commit);
+}
+
+Status JdbcSink::Commit(const std::string& position, bool commit) {
   if (!commit) return Status::Ok();
   Status committed = RunSimple("COMMIT").status();
   if (!committed.ok()) uncertain_ = UncertainCommit{current_xid_, position};
@@ -643,7 +686,7 @@ Status JdbcSink::ApplyCompacted(const std::vector<RowChange>& changes, size_t ma
   for (PendingTable& table : pending) {
     WR_RETURN_IF_ERROR(FlushPending(&table, max_rows, multi_row_failed));
   }
-  return FinishPipeline(multi_row_failed);
+  return Status::Ok();  // the caller finishes the pipeline
 }
 
 Status JdbcSink::FinishPipeline(bool* multi_row_failed) {

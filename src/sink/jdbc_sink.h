@@ -121,7 +121,8 @@ class JdbcSink {
   Status ApplyInTransaction(const std::vector<RowChange>& changes, const std::string& partition,
                             const std::string& position, size_t max_rows, bool commit,
                             bool* multi_row_failed);
-  // ApplyInTransaction's body for upsert mode with multi-row statements.
+  // The data statements of ApplyInTransaction in upsert mode with multi-row statements, sent
+  // pipelined; the caller finishes the pipeline.
   Status ApplyCompacted(const std::vector<RowChange>& changes, size_t max_rows,
                         bool* multi_row_failed);
   Status AddPending(PendingTable* table, const RowChange& change, size_t max_rows,
@@ -130,6 +131,12 @@ class JdbcSink {
   Status ApplyGroup(const Group& group);
   // Writes the position and commits (when `commit`).
   Status FinishTransaction(const std::string& partition, const std::string& position, bool commit);
+  // Commits (when `commit`); a COMMIT without an answer leaves `uncertain_` to resolve.
+  Status Commit(const std::string& position, bool commit);
+  // Locks the position row ($1 connector, $2 partition), so two sinks sharing a connector name
+  // cannot interleave; and writes it ($3 position).
+  std::string LockPositionSql() const;
+  std::string WritePositionSql() const;
   // Whether the transaction of `uncertain_` committed; kRetry while it is still in progress.
   Result<bool> ResolveUncertainCommit();
   Status EnsureTable(const RowChange& change);
@@ -141,6 +148,10 @@ class JdbcSink {
   // Sends `group`'s statement in libpq pipeline mode without waiting for its result, so the
   // destination executes it while the next one is built. Errors surface in FinishPipeline.
   Status Send(const std::string& sql, const std::vector<const char*>& params, const Group& group);
+  // Sends a statement that is not a group's the same way. `what` prefixes its error; the first
+  // value of its result, if any, goes to *first_value when FinishPipeline reads it.
+  Status SendOther(const std::string& sql, const std::vector<const char*>& params, std::string what,
+                   std::string* first_value = nullptr);
   // Waits for every statement Send queued and leaves pipeline mode: the first error, decorated
   // with its group (failed_rows_ = that group's row count), or kReconnect when the connection
   // broke (it is dropped).
@@ -171,7 +182,11 @@ class JdbcSink {
   struct InFlight {
     std::string prepared_sql;
     std::optional<Group> group;
+    std::string what;                    // error context of a statement without a group
+    std::string* first_value = nullptr;  // receives the result's first value
   };
+  Status SendStatement(const std::string& sql, const std::vector<const char*>& params,
+                       InFlight info);
   bool pipelining_ = false;        // in libpq pipeline mode
   bool pipeline_allowed_ = false;  // ApplyGroup may Send instead of Run
   std::vector<InFlight> in_flight_;
