@@ -71,7 +71,14 @@ void SinkApplier::ReleaseApplied() {
     for (SinkPart& part : b.parts) part.copies.clear();
     b.records.clear();
     if (spare_parts_.empty() && !b.parts.empty()) spare_parts_.push_back(std::move(b.parts));
+    if (b.records.capacity() > spare_records_.capacity()) spare_records_.swap(b.records);
   }
+}
+
+std::vector<data::Record> SinkApplier::SpareRecords() {
+  std::vector<data::Record> out;
+  out.swap(spare_records_);
+  return out;
 }
 
 Status SinkApplier::Drain() {

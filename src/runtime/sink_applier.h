@@ -84,6 +84,9 @@ class SinkApplier {
   // Destroys, on the calling thread, the records of batches applied since the last call. Call it
   // often (each poll), or applied batches pile up in memory.
   void ReleaseApplied();
+  // An empty record vector with the capacity of an applied batch's, when one is spare: the next
+  // batch reuses its memory, which is then already mapped (fresh pages cost a fault each).
+  std::vector<data::Record> SpareRecords();
   // Waits until every submitted batch is applied (or failed).
   Status Drain();
   Status error();
@@ -110,6 +113,7 @@ class SinkApplier {
   std::optional<source::SourceOffset> committed_;
   std::vector<SinkBatch> applied_;  // applied batches: records to destroy, parts to reuse
   std::vector<std::vector<SinkPart>> spare_parts_;  // source thread only
+  std::vector<data::Record> spare_records_;         // source thread only
   std::atomic<int64_t> records_out_{0};
   std::atomic<int64_t> last_commit_ts_ms_{0};
   std::thread thread_;

@@ -311,6 +311,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     pending.offset = running;
     WR_RETURN_IF_ERROR(applier.Submit(std::move(pending)));
     pending = SinkBatch();
+    pending.records = applier.SpareRecords();
     // A flush is due at flush_records, checked after each poll: room for one more poll keeps the
     // batch from being moved by a reallocation.
     pending.records.reserve(flush_records + polled.capacity());
