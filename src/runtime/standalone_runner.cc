@@ -408,6 +408,8 @@ int RunStandalone(const config::ConnectorConfig& source_config,
     LogError(name, source.status().message());
     return ExitCodeFor(source.status());
   }
+  // Every record goes through the chain before anything else sees it.
+  if (chain->SourceBlockUnread()) (*source)->OmitSourceBlock();
   if (sinks.empty()) return RunToStdout(source_config, source->get(), &*chain, options);
   return RunToSinks(source_config, source->get(), &*chain, sinks, options);
 }

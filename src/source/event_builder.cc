@@ -429,7 +429,7 @@ Value TableEvents::MakeEnvelope(Value before, Value after, const char* op,
   v.reserve(8);
   v.push_back(std::move(before));
   v.push_back(std::move(after));
-  v.push_back(MakeSource(meta));
+  v.push_back(options_.omit_source_block ? Value() : MakeSource(meta));
   v.push_back(std::move(block));
   v.emplace_back(op);
   v.emplace_back(ts.ms);

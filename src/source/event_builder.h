@@ -70,6 +70,9 @@ struct EventOptions {
   bool tombstones_on_delete = true;
   std::string topic_delimiter = ".";
   std::string transaction_topic = "transaction";  // topic.transaction
+  // Not a connector property: set by the runner when nothing downstream can read the envelope's
+  // `source` block (TransformChain::SourceBlockUnread), which is then left null instead of built.
+  bool omit_source_block = false;
 };
 
 // Event numbering inside one transaction for provide.transaction.metadata. The owner resets it on

@@ -230,6 +230,26 @@ TEST_F(EventBuilderTest, InsertIsCreateEvent) {
   EXPECT_TRUE(Field(src, "xmin").is_null());
 }
 
+// For a pipeline that flattens every envelope without reading it (TransformChain::
+// SourceBlockUnread), the block is left null; everything else is the same.
+TEST_F(EventBuilderTest, OmittedSourceBlockIsNullAndNothingElseChanges) {
+  EventOptions o = Options();
+  o.omit_source_block = true;
+  TableEvents full = Make(Customers());
+  TableEvents lean = Make(Customers(), o);
+  auto a = full.Insert(Anne(), StreamMeta());
+  auto b = lean.Insert(Anne(), StreamMeta());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(Field(a->value, "source").is_struct());
+  EXPECT_TRUE(Field(b->value, "source").is_null());
+  for (const char* f : {"before", "after", "transaction", "op", "ts_ms", "ts_us", "ts_ns"}) {
+    EXPECT_EQ(Field(a->value, f), Field(b->value, f)) << f;
+  }
+  EXPECT_EQ(a->key, b->key);
+  EXPECT_EQ(a->topic, b->topic);
+  EXPECT_EQ(a->timestamp_ms, b->timestamp_ms);
+}
+
 TEST_F(EventBuilderTest, MillisecondTimesAndMissingLastCommit) {
   TableEvents ev = Make(Customers());
   SourceMeta m;

@@ -40,6 +40,9 @@ class PostgresSource {
   // Connects, prepares publication and slot, and decides whether to snapshot, resuming from
   // `offset` when given. kInvalidArgument/kNotFound errors are permanent; others may be retried.
   Status Start(const std::optional<SourceOffset>& offset);
+  // Leaves the `source` block of change events null (see EventOptions::omit_source_block). For
+  // the runner, before Start, when its transforms prove that nothing reads the block.
+  void OmitSourceBlock() { config_.events.omit_source_block = true; }
 
   // Appends up to max.batch.size records to `out`, waiting at most `max_wait` for the first.
   // Reconnects by itself on connection loss (with capped exponential backoff); returns an error

@@ -33,6 +33,9 @@ class ExtractNewRecordState : public Transform {
  public:
   static Result<std::unique_ptr<Transform>> Create(const TransformConfig& config);
   Status Apply(data::Record* record, bool* keep) override;
+  bool FlattensWithoutSourceBlock() const override {
+    return add_fields_.empty() && add_headers_.empty() && route_by_field_.empty();
+  }
 
  private:
   enum class DeleteAction { kDrop, kNullValue, kTombstone, kRewrite };

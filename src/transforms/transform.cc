@@ -171,6 +171,11 @@ Result<TransformChain> TransformChain::Create(const std::map<std::string, std::s
   return chain;
 }
 
+bool TransformChain::SourceBlockUnread() const {
+  return !steps_.empty() && !steps_.front().predicate &&
+         steps_.front().transform->FlattensWithoutSourceBlock();
+}
+
 Status TransformChain::Apply(data::Record* record, bool* keep) {
   *keep = true;
   for (auto& step : steps_) {

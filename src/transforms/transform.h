@@ -20,6 +20,9 @@ class Transform {
   // unspecified state). Errors (kDataError) say what was wrong with the record; the chain adds
   // the transform alias.
   virtual Status Apply(data::Record* record, bool* keep) = 0;
+  // True when this transform replaces every Debezium change-event envelope (or drops it) without
+  // reading the envelope's `source` block. Conservative default: false.
+  virtual bool FlattensWithoutSourceBlock() const { return false; }
 };
 
 // A Kafka Connect predicate: decides whether a transform applies to a record.
@@ -43,6 +46,11 @@ class TransformChain {
   // drops it (*keep = false). Errors are prefixed with the failing transform's alias.
   Status Apply(data::Record* record, bool* keep);
   bool empty() const { return steps_.empty(); }
+  // True when no transform, and nothing after the chain, can read a change event's `source`
+  // block: the first transform applies to every record and flattens envelopes without reading it
+  // (ExtractNewRecordState without add.fields / add.headers). The source may then skip building
+  // the block.
+  bool SourceBlockUnread() const;
   size_t size() const { return steps_.size(); }
 
   // Every class name accepted in "transforms.<alias>.type" / "predicates.<name>.type".

@@ -41,6 +41,41 @@ TEST(TransformChainTest, AppliesInOrderUnwrapThenRoute) {
   EXPECT_EQ(r.value.as_struct().Get("__op")->as_string(), "c");
 }
 
+TEST(TransformChainTest, SourceBlockUnreadOnlyBehindAPlainUnconditionalUnwrapFirst) {
+  const std::string unwrap = "io.debezium.transforms.ExtractNewRecordState";
+  auto unread = [](std::map<std::string, std::string> props) {
+    auto chain = TransformChain::Create(props);
+    EXPECT_TRUE(chain.ok()) << chain.status().ToString();
+    return chain.ok() && chain->SourceBlockUnread();
+  };
+  EXPECT_FALSE(unread({}));
+  EXPECT_TRUE(unread({{"transforms", "unwrap"}, {"transforms.unwrap.type", unwrap}}));
+  EXPECT_TRUE(unread({{"transforms", "unwrap,route"},
+                      {"transforms.unwrap.type", unwrap},
+                      {"transforms.unwrap.delete.handling.mode", "rewrite"},
+                      {"transforms.route.type", kConnect + "RegexRouter"},
+                      {"transforms.route.regex", "(.*)"},
+                      {"transforms.route.replacement", "$1"}}));
+  // Fields or headers copied from the envelope may come from the source block.
+  EXPECT_FALSE(unread({{"transforms", "unwrap"},
+                       {"transforms.unwrap.type", unwrap},
+                       {"transforms.unwrap.add.fields", "op,source.ts_ms"}}));
+  EXPECT_FALSE(unread({{"transforms", "unwrap"},
+                       {"transforms.unwrap.type", unwrap},
+                       {"transforms.unwrap.add.headers", "db"}}));
+  // A transform before the unwrap may read it; a predicate lets envelopes pass unflattened.
+  EXPECT_FALSE(unread({{"transforms", "route,unwrap"},
+                       {"transforms.route.type", kConnect + "RegexRouter"},
+                       {"transforms.route.regex", "(.*)"},
+                       {"transforms.route.replacement", "$1"},
+                       {"transforms.unwrap.type", unwrap}}));
+  EXPECT_FALSE(unread({{"transforms", "unwrap"},
+                       {"transforms.unwrap.type", unwrap},
+                       {"transforms.unwrap.predicate", "tomb"},
+                       {"predicates", "tomb"},
+                       {"predicates.tomb.type", kConnect + "predicates.RecordIsTombstone"}}));
+}
+
 TEST(TransformChainTest, FilterWithTopicPredicateAndNegate) {
   auto props = std::map<std::string, std::string>{
       {"transforms", "dropAudit"},
