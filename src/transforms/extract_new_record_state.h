@@ -39,6 +39,9 @@ class ExtractNewRecordState : public Transform {
 
  private:
   enum class DeleteAction { kDrop, kNullValue, kTombstone, kRewrite };
+  // Apply's path when only the row is read from the envelope (FlattensWithoutSourceBlock): sets
+  // *done unless the general path must run (rewrite mode adds __deleted).
+  Status MoveRowOut(data::Record* record, bool* keep, bool* done);
 
   // One "add.fields" / "add.headers" entry.
   struct FieldRef {

@@ -38,6 +38,20 @@ TEST_F(ExtractNewRecordStateTest, CreateBecomesTheAfterRowWithTheRowSchema) {
   EXPECT_EQ(r.key.as_struct().Get("id")->as_int(), 1);
 }
 
+// The row is moved out of the envelope, not copied; an envelope another record shares (a copy
+// for a second sink) must be left whole.
+TEST_F(ExtractNewRecordStateTest, AnEnvelopeSharedWithAnotherRecordIsLeftWhole) {
+  auto chain = Unwrap();
+  data::Record r = f.Event("c", data::Value(), f.Row(1, "Anne"));
+  const data::Record copy = r;  // shares the envelope struct
+  bool keep = false;
+  ASSERT_TRUE(chain.Apply(&r, &keep).ok());
+  ASSERT_TRUE(keep);
+  EXPECT_EQ(r.value, f.Row(1, "Anne"));
+  EXPECT_EQ(copy.value, f.Event("c", data::Value(), f.Row(1, "Anne")).value);
+  EXPECT_EQ(copy.value.as_struct().Get("after")->as_struct().Get("name")->as_string(), "Anne");
+}
+
 TEST_F(ExtractNewRecordStateTest, DefaultsAreDebezium2LegacyDropDeletesAndTombstones) {
   auto chain = Unwrap();
   data::Record del = f.Event("d", f.Row(1, "Anne"), data::Value());
