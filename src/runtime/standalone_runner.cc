@@ -262,6 +262,16 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
       return ExitCodeFor(s);
     }
   }
+  // When nothing reads the change events' source block, the source does not build it: the
+  // connector's transforms flatten the envelopes without reading it, or pass them on untouched to
+  // sinks that flatten them or do not read it either.
+  const bool source_unread =
+      chain->SourceBlockUnread() ||
+      (chain->ReadsNoValues() && std::all_of(sinks.begin(), sinks.end(), [](const SinkRun& s) {
+         return s.chain.SourceBlockUnread() ||
+                (s.chain.ReadsNoValues() && !s.sink->ReadsSourceBlock());
+       }));
+  if (source_unread) source->OmitSourceBlock();
   // Resume from the sink furthest behind; the others skip what they already hold.
   std::optional<source::SourceOffset> start;
   bool any_missing = false;
@@ -408,9 +418,11 @@ int RunStandalone(const config::ConnectorConfig& source_config,
     LogError(name, source.status().message());
     return ExitCodeFor(source.status());
   }
-  // Every record goes through the chain before anything else sees it.
-  if (chain->SourceBlockUnread()) (*source)->OmitSourceBlock();
-  if (sinks.empty()) return RunToStdout(source_config, source->get(), &*chain, options);
+  if (sinks.empty()) {
+    // Every record goes through the chain before it is printed.
+    if (chain->SourceBlockUnread()) (*source)->OmitSourceBlock();
+    return RunToStdout(source_config, source->get(), &*chain, options);
+  }
   return RunToSinks(source_config, source->get(), &*chain, sinks, options);
 }
 

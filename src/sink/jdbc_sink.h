@@ -77,6 +77,12 @@ class JdbcSink {
                        const std::string& position);
 
   const SinkConfig& config() const { return config_; }
+  // Whether this sink reads the `source` block of Debezium envelopes: only the Debezium flavor,
+  // for a table.name.format / collection.name.format with ${source.*}.
+  bool ReadsSourceBlock() const {
+    return config_.flavor == SinkFlavor::kDebezium &&
+           config_.table_name_format.find("${source.") != std::string::npos;
+  }
   const std::string& connector_name() const { return connector_name_; }
 
  private:

@@ -48,6 +48,7 @@ class Filter : public Transform {
     *keep = false;
     return Status::Ok();
   }
+  bool ReadsValues() const override { return false; }
 };
 
 }  // namespace walrelay::transforms

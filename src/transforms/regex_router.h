@@ -19,6 +19,7 @@ class RegexRouter : public Transform {
  public:
   static Result<std::unique_ptr<Transform>> Create(const TransformConfig& config);
   Status Apply(data::Record* record, bool* keep) override;
+  bool ReadsValues() const override { return false; }
 
   // Returns the routed topic, or `topic` itself when it does not match.
   std::string Route(const std::string& topic) const;

@@ -171,6 +171,13 @@ Result<TransformChain> TransformChain::Create(const std::map<std::string, std::s
   return chain;
 }
 
+bool TransformChain::ReadsNoValues() const {
+  for (const auto& step : steps_) {
+    if (step.transform->ReadsValues()) return false;
+  }
+  return true;
+}
+
 bool TransformChain::SourceBlockUnread() const {
   return !steps_.empty() && !steps_.front().predicate &&
          steps_.front().transform->FlattensWithoutSourceBlock();

@@ -23,6 +23,9 @@ class Transform {
   // True when this transform replaces every Debezium change-event envelope (or drops it) without
   // reading the envelope's `source` block. Conservative default: false.
   virtual bool FlattensWithoutSourceBlock() const { return false; }
+  // False when this transform reads nothing of a record's key or value (it routes or drops by
+  // topic, headers or predicate alone). Conservative default: true.
+  virtual bool ReadsValues() const { return true; }
 };
 
 // A Kafka Connect predicate: decides whether a transform applies to a record.
@@ -51,6 +54,10 @@ class TransformChain {
   // (ExtractNewRecordState without add.fields / add.headers). The source may then skip building
   // the block.
   bool SourceBlockUnread() const;
+  // True when no transform of the chain reads keys or values (an empty chain, RegexRouter,
+  // Filter): records leave it as they came, apart from topics and drops. The predicates read
+  // topics, headers and whether the value is null, never its fields.
+  bool ReadsNoValues() const;
   size_t size() const { return steps_.size(); }
 
   // Every class name accepted in "transforms.<alias>.type" / "predicates.<name>.type".

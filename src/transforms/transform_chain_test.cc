@@ -76,6 +76,29 @@ TEST(TransformChainTest, SourceBlockUnreadOnlyBehindAPlainUnconditionalUnwrapFir
                        {"predicates.tomb.type", kConnect + "predicates.RecordIsTombstone"}}));
 }
 
+TEST(TransformChainTest, ReadsNoValuesOnlyWithRoutersAndFilters) {
+  auto reads_none = [](std::map<std::string, std::string> props) {
+    auto chain = TransformChain::Create(props);
+    EXPECT_TRUE(chain.ok()) << chain.status().ToString();
+    return chain.ok() && chain->ReadsNoValues();
+  };
+  EXPECT_TRUE(reads_none({}));
+  EXPECT_TRUE(reads_none({{"transforms", "route,drop"},
+                          {"transforms.route.type", kConnect + "RegexRouter"},
+                          {"transforms.route.regex", "(.*)"},
+                          {"transforms.route.replacement", "$1"},
+                          {"transforms.drop.type", kConnect + "Filter"},
+                          {"transforms.drop.predicate", "tomb"},
+                          {"predicates", "tomb"},
+                          {"predicates.tomb.type", kConnect + "predicates.RecordIsTombstone"}}));
+  EXPECT_FALSE(
+      reads_none({{"transforms", "unwrap"},
+                  {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"}}));
+  EXPECT_FALSE(reads_none({{"transforms", "cast"},
+                           {"transforms.cast.type", kConnect + "Cast$Value"},
+                           {"transforms.cast.spec", "int32"}}));
+}
+
 TEST(TransformChainTest, FilterWithTopicPredicateAndNegate) {
   auto props = std::map<std::string, std::string>{
       {"transforms", "dropAudit"},
