@@ -166,8 +166,11 @@ Status SinkApplier::Stage(SinkBatch& batch) {
     const bool in_place = si + 1 == sinks_.size();
     routed.clear();
     copies_from[si] = part.copies.size();
-    // No reallocation while this piece is routed: `routed` views the copies.
-    if (!in_place) part.copies.reserve(part.copies.size() + (end - first));
+    // No reallocation while this piece is routed: `routed` views the copies. Grown geometrically,
+    // as pieces keep coming.
+    if (!in_place && part.copies.capacity() < part.copies.size() + (end - first)) {
+      part.copies.reserve(std::max(part.copies.size() + (end - first), 2 * part.copies.capacity()));
+    }
     for (size_t i = first; i < end; ++i) {
       data::Record& rec = batch.records[i];
       if (!s.sink->config().Matches(rec.topic)) continue;

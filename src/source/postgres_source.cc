@@ -761,7 +761,8 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
       held_.push_back(std::move(tx));
     } else {
       Complete(tx, out);
-      tx_buffer_.swap(tx.records);  // the next transaction reuses the buffer's capacity
+      // The next transaction reuses the buffer's capacity.
+      if (tx.records.capacity() > tx_buffer_.capacity()) tx_buffer_.swap(tx.records);
       tx_buffer_.clear();
     }
     in_tx_ = false;
