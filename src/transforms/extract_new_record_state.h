@@ -39,9 +39,10 @@ class ExtractNewRecordState : public Transform {
 
  private:
   enum class DeleteAction { kDrop, kNullValue, kTombstone, kRewrite };
-  // Apply's path when only the row is read from the envelope (FlattensWithoutSourceBlock): sets
-  // *done unless the general path must run (rewrite mode adds __deleted).
-  Status MoveRowOut(data::Record* record, bool* keep, bool* done);
+  // Apply's path for an event with a new row when only that row is read from the envelope
+  // (FlattensWithoutSourceBlock): moves it out. False, with the record untouched, for every other
+  // event (deletes, truncates, rewrite mode), which takes the general path.
+  bool MoveAfterOut(data::Record* record);
 
   // One "add.fields" / "add.headers" entry.
   struct FieldRef {
