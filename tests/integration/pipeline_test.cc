@@ -126,6 +126,19 @@ class PipelineTest : public ::testing::Test {
     return Src("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'slot_" +
                db_ + "'");
   }
+  // Runs source -> sink once (creating the slot), makes `change` at the source, runs again: that
+  // run must fail, its stderr naming `needle`, with nothing confirmed at the source.
+  void ExpectChangeFailsNamingAndConfirmsNothing(const std::string& source, const std::string& sink,
+                                                 const std::string& change,
+                                                 const std::string& needle) {
+    ASSERT_EQ(Run({source, sink, "--idle-exit", "1"}).exit_code, 0);
+    std::string before = SlotConfirmed();
+    Src(change);
+    auto r = Run({source, sink, "--idle-exit", "3"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_EQ(SlotConfirmed(), before);
+  }
   std::string Checksum(PgServer* s, const std::string& table, const std::string& order = "id") {
     auto r = s->Psql("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY " +
                          order + ")), '') FROM " + table + " t",
@@ -314,29 +327,20 @@ TEST_F(PipelineTest, EnvelopesGivenToTheConfluentSinkFailClearly) {
                                    {"transforms", nullptr},
                                    {"transforms.unwrap.type", nullptr},
                                    {"transforms.unwrap.delete.tombstone.handling.mode", nullptr}});
-  ASSERT_EQ(Run({source, SinkFile({{"auto.create", "true"}}), "--idle-exit", "1"}).exit_code, 0);
-  std::string before = SlotConfirmed();
-  Src("INSERT INTO env VALUES (1, 'x')");
-  auto r = Run({source, SinkFile({{"auto.create", "true"}}), "--idle-exit", "3"});
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("ExtractNewRecordState"), std::string::npos) << r.err;
-  EXPECT_EQ(SlotConfirmed(), before);
+  ExpectChangeFailsNamingAndConfirmsNothing(source, SinkFile({{"auto.create", "true"}}),
+                                            "INSERT INTO env VALUES (1, 'x')",
+                                            "ExtractNewRecordState");
 }
 
 TEST_F(PipelineTest, MissingTableFailsNamingItAndConfirmsNothing) {
   Src("CREATE TABLE missing_here(id int primary key)");
   std::string source = SourceFile({{"snapshot.mode", "never"}});
-  // First run only creates the slot.
-  ASSERT_EQ(Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "1"}).exit_code, 0);
-  std::string before = SlotConfirmed();
-  Src("INSERT INTO missing_here VALUES (1)");
-  auto r = Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "3"});
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("missing_here"), std::string::npos) << r.err;
-  EXPECT_EQ(SlotConfirmed(), before);
+  ExpectChangeFailsNamingAndConfirmsNothing(source, SinkFile({{"auto.create", "false"}}),
+                                            "INSERT INTO missing_here VALUES (1)", "missing_here");
+  ASSERT_FALSE(HasFatalFailure());  // the helper's first run failed
   // Once the table exists, the change arrives: nothing was lost.
   Dst("CREATE TABLE missing_here(id int primary key)");
-  r = Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "2"});
+  auto r = Run({source, SinkFile({{"auto.create", "false"}}), "--idle-exit", "2"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Dst("SELECT count(*) FROM missing_here"), "1");
 }
