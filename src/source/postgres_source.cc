@@ -739,10 +739,10 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
   if (const auto* c = std::get_if<pg::CommitMessage>(&msg)) {
     if (!in_tx_) return DataError("Commit at " + c->commit_lsn.ToString() + " without Begin");
     if (tx_begin_emitted_) {
-      std::vector<data::Record> end;
-      end.push_back(
+      const size_t first = tx_buffer_.size();
+      tx_buffer_.push_back(
           tx_events_->End(tx_state_, c->end_lsn, PgTimeToUnixMs(begin_.commit_time), NowMs()));
-      EmitRecords(end, c->commit_lsn, nullptr);
+      PositionAppended(first, c->commit_lsn);
     }
     HeldTransaction tx;
     if (!tx_buffer_.empty()) {
@@ -830,6 +830,15 @@ void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta&
         tx_buffer_.begin() + static_cast<std::ptrdiff_t>(first),
         tx_events_->Begin(tx_state_, begin_.final_lsn, meta.commit_ts_ms, meta.now_ms));
   }
+  PositionAppended(first, wal_start);
+  // A large transaction is handed over in chunks, except in failover-safe mode where it must wait
+  // whole for the standbys.
+  if (!failover_safe_ && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
+    HandOverPartial(out);
+  }
+}
+
+void PostgresSource::PositionAppended(size_t first, Lsn wal_start) {
   // `event_index` counts records so a restart can skip the ones already delivered.
   size_t kept = first;
   for (size_t i = first; i < tx_buffer_.size(); ++i) {
@@ -845,32 +854,6 @@ void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta&
     ++kept;
   }
   tx_buffer_.resize(kept);
-  // A large transaction is handed over in chunks, except in failover-safe mode where it must wait
-  // whole for the standbys.
-  if (!failover_safe_ && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
-    HandOverPartial(out);
-  }
-}
-
-void PostgresSource::EmitRecords(std::vector<data::Record>& recs, Lsn wal_start,
-                                 std::vector<data::Record>* out) {
-  // `event_index` counts records so a restart can skip the ones already delivered.
-  for (auto& rec : recs) {
-    uint64_t index = tx_event_index_++;
-    if (offset_.Delivered(begin_.final_lsn, index)) continue;
-    rec.position.lsn = wal_start;
-    rec.position.tx_lsn = begin_.final_lsn;
-    rec.position.txid = begin_.xid;
-    rec.position.event_index = index;
-    rec.position.commit_ts_ms = PgTimeToUnixMs(begin_.commit_time);
-    tx_buffer_.push_back(std::move(rec));
-  }
-  // A large transaction is handed over in chunks, except in failover-safe mode where it must wait
-  // whole for the standbys.
-  if (out != nullptr && !failover_safe_ &&
-      tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
-    HandOverPartial(out);
-  }
 }
 
 Status PostgresSource::SendStatus(bool force, bool reply_requested) {

@@ -92,11 +92,13 @@ class PostgresSource {
   Status Reconnect(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
-  void EmitRecords(std::vector<data::Record>& recs, Lsn wal_start, std::vector<data::Record>* out);
-  // Positions the records appended to tx_buffer_ from index `first` on (preceded by the
-  // transaction's BEGIN event the first time), dropping those a previous run delivered.
+  // PositionAppended for the records of one change, preceded by the transaction's BEGIN event
+  // the first time; then hands over part of a large transaction.
   void EmitAppended(size_t first, Lsn wal_start, const SourceMeta& meta,
                     std::vector<data::Record>* out);
+  // Gives the records appended to tx_buffer_ from index `first` on their positions in the
+  // transaction, dropping those a previous run delivered.
+  void PositionAppended(size_t first, Lsn wal_start);
   void HandOverPartial(std::vector<data::Record>* out);
 
   PostgresSourceConfig config_;
