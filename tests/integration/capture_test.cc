@@ -270,6 +270,33 @@ TEST_F(CaptureTest, DmlEventsInDebeziumFormat) {
   EXPECT_EQ(full[2]["value"]["payload"]["before"], json({{"id", 7}, {"name", "b"}}));
 }
 
+// provide.transaction.metadata: each transaction's changes come between its BEGIN and END events,
+// in order, each numbered within the transaction; END counts them.
+TEST_F(CaptureTest, TransactionMetadataBracketsEachTransaction) {
+  Sql("CREATE TABLE t(id int primary key, v int)");
+  std::string file =
+      Connector({{"provide.transaction.metadata", "true"}, {"snapshot.mode", "never"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  Sql("BEGIN; INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (2, 2); COMMIT;");
+  Sql("INSERT INTO t VALUES (3, 3)");
+  auto r = Run({file, "--idle-exit", "2"});
+  std::vector<std::string> seen;
+  for (const auto& l : Lines(r.out)) {
+    const json& p = l["value"]["payload"];
+    if (l["topic"] == "srv.transaction") {
+      std::string e = p["status"].get<std::string>();
+      if (e == "END") e += " " + std::to_string(p["event_count"].get<int>());
+      seen.push_back(e);
+    } else if (l["topic"] == "srv.public.t") {
+      seen.push_back(std::to_string(p["after"]["id"].get<int>()) + "#" +
+                     std::to_string(p["transaction"]["total_order"].get<int>()));
+    }
+  }
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"BEGIN", "1#1", "2#2", "END 2", "BEGIN", "3#1", "END 1"}))
+      << r.out;
+}
+
 TEST_F(CaptureTest, SkippedOperationsAndNoTombstones) {
   Sql("CREATE TABLE t(id int primary key, v int)");
   std::string file = Connector(
