@@ -926,7 +926,8 @@ Status PostgresSource::PollStream(std::vector<data::Record>* out,
   auto now = Clock::now();
   const auto deadline = now + max_wait;
   int unclocked = 0;
-  while (out->size() < static_cast<size_t>(config_.max_batch_size)) {
+  const size_t limit = std::min(static_cast<size_t>(config_.max_batch_size), poll_limit_);
+  while (out->size() < limit) {
     WR_RETURN_IF_ERROR(MaybeHeartbeat(out, now));
     WR_RETURN_IF_ERROR(ReleaseHeld(out, /*wait=*/false));
     WR_RETURN_IF_ERROR(SendStatus(false, false, now));

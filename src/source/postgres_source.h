@@ -43,8 +43,13 @@ class PostgresSource {
   // Leaves the `source` block of change events null (see EventOptions::omit_source_block). For
   // the runner, before Start, when its transforms prove that nothing reads the block.
   void OmitSourceBlock() { config_.events.omit_source_block = true; }
+  // Makes each Poll of the stream return once `records` or more are out (the transaction that
+  // crosses the limit is not split), below max.batch.size: for a caller that processes every
+  // poll's records at once, while they are still in the CPU caches. Snapshots are unaffected.
+  void LimitPoll(size_t records) { poll_limit_ = records; }
 
-  // Appends up to max.batch.size records to `out`, waiting at most `max_wait` for the first.
+  // Appends up to max.batch.size records (or LimitPoll's) to `out`, waiting at most `max_wait`
+  // for the first.
   // Reconnects by itself on connection loss (with capped exponential backoff); returns an error
   // only when it gives up. Sets *finished when there is nothing more to do (initial_only).
   Status Poll(std::vector<data::Record>* out, std::chrono::milliseconds max_wait, bool* finished);
@@ -153,6 +158,7 @@ class PostgresSource {
   bool snapshot_running_ = false;
   bool streaming_ = false;
   bool finished_ = false;
+  size_t poll_limit_ = SIZE_MAX;  // LimitPoll's
   std::optional<pg::Connection> snapshot_conn_;
   std::vector<SnapshotTable> snapshot_queue_;
   size_t snapshot_index_ = 0;
