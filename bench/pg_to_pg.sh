@@ -4,8 +4,8 @@
 # databases on one destination server: once per sink flavor by `walrelay run` (Debezium PostgreSQL
 # source + the Confluent JDBC sink behind ExtractNewRecordState, and + the Debezium JDBC sink
 # reading envelopes), and by native logical replication (CREATE SUBSCRIPTION, one apply worker)
-# before, between and after them. Each walrelay run is compared with the mean of the two native
-# runs around it.
+# before, between and after them, in BENCH_ROUNDS rounds. Each walrelay run is compared with the
+# mean of the two native runs around it, and each flavor's ratio is the median of its rounds'.
 # Every consumer's slot exists before the load, so each reads the same WAL from the same point.
 # A catch-up is timed from the consumer's start until the marker row written after the workload
 # is visible in its destination (both apply source transactions in commit order, whole); then every
@@ -14,7 +14,8 @@
 #
 # Usage: bench/pg_to_pg.sh [CHANGES]   (or PGBENCH_ROWS=CHANGES; default 1000000)
 # Env:   WALRELAY_BIN (default build/walrelay), BENCH_CLIENTS (load clients, default 4),
-#        BENCH_SINKS (default "confluent debezium"), BENCH_KEEP=1 keeps the servers' directory,
+#        BENCH_SINKS (default "confluent debezium"), BENCH_ROUNDS (runs of each flavor, default 3),
+#        BENCH_KEEP=1 keeps the servers' directory,
 #        BENCH_PERF=1 records `perf record -g` of each walrelay run into $PG_WORK/perf-<sink>.data;
 #        BENCH_PERF=all records every process of the machine (no call graphs) during each catch-up
 #        into $PG_WORK/perf-all-<native|native2|sink>.data, to split the CPU between walsender,
@@ -27,6 +28,9 @@ root=$(pwd)
 changes=${1:-${PGBENCH_ROWS:-1000000}}
 clients=${BENCH_CLIENTS:-4}
 sinks=${BENCH_SINKS:-confluent debezium}
+rounds=${BENCH_ROUNDS:-3}
+# walrelay's runs: every flavor once per round (confluent, debezium, confluent2, debezium2, ...).
+runs=$(for r in $(seq 1 "$rounds"); do for s in $sinks; do echo "$s${r/#1/}"; done; done)
 bin=${WALRELAY_BIN:-build/walrelay}
 if [ "$bin" = build/walrelay ] && [ ! -x "$bin" ]; then scripts/build >/dev/null; fi
 [ -x "$bin" ] || { echo "no walrelay binary at $bin" >&2; exit 1; }
@@ -69,9 +73,9 @@ pg_sql "$src_PORT" src -c "$schema_sql"
 pg_sql "$src_PORT" src -c "CREATE PUBLICATION bench_pub FOR TABLE t1, t2, t3, bench_done"
 # Native replication runs before, between and after walrelay's runs (one more run than there are
 # sink flavors), each time into a database of its own: native_db, native_db2, ...
-native_runs=$(($(wc -w <<<"$sinks") + 1))
+native_runs=$(($(wc -w <<<"$runs") + 1))
 native_dbs=$(for n in $(seq 1 "$native_runs"); do echo "native_db${n/#1/}"; done)
-for db in $native_dbs $(for s in $sinks; do echo "wr_$s"; done); do
+for db in $native_dbs $(for id in $runs; do echo "wr_$id"; done); do
   pg_sql "$dst_PORT" postgres -c "CREATE DATABASE $db"
   pg_sql "$dst_PORT" "$db" -c "$schema_sql"
 done
@@ -150,8 +154,8 @@ for n in $(seq 1 "$native_runs"); do
     PUBLICATION bench_pub WITH (enabled = false, create_slot = true, copy_data = false,
                                 slot_name = 'native_slot$n')"
 done
-for s in $sinks; do
-  pg_sql "$src_PORT" src -c "SELECT pg_create_logical_replication_slot('wr_${s}_slot', 'pgoutput')" \
+for id in $runs; do
+  pg_sql "$src_PORT" src -c "SELECT pg_create_logical_replication_slot('wr_${id}_slot', 'pgoutput')" \
     >/dev/null
 done
 
@@ -237,10 +241,11 @@ run_native() {
 declare -A native_before
 run=1
 run_native 1
-for s in $sinks; do
-  native_before[$s]=$run
-  src_file=$PG_WORK/wr-$s-source.json
-  sink_file=$PG_WORK/wr-$s-sink.json
+for id in $runs; do
+  s=${id%%[0-9]*}
+  native_before[$id]=$run
+  src_file=$PG_WORK/wr-$id-source.json
+  sink_file=$PG_WORK/wr-$id-sink.json
   unwrap=
   if [ "$s" = confluent ]; then
     unwrap='"transforms": "unwrap",
@@ -248,23 +253,23 @@ for s in $sinks; do
       "transforms.unwrap.delete.tombstone.handling.mode": "tombstone",'
   fi
   cat > "$src_file" <<JSON
-{"name": "wr-$s-source", "config": {
+{"name": "wr-$id-source", "config": {
   "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
   "database.hostname": "127.0.0.1", "database.port": "$src_PORT", "database.user": "postgres",
   "database.dbname": "src", "topic.prefix": "bench", "plugin.name": "pgoutput",
-  "slot.name": "wr_${s}_slot", "publication.name": "bench_pub",
+  "slot.name": "wr_${id}_slot", "publication.name": "bench_pub",
   "publication.autocreate.mode": "disabled", "snapshot.mode": "never",
   "table.include.list": "public.t1,public.t2,public.t3,public.bench_done",
   $unwrap ${BENCH_SOURCE_EXTRA:-}
-  "offset.storage.file.filename": "$PG_WORK/wr-$s.offset"}}
+  "offset.storage.file.filename": "$PG_WORK/wr-$id.offset"}}
 JSON
-  url="jdbc:postgresql://127.0.0.1:$dst_PORT/wr_$s?user=postgres"
+  url="jdbc:postgresql://127.0.0.1:$dst_PORT/wr_$id?user=postgres"
   route='"transforms": "route",
     "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
     "transforms.route.regex": "bench\\.public\\.(.*)", "transforms.route.replacement": "$1",'
   if [ "$s" = confluent ]; then
     cat > "$sink_file" <<JSON
-{"name": "wr-$s-sink", "config": {
+{"name": "wr-$id-sink", "config": {
   "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector",
   "topics.regex": "bench\\\\.public\\\\..*", "connection.url": "$url",
   $route
@@ -273,7 +278,7 @@ JSON
 JSON
   else
     cat > "$sink_file" <<JSON
-{"name": "wr-$s-sink", "config": {
+{"name": "wr-$id-sink", "config": {
   "connector.class": "io.debezium.connector.jdbc.JdbcSinkConnector",
   "topics.regex": "bench\\\\.public\\\\..*", "connection.url": "$url",
   $route
@@ -282,20 +287,20 @@ JSON
 JSON
   fi
   settle
-  perf_all_start "$s"
+  perf_all_start "$id"
   ta=$(now)
-  /usr/bin/time -f "%M %U %S" -o "$PG_WORK/wr-$s.rss" "$bin" run "$src_file" "$sink_file" --idle-exit 2 \
-    2>"$PG_WORK/wr-$s.log" &
+  /usr/bin/time -f "%M %U %S" -o "$PG_WORK/wr-$id.rss" "$bin" run "$src_file" "$sink_file" --idle-exit 2 \
+    2>"$PG_WORK/wr-$id.log" &
   relay_pid=$!
   if [ "${BENCH_PERF:-0}" = 1 ]; then
     sleep 0.2
-    perf record --call-graph dwarf,16384 -F 999 -o "$PG_WORK/perf-$s.data" -p "$(pgrep -P $relay_pid -x walrelay)" \
+    perf record --call-graph dwarf,16384 -F 999 -o "$PG_WORK/perf-$id.data" -p "$(pgrep -P $relay_pid -x walrelay)" \
       >/dev/null 2>&1 &
   fi
   # The marker arrives last; if walrelay dies first, waiting would never end. `wait -n` returns
   # as soon as either ends, without a polling loop: forking `sleep` 50 times a second took about
   # 0.6 s of CPU per run on this 2-core machine, all of it taken from walrelay's run alone.
-  wait_marker "wr_$s" &
+  wait_marker "wr_$id" &
   waiter=$!
   wait -n "$waiter" "$relay_pid" 2>/dev/null || true
   if ! kill -0 "$waiter" 2>/dev/null; then
@@ -308,24 +313,24 @@ JSON
   relay_pid=
   perf_all_stop
   if [ -z "$tb" ] || [ "$rc" != 0 ]; then
-    echo "walrelay ($s) failed (exit $rc) before catching up; its log:" >&2
-    tail -20 "$PG_WORK/wr-$s.log" >&2
+    echo "walrelay ($id) failed (exit $rc) before catching up; its log:" >&2
+    tail -20 "$PG_WORK/wr-$id.log" >&2
     exit 1
   fi
-  rate[$s]=$(python3 -c "print($changes / ($tb - $ta))")
-  read -r rss cpu_user cpu_sys < <(tail -1 "$PG_WORK/wr-$s.rss")
+  rate[$id]=$(python3 -c "print($changes / ($tb - $ta))")
+  read -r rss cpu_user cpu_sys < <(tail -1 "$PG_WORK/wr-$id.rss")
   printf 'walrelay, %-9s JDBC sink: %12.0f changes/s (%.2f s), peak RSS %.1f MiB, CPU %s s\n' \
-    "$s" "${rate[$s]}" "$(python3 -c "print($tb - $ta)")" "$(python3 -c "print($rss / 1024)")" \
+    "$id" "${rate[$id]}" "$(python3 -c "print($tb - $ta)")" "$(python3 -c "print($rss / 1024)")" \
     "$(python3 -c "print(f'{$cpu_user + $cpu_sys:.2f}')")"
-  results+=("$s $rss")
+  results+=("$id $s $rss")
   run=$((run + 1))
   run_native $run
 done
 # Each flavor's peer: the mean time of the native runs just before and just after it.
 declare -A native_rate
-for s in $sinks; do
-  b=${native_before[$s]}
-  native_rate[$s]=$(python3 -c "print($changes / ((${native_secs[$b]} + ${native_secs[$((b + 1))]}) / 2))")
+for id in $runs; do
+  b=${native_before[$id]}
+  native_rate[$id]=$(python3 -c "print($changes / ((${native_secs[$b]} + ${native_secs[$((b + 1))]}) / 2))")
 done
 rate[native]=$(python3 -c "
 secs = [$(IFS=,; echo "${native_secs[*]}")]
@@ -343,7 +348,7 @@ fi
 # --- verification: every destination equals the source
 want=$(checksum "$src_PORT" src)
 ok=1
-for db in $native_dbs $(for s in $sinks; do echo "wr_$s"; done); do
+for db in $native_dbs $(for id in $runs; do echo "wr_$id"; done); do
   got=$(checksum "$dst_PORT" "$db")
   if [ "$got" = "$want" ]; then
     echo "verified $db: $got"
@@ -354,34 +359,32 @@ for db in $native_dbs $(for s in $sinks; do echo "wr_$s"; done); do
 done
 [ "$ok" = 1 ] || exit 1
 
-best=
-for s in $sinks; do
-  if [ -z "$best" ] || python3 -c "
-import sys; sys.exit(not ${rate[$s]} / ${native_rate[$s]} > ${rate[$best]} / ${native_rate[$best]})"; then
-    best=$s
-  fi
-done
+# Per flavor: the median of its rounds' ratios; the bar holds for every flavor.
 for r in "${results[@]}"; do
   set -- $r
-  [ "$1" = "$best" ] && best_rss=$2
-done
-python3 - "$changes" "$txs" "${native_rate[$best]}" "$best" "${rate[$best]}" "$best_rss" <<'PY'
-import sys
-changes, txs, native, best, ours, rss = sys.argv[1:]
-native, ours, rss = float(native), float(ours), int(rss)
-ratio = ours / native
-print(f"workload: {int(changes):,} changes in ~{int(txs):,} source transactions")
-print(f"native:   {native:12,.0f} changes/s (the two runs around walrelay's {best} run)")
-print(f"walrelay: {ours:12,.0f} changes/s ({best} JDBC sink, the higher ratio)")
-print(f"ratio walrelay / native: {ratio:.2f} (bar >= 1.0: {'met' if ratio >= 1.0 else 'NOT met'})")
-mib = rss / 1024
-print(f"walrelay peak RSS: {mib:.1f} MiB (bar <= 64 MiB: {'met' if mib <= 64 else 'NOT met'})")
+  echo "$1 $2 ${rate[$1]} ${native_rate[$1]} $3"
+done > "$PG_WORK/results.txt"
+python3 - "$changes" "$txs" "$PG_WORK/results.txt" <<'PY'
+import statistics, sys
+changes, txs, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+met = lambda ok: "met" if ok else "NOT met"
+flavors = {}
+for line in open(path):
+    run, flavor, ours, native, rss = line.split()
+    flavors.setdefault(flavor, []).append((float(ours) / float(native), int(rss)))
+print(f"workload: {changes:,} changes in ~{txs:,} source transactions")
+summary = {}
+for flavor, rs in flavors.items():
+    ratio = statistics.median(r for r, _ in rs)
+    mib = max(rss for _, rss in rs) / 1024
+    summary[flavor] = (ratio, mib)
+    each = ", ".join(f"{r:.2f}" for r, _ in rs)
+    print(f"  {flavor}: ratio {ratio:.2f} ({met(ratio >= 1.0)}; median of {len(rs)} run(s): "
+          f"{each}), peak RSS {mib:.1f} MiB ({met(mib <= 64)})")
+best = max(summary, key=lambda f: summary[f][0])
+ratio = summary[best][0]
+mib = max(m for _, m in summary.values())
+print(f"ratio walrelay / native: {ratio:.2f} ({best} JDBC sink, the higher median; bar >= 1.0: "
+      f"{met(ratio >= 1.0)})")
+print(f"walrelay peak RSS: {mib:.1f} MiB (bar <= 64 MiB: {met(mib <= 64)})")
 PY
-# The bar holds for every sink flavor, not only the faster one.
-for r in "${results[@]}"; do
-  set -- $r
-  python3 -c "
-r = ${rate[$1]} / ${native_rate[$1]}; m = $2 / 1024
-print(f'  $1: ratio {r:.2f} ({\"met\" if r >= 1.0 else \"NOT met\"}), peak RSS {m:.1f} MiB '
-      f'({\"met\" if m <= 64 else \"NOT met\"})')"
-done
