@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,9 @@ inline constexpr char kPostgresConnectorClass[] =
     "io.debezium.connector.postgresql.PostgresConnector";
 inline constexpr char kConfluentJdbcSinkClass[] = "io.confluent.connect.jdbc.JdbcSinkConnector";
 inline constexpr char kDebeziumJdbcSinkClass[] = "io.debezium.connector.jdbc.JdbcSinkConnector";
+// The Debezium JDBC sink's batch.size default: the Confluent sink's 3000, not Debezium's 500
+// (see DefineCommonSink).
+inline constexpr int64_t kDebeziumSinkBatchSize = 3000;
 
 // Debezium's PostgreSQL connector properties (names, defaults, allowed values as Debezium
 // documents them) plus walrelay's own (offset.storage.file.filename, walrelay.failover.*).

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/log.h"
+#include "config/postgres_connector_def.h"
 #include "pg/connection.h"
 
 namespace walrelay::sink {
@@ -446,7 +447,8 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
     }
     if (inc) c.field_include = ParseSelectors(*inc);
     if (exc) c.field_exclude = ParseSelectors(*exc);
-    WR_ASSIGN_OR_RETURN(int64_t batch, p.Int("batch.size", 500, 1, 1'000'000));
+    WR_ASSIGN_OR_RETURN(int64_t batch,
+                        p.Int("batch.size", config::kDebeziumSinkBatchSize, 1, 1'000'000));
     c.batch_size = static_cast<int>(batch);
     WR_ASSIGN_OR_RETURN(
         int64_t retries,

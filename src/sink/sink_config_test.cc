@@ -124,7 +124,7 @@ TEST(SinkConfigTest, DebeziumNamesAndDefaults) {
   EXPECT_EQ(c->pk_mode, PkMode::kRecordValue);
   EXPECT_TRUE(c->auto_create && c->auto_evolve && c->truncate_enabled);
   EXPECT_EQ(c->table_name_format, "dst.${topic}");
-  EXPECT_EQ(c->batch_size, 500);
+  EXPECT_EQ(c->batch_size, 3000);  // not Debezium's 500 (config::kDebeziumSinkBatchSize)
   EXPECT_FALSE(c->IncludesField("t1", "secret"));
   EXPECT_TRUE(c->IncludesField("t2", "secret"));
   EXPECT_FALSE(c->IncludesField("t2", "internal"));
