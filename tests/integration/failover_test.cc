@@ -1,8 +1,12 @@
 // walrelay through HAProxy on a real Patroni cluster (scripts/cluster): switchovers, killed
 // leaders, and the divergence that failover-safe mode prevents.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -20,20 +24,69 @@ namespace {
 using nlohmann::json;
 using testing::Process;
 
-// Ports apart from scripts/cluster's defaults, so a developer's own cluster is not disturbed.
-constexpr int kLeaderPort = 15000;
-constexpr int kDestinationPort = 15436;
-const char* const kClusterEnv[][2] = {
-    {"WALRELAY_CLUSTER_DIR", "/tmp/walrelay-cluster-test"},
-    {"CLUSTER_PG_PORTS", "15433 15434 15435"},
-    {"CLUSTER_REST_PORTS", "18008 18009 18010"},
-    {"CLUSTER_ETCD_CLIENT_PORTS", "12379 12479 12579"},
-    {"CLUSTER_ETCD_PEER_PORTS", "12380 12480 12580"},
-    {"HAPROXY_LEADER_PORT", "15000"},
-    {"HAPROXY_REPLICA_PORT", "15001"},
-    {"HAPROXY_STATS_PORT", "17000"},
-    {"DESTINATION_PORT", "15436"},
-};
+// The cluster's 16 ports, free loopback ports from g_base on: PostgreSQL of node N (1-3) at
+// g_base + N, so "inet_server_port() - g_base" names the node; then Patroni's REST ports, etcd's
+// client and peer ports, HAProxy's leader, replica and stats ports, and the destination. Chosen
+// at start, with a directory of the test's own, so that neither a developer's cluster nor another
+// run of this test is disturbed.
+int g_base = 0;
+constexpr int kClusterPorts = 17;
+int LeaderPort() { return g_base + 13; }
+int ReplicaPort() { return g_base + 14; }
+int DestinationPort() { return g_base + 16; }
+int NodePgPort(int node) { return g_base + node; }
+// SQL naming the node ("patroniN") whose server runs it.
+std::string NodeOfServerSql() {
+  return "SELECT 'patroni' || (inet_server_port() - " + std::to_string(g_base) + ")";
+}
+
+bool PortFree(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return bound;
+}
+
+// The first of kClusterPorts consecutive free ports between kFirstPort and kLastPort (below
+// Linux's ephemeral range, 32768-60999, from which client connections take their ports), searched
+// from a block that differs per process, so that concurrent runs look in different places first.
+constexpr int kFirstPort = 20000;
+constexpr int kLastPort = 32700;
+int FreePortBlock() {
+  const int blocks = (kLastPort - kFirstPort) / kClusterPorts;
+  for (int i = 0; i < blocks; ++i) {
+    const int base = kFirstPort + ((static_cast<int>(::getpid()) + i) % blocks) * kClusterPorts;
+    bool all = true;
+    for (int p = base; p < base + kClusterPorts && all; ++p) all = PortFree(p);
+    if (all) return base;
+  }
+  return 0;
+}
+
+void SetClusterEnv() {
+  auto ports = [](int first) {
+    return std::to_string(g_base + first) + " " + std::to_string(g_base + first + 1) + " " +
+           std::to_string(g_base + first + 2);
+  };
+  const std::string dir = "/tmp/walrelay-cluster-test-" + std::to_string(::getpid());
+  const std::pair<const char*, std::string> env[] = {
+      {"WALRELAY_CLUSTER_DIR", dir},
+      {"CLUSTER_PG_PORTS", ports(1)},
+      {"CLUSTER_REST_PORTS", ports(4)},
+      {"CLUSTER_ETCD_CLIENT_PORTS", ports(7)},
+      {"CLUSTER_ETCD_PEER_PORTS", ports(10)},
+      {"HAPROXY_LEADER_PORT", std::to_string(LeaderPort())},
+      {"HAPROXY_REPLICA_PORT", std::to_string(ReplicaPort())},
+      {"HAPROXY_STATS_PORT", std::to_string(g_base + 15)},
+      {"DESTINATION_PORT", std::to_string(DestinationPort())},
+  };
+  for (const auto& [name, value] : env) ::setenv(name, value.c_str(), 1);
+}
 
 std::string Conninfo(int port, const std::string& db) {
   return "host=127.0.0.1 port=" + std::to_string(port) + " dbname=" + db +
@@ -43,7 +96,10 @@ std::string Conninfo(int port, const std::string& db) {
 class FailoverTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    for (const auto& kv : kClusterEnv) ::setenv(kv[0], kv[1], 1);
+    g_base = FreePortBlock();
+    ASSERT_NE(g_base, 0) << "no " << kClusterPorts << " consecutive free ports in " << kFirstPort
+                         << "-" << kLastPort;
+    SetClusterEnv();
     auto r = Cluster({"up"}, 300);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   }
@@ -85,9 +141,9 @@ class FailoverTest : public ::testing::Test {
     ADD_FAILURE() << "could not run on port " << port << ": " << sql;
     return "";
   }
-  static std::string Leader(const std::string& sql) { return Sql(kLeaderPort, "source_db", sql); }
+  static std::string Leader(const std::string& sql) { return Sql(LeaderPort(), "source_db", sql); }
   static std::string Dest(const std::string& sql) {
-    return Sql(kDestinationPort, "destination_db", sql);
+    return Sql(DestinationPort(), "destination_db", sql);
   }
   static std::string Checksum(int port, const std::string& db, const std::string& table) {
     return Sql(
@@ -114,7 +170,7 @@ class FailoverTest : public ::testing::Test {
   std::unique_ptr<Process> StartRelay(const std::map<std::string, std::string>& extra = {}) {
     json source = {{"connector.class", "io.debezium.connector.postgresql.PostgresConnector"},
                    {"database.hostname", "127.0.0.1"},
-                   {"database.port", std::to_string(kLeaderPort)},
+                   {"database.port", std::to_string(LeaderPort())},
                    {"database.user", "postgres"},
                    {"database.password", "postgres"},
                    {"database.dbname", "source_db"},
@@ -130,7 +186,7 @@ class FailoverTest : public ::testing::Test {
     for (const auto& [k, v] : extra) source[k] = v;
     json sink = {
         {"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
-        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(kDestinationPort) +
+        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(DestinationPort()) +
                                "/destination_db?user=postgres&password=postgres"},
         {"topics.regex", "server\\.public\\..*"},
         {"transforms", "route"},
@@ -189,8 +245,8 @@ class FailoverTest : public ::testing::Test {
   // Waits until the destination holds exactly what the leader holds.
   bool CaughtUp(int seconds) {
     for (int i = 0; i < seconds * 2; ++i) {
-      if (Checksum(kLeaderPort, "source_db", "ledger") ==
-              Checksum(kDestinationPort, "destination_db", "ledger") &&
+      if (Checksum(LeaderPort(), "source_db", "ledger") ==
+              Checksum(DestinationPort(), "destination_db", "ledger") &&
           Leader("SELECT current_value FROM debezium_table WHERE id = 1") ==
               Dest("SELECT current_value FROM debezium_table WHERE id = 1")) {
         return true;
@@ -216,7 +272,7 @@ class FailoverTest : public ::testing::Test {
 
   // Stops the physical walsenders of the leader, so its standbys stop receiving WAL.
   void FreezeStandbys() {
-    auto c = pg::Connection::Connect(Conninfo(kLeaderPort, "postgres"));
+    auto c = pg::Connection::Connect(Conninfo(LeaderPort(), "postgres"));
     ASSERT_TRUE(c.ok());
     auto r = c->Exec("SELECT pid FROM pg_stat_replication WHERE usename = 'replicator'");
     ASSERT_TRUE(r.ok());
@@ -244,7 +300,7 @@ class Writer {
   void Run() {
     int64_t tx = 0;
     while (!stop_) {
-      auto c = pg::Connection::Connect(Conninfo(kLeaderPort, "source_db"));
+      auto c = pg::Connection::Connect(Conninfo(LeaderPort(), "source_db"));
       if (!c.ok()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
@@ -291,7 +347,7 @@ TEST_F(FailoverTest, SwitchoversAndKilledLeadersLoseNothingAndApplyNothingTwice)
     // A leader killed before both replicas follow the new one is a double fault (a replica
     // ahead of the survivor, slot copies Patroni has not yet made safe): wait until it is not.
     EXPECT_TRUE(ReplicasStreaming(60));
-    std::string leader = Leader("SELECT 'patroni' || (inet_server_port() - 15432)");
+    std::string leader = Leader(NodeOfServerSql());
     auto k = Cluster({"kill", "leader"});
     EXPECT_EQ(k.exit_code, 0) << k.out << k.err;
     auto fw = Cluster({"failover-wait"});
@@ -320,7 +376,7 @@ TEST_F(FailoverTest, FailoverSafeModeKeepsTheDestinationBehindTheCluster) {
   ASSERT_TRUE(relay);
   Leader("INSERT INTO ledger(tx, amount) VALUES (1, 1), (1, -1)");
   ASSERT_TRUE(CaughtUp(60)) << relay->Stderr();
-  std::string old_leader = Leader("SELECT 'patroni' || (inet_server_port() - 15432)");
+  std::string old_leader = Leader(NodeOfServerSql());
   FreezeStandbys();
   Leader("INSERT INTO ledger(tx, amount) VALUES (-1, 5), (-1, -5)");
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -342,7 +398,7 @@ TEST_F(FailoverTest, WithoutFailoverSafeModeTheDestinationCanRunAheadAndIsDetect
   ASSERT_TRUE(relay);
   Leader("INSERT INTO ledger(tx, amount) VALUES (1, 1), (1, -1)");
   ASSERT_TRUE(CaughtUp(60)) << relay->Stderr();
-  std::string old_leader = Leader("SELECT 'patroni' || (inet_server_port() - 15432)");
+  std::string old_leader = Leader(NodeOfServerSql());
   FreezeStandbys();
   Leader("INSERT INTO ledger(tx, amount) VALUES (-1, 5), (-1, -5)");
   std::this_thread::sleep_for(std::chrono::seconds(3));
@@ -374,9 +430,8 @@ TEST_F(FailoverTest, PromotedSlotAheadOfTheStoredPositionIsDetected) {
   Leader("INSERT INTO ledger(tx, amount) VALUES (2, 4), (2, -4)");
   Leader("UPDATE debezium_table SET current_value = 42 WHERE id = 1");
   std::string leader_lsn = Leader("SELECT pg_current_wal_lsn()::text");
-  std::string replica =
-      Sql(kLeaderPort + 1, "source_db", "SELECT 'patroni' || (inet_server_port() - 15432)");
-  int replica_port = 15432 + std::stoi(replica.substr(7));
+  std::string replica = Sql(ReplicaPort(), "source_db", NodeOfServerSql());
+  int replica_port = NodePgPort(std::stoi(replica.substr(7)));
   bool moved = false;
   for (int i = 0; i < 60 && !moved; ++i) {
     // Only as far as the replica has replayed; retried until that covers the new changes.
@@ -394,7 +449,7 @@ TEST_F(FailoverTest, PromotedSlotAheadOfTheStoredPositionIsDetected) {
   ASSERT_TRUE(moved) << "could not move the slot on " << replica;
   auto sw = Cluster({"switchover", replica});
   ASSERT_EQ(sw.exit_code, 0) << sw.out << sw.err;
-  ASSERT_EQ(Leader("SELECT 'patroni' || (inet_server_port() - 15432)"), replica);
+  ASSERT_EQ(Leader(NodeOfServerSql()), replica);
 
   ExpectRefusedThenResnapshot({}, "ahead of the stored offset");
 }
