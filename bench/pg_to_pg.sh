@@ -18,7 +18,7 @@
 #        BENCH_KEEP=1 keeps the servers' directory,
 #        BENCH_PERF=1 records `perf record -g` of each walrelay run into $PG_WORK/perf-<sink>.data;
 #        BENCH_PERF=all records every process of the machine (no call graphs) during each catch-up
-#        into $PG_WORK/perf-all-<native|native2|sink>.data, to split the CPU between walsender,
+#        into $PG_WORK/perf-all-<nativeN|run>.data, to split the CPU between walsender,
 #        destination backend and walrelay (perf report -i FILE --sort comm,pid);
 #        BENCH_SOURCE_EXTRA adds properties to walrelay's source connector, as JSON members with a
 #        trailing comma (e.g. '"max.batch.size": "512",').
@@ -221,7 +221,7 @@ settle() {
   sync
 }
 
-# --- native logical replication: run 1 before walrelay (native_db), run 2 after (native_db2)
+# --- native logical replication: run N into native_db (N = 1), native_dbN
 declare -A native_secs
 run_native() {
   local run=$1 n=${1/#1/} ta tb

@@ -301,8 +301,8 @@ TEST(JdbcSinkDefTest, DebeziumSink) {
                                {"collection.name.format", "${topic}"},
                                {"field.include.list", "t:a,b"}})),
             "ok");
-  EXPECT_EQ(JdbcSinkDef(cls).Find("batch.size")->default_value,
-            "3000");  // not Debezium's 500: kDebeziumSinkBatchSize
+  // Not Debezium's 500 (kDebeziumSinkBatchSize).
+  EXPECT_EQ(JdbcSinkDef(cls).Find("batch.size")->default_value, "3000");
   EXPECT_EQ(ErrorOf(Sink(cls, {{"insert.mode", "upsert"}})),
             "sink.json: property 'primary.key.mode' is required when insert.mode is upsert");
   EXPECT_EQ(ErrorOf(Sink(cls, {{"delete.enabled", "true"}, {"primary.key.mode", "kafka"}})),

@@ -43,8 +43,8 @@ class PostgresSource {
   // Leaves the `source` block of change events null (see EventOptions::omit_source_block). For
   // the runner, before Start, when its transforms prove that nothing reads the block.
   void OmitSourceBlock() { config_.events.omit_source_block = true; }
-  // Makes each Poll of the stream return once `records` or more are out (the transaction that
-  // crosses the limit is not split), below max.batch.size: for a caller that processes every
+  // Makes each Poll of the stream stop reading once `records` or more are out (the transaction
+  // that crosses the limit is not split), below max.batch.size: for a caller that processes every
   // poll's records at once, while they are still in the CPU caches. Snapshots are unaffected.
   void LimitPoll(size_t records) { poll_limit_ = records; }
 

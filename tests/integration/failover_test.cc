@@ -24,9 +24,10 @@ namespace {
 using nlohmann::json;
 using testing::Process;
 
-// The cluster's 16 ports, free loopback ports from g_base on: PostgreSQL of node N (1-3) at
-// g_base + N, so "inet_server_port() - g_base" names the node; then Patroni's REST ports, etcd's
-// client and peer ports, HAProxy's leader, replica and stats ports, and the destination. Chosen
+// The cluster's 16 ports, g_base + 1 to g_base + 16 of a block of free loopback ports:
+// PostgreSQL of node N (1-3) at g_base + N, so "inet_server_port() - g_base" names the node; then
+// Patroni's REST ports, etcd's client and peer ports, HAProxy's leader, replica and stats ports,
+// and the destination. Chosen
 // at start, with a directory of the test's own, so that neither a developer's cluster nor another
 // run of this test is disturbed.
 int g_base = 0;
