@@ -107,6 +107,19 @@ const char* AutoEvolveHint(const SinkConfig& c) {
   return c.flavor == SinkFlavor::kDebezium ? "schema.evolution=basic" : "auto.evolve=true";
 }
 
+// The columns `change` writes that are not among a table's `columns`.
+std::vector<const ColumnSpec*> MissingColumns(const std::set<std::string>& columns,
+                                              const RowChange& change) {
+  std::vector<const ColumnSpec*> missing;
+  const TableShape& shape = *change.shape;
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    if (change.IsPresent(i) && !columns.count(shape.columns[i].name)) {
+      missing.push_back(&shape.columns[i]);
+    }
+  }
+  return missing;
+}
+
 }  // namespace
 
 JdbcSink::JdbcSink(std::string connector_name, SinkConfig config)
@@ -345,6 +358,12 @@ Result<JdbcSink::TableInfo*> JdbcSink::LoadTable(const TableId& table) {
   return &info;
 }
 
+bool JdbcSink::TableKnownReady(const RowChange& change) const {
+  auto it = tables_.find(change.shape->table);
+  return it != tables_.end() && it->second.exists &&
+         MissingColumns(it->second.columns, change).empty();
+}
+
 Status JdbcSink::EnsureTable(const RowChange& change) {
   const TableShape& shape = *change.shape;
   const TableId& table = shape.table;
@@ -382,19 +401,10 @@ Status JdbcSink::EnsureTable(const RowChange& change) {
     WR_ASSIGN_OR_RETURN(info, LoadTable(table));
     fresh = true;
   }
-  auto missing_columns = [&] {
-    std::vector<const ColumnSpec*> missing;
-    for (size_t i = 0; i < shape.columns.size(); ++i) {
-      if (change.IsPresent(i) && !info->columns.count(shape.columns[i].name)) {
-        missing.push_back(&shape.columns[i]);
-      }
-    }
-    return missing;
-  };
-  std::vector<const ColumnSpec*> missing = missing_columns();
+  std::vector<const ColumnSpec*> missing = MissingColumns(info->columns, change);
   if (!missing.empty() && !fresh) {  // someone may have altered the table since we cached it
     WR_ASSIGN_OR_RETURN(info, LoadTable(table));
-    missing = missing_columns();
+    missing = MissingColumns(info->columns, change);
   }
   if (missing.empty()) return Status::Ok();
   if (!config_.auto_evolve || change.kind != ChangeKind::kWrite) {
@@ -743,8 +753,12 @@ Status JdbcSink::AddPending(PendingTable* table, const RowChange& change, size_t
   const RowChange*& ensured = write ? table->ensured_write : table->ensured_other;
   if (!ensured || ensured->shape != change.shape || ensured->present != change.present ||
       ensured->kind != change.kind) {
-    WR_RETURN_IF_ERROR(FinishPipeline(multi_row_failed));  // EnsureTable waits for its answers
-    WR_RETURN_IF_ERROR(EnsureTable(change));
+    // EnsureTable waits for the answers of what was sent before it, a round trip in the middle
+    // of the batch during which the destination waits too: only when the cache cannot answer.
+    if (!TableKnownReady(change)) {
+      WR_RETURN_IF_ERROR(FinishPipeline(multi_row_failed));
+      WR_RETURN_IF_ERROR(EnsureTable(change));
+    }
     ensured = &change;
   }
   if (change.kind == ChangeKind::kTruncate) {
