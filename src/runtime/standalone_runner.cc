@@ -277,7 +277,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   if (source_unread) source->OmitSourceBlock();
   // Each poll's records are staged (turned into rows, their values freed) right after the poll.
   // Polls of max.batch.size (2048 by default) records outgrow the CPU's 2 MiB L2 cache before they
-  // are staged; smaller ones are still in it (measured: walrelay's CPU fell by about 14%,
+  // are staged; smaller ones are still in it (measured: walrelay's CPU fell by 12-21%,
   // docs/performance.md).
   source->LimitPoll(kStagedPoll);
   // Resume from the sink furthest behind; the others skip what they already hold.
