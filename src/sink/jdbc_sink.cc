@@ -107,19 +107,6 @@ const char* AutoEvolveHint(const SinkConfig& c) {
   return c.flavor == SinkFlavor::kDebezium ? "schema.evolution=basic" : "auto.evolve=true";
 }
 
-// The columns `change` writes that are not among a table's `columns`.
-std::vector<const ColumnSpec*> MissingColumns(const std::set<std::string>& columns,
-                                              const RowChange& change) {
-  std::vector<const ColumnSpec*> missing;
-  const TableShape& shape = *change.shape;
-  for (size_t i = 0; i < shape.columns.size(); ++i) {
-    if (change.IsPresent(i) && !columns.count(shape.columns[i].name)) {
-      missing.push_back(&shape.columns[i]);
-    }
-  }
-  return missing;
-}
-
 }  // namespace
 
 JdbcSink::JdbcSink(std::string connector_name, SinkConfig config)
@@ -358,12 +345,6 @@ Result<JdbcSink::TableInfo*> JdbcSink::LoadTable(const TableId& table) {
   return &info;
 }
 
-bool JdbcSink::TableKnownReady(const RowChange& change) const {
-  auto it = tables_.find(change.shape->table);
-  return it != tables_.end() && it->second.exists &&
-         MissingColumns(it->second.columns, change).empty();
-}
-
 Status JdbcSink::EnsureTable(const RowChange& change) {
   const TableShape& shape = *change.shape;
   const TableId& table = shape.table;
@@ -401,10 +382,19 @@ Status JdbcSink::EnsureTable(const RowChange& change) {
     WR_ASSIGN_OR_RETURN(info, LoadTable(table));
     fresh = true;
   }
-  std::vector<const ColumnSpec*> missing = MissingColumns(info->columns, change);
+  auto missing_columns = [&] {
+    std::vector<const ColumnSpec*> missing;
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (change.IsPresent(i) && !info->columns.count(shape.columns[i].name)) {
+        missing.push_back(&shape.columns[i]);
+      }
+    }
+    return missing;
+  };
+  std::vector<const ColumnSpec*> missing = missing_columns();
   if (!missing.empty() && !fresh) {  // someone may have altered the table since we cached it
     WR_ASSIGN_OR_RETURN(info, LoadTable(table));
-    missing = MissingColumns(info->columns, change);
+    missing = missing_columns();
   }
   if (missing.empty()) return Status::Ok();
   if (!config_.auto_evolve || change.kind != ChangeKind::kWrite) {
@@ -541,6 +531,7 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
     // built) and the position. Only the COMMIT is waited for on its own, after the transaction
     // id is known (see below).
     current_xid_.clear();
+    failed_rows_ = 0;  // AddPending reads it after an EnsureTable error
     pipeline_allowed_ = true;
     Status s = SendOther("BEGIN", {}, "starting the batch");
     if (s.ok()) {
@@ -753,11 +744,11 @@ Status JdbcSink::AddPending(PendingTable* table, const RowChange& change, size_t
   const RowChange*& ensured = write ? table->ensured_write : table->ensured_other;
   if (!ensured || ensured->shape != change.shape || ensured->present != change.present ||
       ensured->kind != change.kind) {
-    // EnsureTable waits for the answers of what was sent before it, a round trip in the middle
-    // of the batch during which the destination waits too: only when the cache cannot answer.
-    if (!TableKnownReady(change)) {
-      WR_RETURN_IF_ERROR(FinishPipeline(multi_row_failed));
-      WR_RETURN_IF_ERROR(EnsureTable(change));
+    // No round trip when the table cache can answer; when EnsureTable must ask the database, its
+    // queries (Run) first finish the pipeline, and a statement sent earlier may fail there.
+    if (Status s = EnsureTable(change); !s.ok()) {
+      *multi_row_failed = failed_rows_ > 1;
+      return s;
     }
     ensured = &change;
   }

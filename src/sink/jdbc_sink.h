@@ -146,8 +146,6 @@ class JdbcSink {
   // Whether the transaction of `uncertain_` committed; kRetry while it is still in progress.
   Result<bool> ResolveUncertainCommit();
   Status EnsureTable(const RowChange& change);
-  // Whether EnsureTable(change) would succeed from the cache alone, without the database.
-  bool TableKnownReady(const RowChange& change) const;
   Result<TableInfo*> LoadTable(const TableId& table);
   // Runs `sql` with text parameters through a cached prepared statement. Both first finish a
   // pipeline in progress (and fail with its error).
