@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "common/log.h"
@@ -12,20 +11,13 @@
 namespace walrelay::cli {
 
 bool StopCondition::Stopped() const {
-  return signalled_->load() || (deadline_ && Clock::now() >= *deadline_);
+  return signalled_->stop_requested() || (deadline_ && Clock::now() >= *deadline_);
 }
 
 bool StopCondition::SleepUntil(Clock::time_point until) const {
-  // Short steps: a signal does not interrupt sleep_for, and Ctrl-C should act within 100 ms.
-  constexpr auto kStep = std::chrono::milliseconds(100);
-  while (!Stopped()) {
-    auto now = Clock::now();
-    if (now >= until) return true;
-    auto end = std::min(until, now + kStep);
-    if (deadline_) end = std::min(end, *deadline_);
-    std::this_thread::sleep_until(end);
-  }
-  return false;
+  if (deadline_) until = std::min(until, *deadline_);
+  signalled_->WaitUntil(until);
+  return !Stopped();
 }
 
 RetryingConnection::RetryingConnection(std::string conninfo, std::string component,

@@ -6,27 +6,27 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/stop.h"
 #include "pg/connection.h"
 
 namespace walrelay::cli {
 
-// When a long-running tool should stop: a stop signal arrived (the flag from
-// InstallStopHandlers) or its --duration is over. Read-only after construction; the flag may be
-// set from a signal handler.
+// When a long-running tool should stop: a stop signal arrived (the StopSource from
+// InstallStopHandlers) or its --duration is over. Read-only after construction.
 class StopCondition {
  public:
   using Clock = std::chrono::steady_clock;
 
-  StopCondition(const std::atomic<bool>* signalled, std::optional<Clock::time_point> deadline)
+  StopCondition(const StopSource* signalled, std::optional<Clock::time_point> deadline)
       : signalled_(signalled), deadline_(deadline) {}
 
   bool Stopped() const;
-  // Sleeps until `until` in short steps, returning early when stopped. Returns !Stopped().
+  // Sleeps until `until`, returning early (at once) when stopped. Returns !Stopped().
   bool SleepUntil(Clock::time_point until) const;
   bool SleepFor(Clock::duration d) const { return SleepUntil(Clock::now() + d); }
 
  private:
-  const std::atomic<bool>* signalled_;
+  const StopSource* signalled_;
   std::optional<Clock::time_point> deadline_;
 };
 

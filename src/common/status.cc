@@ -18,6 +18,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "not found";
     case ErrorKind::kFatal:
       return "fatal";
+    case ErrorKind::kStopped:
+      return "stopped";
   }
   return "unknown";
 }

@@ -16,6 +16,7 @@ enum class ErrorKind {
   kReconnect,        // the connection is gone: reconnect, then resume from the last offset
   kNotFound,         // a slot, table, relation or file that should exist does not
   kFatal,            // anything else: stop the connector
+  kStopped,          // a stop was requested: the work was abandoned and is redone after a restart
 };
 
 const char* ErrorKindName(ErrorKind kind);
@@ -46,6 +47,7 @@ inline Status RetryError(std::string m) { return {ErrorKind::kRetry, std::move(m
 inline Status ReconnectError(std::string m) { return {ErrorKind::kReconnect, std::move(m)}; }
 inline Status NotFound(std::string m) { return {ErrorKind::kNotFound, std::move(m)}; }
 inline Status FatalError(std::string m) { return {ErrorKind::kFatal, std::move(m)}; }
+inline Status StoppedError(std::string m) { return {ErrorKind::kStopped, std::move(m)}; }
 
 // Result<T> holds a T or a non-ok Status.
 template <typename T>

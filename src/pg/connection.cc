@@ -1,5 +1,12 @@
 #include "pg/connection.h"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -30,6 +37,30 @@ std::string ConnectionLabel(PGconn* conn) {
   auto field = [](const char* v) { return std::string(v != nullptr && *v != '\0' ? v : "?"); };
   return "host " + field(PQhost(conn)) + " port " + field(PQport(conn)) + " database " +
          field(PQdb(conn));
+}
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Milliseconds from now to `deadline` for poll(): 0 when past, -1 (forever) for no deadline.
+int PollTimeout(std::optional<SteadyClock::time_point> deadline) {
+  if (!deadline) return -1;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - SteadyClock::now());
+  return static_cast<int>(std::clamp<int64_t>(left.count(), 0, std::numeric_limits<int>::max()));
+}
+
+// The connect_timeout libpq would apply (PQconnectPoll leaves enforcing it to its caller), with
+// libpq's rule that a value under 2 s means 2 s; nullopt for no timeout.
+std::optional<std::chrono::seconds> ConnectTimeout(PGconn* conn) {
+  std::optional<std::chrono::seconds> out;
+  PQconninfoOption* opts = PQconninfo(conn);
+  if (opts == nullptr) return out;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (std::string_view(o->keyword) != "connect_timeout" || o->val == nullptr) continue;
+    const long secs = std::strtol(o->val, nullptr, 10);
+    if (secs > 0) out = std::chrono::seconds(std::max(secs, 2L));
+  }
+  PQconninfoFree(opts);
+  return out;
 }
 
 }  // namespace
@@ -118,7 +149,8 @@ Status StatusFromResult(PGconn* conn, const PGresult* result, std::string_view w
   return Status(kind, prefix + ": " + text);
 }
 
-Result<Connection> Connection::Connect(const std::string& conninfo, bool replication) {
+Result<Connection> Connection::Connect(const std::string& conninfo, bool replication,
+                                       Interrupt interrupt) {
   // Entries before "dbname" are defaults the conninfo may override; entries after it override the
   // conninfo (libpq processes the arrays in order, expanding dbname in place).
   std::vector<const char*> keys = {"fallback_application_name", "connect_timeout", "dbname"};
@@ -129,22 +161,123 @@ Result<Connection> Connection::Connect(const std::string& conninfo, bool replica
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  PGconn* raw = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+  // libpq's asynchronous connect, so the wait for the server can watch the stop request too.
+  PGconn* raw = PQconnectStartParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (raw == nullptr) return FatalError("cannot connect to PostgreSQL: libpq out of memory");
-  Connection conn(raw);
-  if (PQstatus(raw) != CONNECTION_OK) {
-    const std::string msg = OneLine(PQerrorMessage(raw));
-    return Status(ErrorKindForConnectFailure(msg),
-                  "cannot connect to PostgreSQL (" + ConnectionLabel(raw) + "): " + msg);
+  Connection conn(raw, interrupt);
+  auto failed = [&](const std::string& why) {
+    return Status(ErrorKindForConnectFailure(why),
+                  "cannot connect to PostgreSQL (" + ConnectionLabel(raw) + "): " + why);
+  };
+  if (PQstatus(raw) == CONNECTION_BAD) return failed(OneLine(PQerrorMessage(raw)));
+  const auto timeout = ConnectTimeout(raw);
+  const StopSource* stop = interrupt.stop;
+  int socket = -1;
+  std::optional<SteadyClock::time_point> deadline;
+  PostgresPollingStatusType polling = PGRES_POLLING_WRITING;
+  while (polling != PGRES_POLLING_OK) {
+    if (polling == PGRES_POLLING_FAILED) return failed(OneLine(PQerrorMessage(raw)));
+    // libpq moves on to the next host or address with a new socket; each gets connect_timeout.
+    if (PQsocket(raw) != socket) {
+      socket = PQsocket(raw);
+      if (timeout) deadline = SteadyClock::now() + *timeout;
+    }
+    if (socket < 0) return failed(OneLine(PQerrorMessage(raw)));
+    pollfd fds[2] = {
+        {socket, static_cast<short>(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0},
+        {stop != nullptr ? stop->fd() : -1, POLLIN, 0}};
+    int wait_ms = PollTimeout(deadline);
+    if (stop != nullptr && stop->fd() < 0) wait_ms = wait_ms < 0 ? 50 : std::min(wait_ms, 50);
+    const int rc = ::poll(fds, 2, wait_ms);
+    if (rc < 0 && errno != EINTR) return failed(std::string("poll failed: ") + strerror(errno));
+    if (stop != nullptr && stop->stop_requested()) {
+      return StoppedError("stop requested while connecting to PostgreSQL (" + ConnectionLabel(raw) +
+                          ")");
+    }
+    if (rc == 0 && deadline && SteadyClock::now() >= *deadline) {
+      return ReconnectError("cannot connect to PostgreSQL (" + ConnectionLabel(raw) +
+                            "): timeout expired after " + std::to_string(timeout->count()) + " s");
+    }
+    if (rc > 0 && fds[0].revents != 0) polling = PQconnectPoll(raw);
   }
   return conn;
 }
 
+Status Connection::AwaitResult() {
+  PGconn* c = conn_.get();
+  const StopSource* stop = interrupt_.stop;
+  std::optional<SteadyClock::time_point> cancel_deadline;
+  while (PQisBusy(c)) {
+    const int socket = PQsocket(c);
+    if (socket < 0) return Status::Ok();  // broken: PQgetResult reports it without blocking
+    const bool stopping = stop != nullptr && stop->stop_requested();
+    if (stopping && !cancel_sent_ && stop->StoppedFor() >= interrupt_.grace) {
+      // Ask the server to cancel the statement; it answers with an error result (57014).
+      char error[256] = {0};
+      PGcancel* cancel = PQgetCancel(c);
+      if (cancel != nullptr) {
+        (void)PQcancel(cancel, error, sizeof error);
+        PQfreeCancel(cancel);
+      }
+      cancel_sent_ = true;
+    }
+    if (cancel_sent_ && !cancel_deadline) {
+      cancel_deadline = SteadyClock::now() + std::chrono::seconds(1);
+    }
+    int wait_ms = -1;
+    pollfd fds[2] = {{socket, POLLIN, 0}, {-1, POLLIN, 0}};
+    if (cancel_deadline) {
+      wait_ms = PollTimeout(cancel_deadline);
+      if (wait_ms == 0) {
+        return StoppedError("stop requested: the server did not answer the cancel request (" +
+                            ConnectionLabel(c) + ")");
+      }
+    } else if (stopping) {
+      // The grace period runs: wait for the server only until it ends.
+      const auto left = interrupt_.grace - stop->StoppedFor();
+      wait_ms = static_cast<int>(
+          std::max<int64_t>(1, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
+    } else if (stop != nullptr) {
+      fds[1].fd = stop->fd();
+      if (fds[1].fd < 0) wait_ms = 50;
+    }
+    const int rc = ::poll(fds, 2, wait_ms);
+    if (rc < 0 && errno != EINTR) return Status::Ok();  // PQgetResult reports the broken socket
+    if (rc > 0 && fds[0].revents != 0 && PQconsumeInput(c) == 0) return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Result<PgResult> Connection::Collect(std::string_view what) {
+  PGconn* c = conn_.get();
+  PgResult kept;
+  for (;;) {
+    WR_RETURN_IF_ERROR(AwaitResult());
+    PgResult r(PQgetResult(c));
+    if (r.get() == nullptr) break;
+    const ExecStatusType st = PQresultStatus(r.get());
+    const bool error = st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE;
+    // As PQexec: the last result, unless an earlier one was an error.
+    if (!kept.get() || PQresultStatus(kept.get()) != PGRES_FATAL_ERROR || error) {
+      kept = std::move(r);
+    }
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) break;
+    if (PQstatus(c) == CONNECTION_BAD) break;
+  }
+  Status s = StatusFromResult(c, kept.get(), what);
+  if (!s.ok() && cancel_sent_) {
+    return StoppedError("statement cancelled, stop requested (" + s.message() + ")");
+  }
+  WR_RETURN_IF_ERROR(s);
+  return kept;
+}
+
 Result<PgResult> Connection::Exec(std::string_view sql) {
   const std::string text(sql);
-  PgResult result(PQexec(conn_.get(), text.c_str()));
-  WR_RETURN_IF_ERROR(StatusFromResult(conn_.get(), result.get(), "query failed"));
-  return result;
+  if (PQsendQuery(conn_.get(), text.c_str()) != 1) {
+    return StatusFromResult(conn_.get(), nullptr, "query failed");
+  }
+  return Collect();
 }
 
 Result<PgResult> Connection::ExecParams(std::string_view sql,
@@ -153,11 +286,12 @@ Result<PgResult> Connection::ExecParams(std::string_view sql,
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.has_value() ? p->c_str() : nullptr);
-  PgResult result(PQexecParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
-                               /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
-                               /*paramFormats=*/nullptr, /*resultFormat=*/0));
-  WR_RETURN_IF_ERROR(StatusFromResult(conn_.get(), result.get(), "query failed"));
-  return result;
+  if (PQsendQueryParams(conn_.get(), text.c_str(), static_cast<int>(values.size()),
+                        /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
+                        /*paramFormats=*/nullptr, /*resultFormat=*/0) != 1) {
+    return StatusFromResult(conn_.get(), nullptr, "query failed");
+  }
+  return Collect();
 }
 
 std::string BuildConninfo(const std::vector<std::pair<std::string, std::string>>& params) {

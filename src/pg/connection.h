@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/stop.h"
 
 namespace walrelay::pg {
 
@@ -50,13 +52,28 @@ ErrorKind ErrorKindForSqlState(std::string_view sqlstate);
 // conninfo is malformed, kReconnect otherwise (unreachable, starting up, shutting down).
 ErrorKind ErrorKindForConnectFailure(std::string_view libpq_message);
 
+// How a connection's waits react to a stop request. Without a StopSource they block as libpq's
+// own calls do.
+struct Interrupt {
+  const StopSource* stop = nullptr;
+  // How long a statement already running may go on after the stop request before it is
+  // cancelled (PQcancel): a sink lets a nearly finished batch commit; a source cancels at once.
+  std::chrono::milliseconds grace{0};
+};
+
 // Owns a PGconn*. One thread at a time. Created by Connect; closed by the destructor.
+//
+// Every wait for the server (connecting, Exec, ExecParams, AwaitResult) watches the Interrupt's
+// StopSource: a connection attempt is abandoned at once, a running statement is cancelled after
+// the grace period, and the call fails with kStopped.
 class Connection {
  public:
   // Connects with a libpq conninfo string. `replication` adds replication=database.
-  // Fails with kReconnect for unreachable servers and kInvalidArgument for auth failures
-  // (wrong password, unknown role or database), naming host, port and database.
-  static Result<Connection> Connect(const std::string& conninfo, bool replication = false);
+  // Fails with kReconnect for unreachable servers (also when connect_timeout, default 10 s,
+  // expires) and kInvalidArgument for auth failures (wrong password, unknown role or database),
+  // naming host, port and database; kStopped when the stop request comes first.
+  static Result<Connection> Connect(const std::string& conninfo, bool replication = false,
+                                    Interrupt interrupt = {});
 
   Connection(Connection&&) = default;
   Connection& operator=(Connection&&) = default;
@@ -68,14 +85,31 @@ class Connection {
   Result<PgResult> ExecParams(std::string_view sql,
                               const std::vector<std::optional<std::string>>& params);
 
+  // Waits until PQgetResult will not block: input arrived, or the connection broke (PQgetResult
+  // then reports it). For callers driving libpq's asynchronous calls themselves (the sink's
+  // pipeline). After the stop request and its grace, cancels the running statement once; the
+  // server then answers with an error (SQLSTATE 57014) and cancel_sent() is true. Fails with
+  // kStopped only when the server does not answer within a second of the cancel: the connection
+  // is then unusable.
+  Status AwaitResult();
+  // Collects the results of a query sent with PQsendQuery* (waiting as AwaitResult does): the
+  // last one, or the first error (as PQexec does), stopping at a COPY result. Failures are
+  // StatusFromResult's, prefixed by `what`; a statement cancelled by the stop request fails with
+  // kStopped.
+  Result<PgResult> Collect(std::string_view what = "query failed");
+  // Whether this connection cancelled a statement because of a stop request.
+  bool cancel_sent() const { return cancel_sent_; }
+
   PGconn* get() const { return conn_.get(); }
   bool IsOk() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
   // Server version as PQserverVersion reports (e.g. 150018).
   int ServerVersion() const { return PQserverVersion(conn_.get()); }
 
  private:
-  explicit Connection(PGconn* c) : conn_(c, &PQfinish) {}
+  Connection(PGconn* c, Interrupt interrupt) : conn_(c, &PQfinish), interrupt_(interrupt) {}
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_{nullptr, &PQfinish};
+  Interrupt interrupt_;
+  bool cancel_sent_ = false;
 };
 
 // Builds a conninfo string from key/value pairs, quoting values as libpq requires.

@@ -43,9 +43,11 @@ int64_t NowPgMicros() {
 
 }  // namespace
 
-Result<ReplicationStream> ReplicationStream::Open(const std::string& conninfo) {
-  WR_ASSIGN_OR_RETURN(Connection conn, Connection::Connect(conninfo, /*replication=*/true));
-  return ReplicationStream(std::move(conn));
+Result<ReplicationStream> ReplicationStream::Open(const std::string& conninfo,
+                                                  Interrupt interrupt) {
+  WR_ASSIGN_OR_RETURN(Connection conn,
+                      Connection::Connect(conninfo, /*replication=*/true, interrupt));
+  return ReplicationStream(std::move(conn), interrupt.stop);
 }
 
 Result<PgResult> ReplicationStream::Command(std::string_view sql) {
@@ -90,16 +92,20 @@ Result<bool> ReplicationStream::WaitReadable(Clock::time_point deadline) {
   }
   while (true) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd p{fd, POLLIN, 0};
+    // While streaming, a stop request ends the wait as a timeout would: the caller returns what it
+    // has and the runtime stops. Not while the stream is being ended (DrainResults).
+    const bool watch_stop = stop_ != nullptr && streaming_;
+    if (watch_stop && stop_->stop_requested()) return false;
+    pollfd p[2] = {{fd, POLLIN, 0}, {watch_stop ? stop_->fd() : -1, POLLIN, 0}};
     const int wait_ms =
         static_cast<int>(std::clamp<int64_t>(left.count(), 0, std::numeric_limits<int>::max()));
-    const int rc = ::poll(&p, 1, wait_ms);
+    const int rc = ::poll(p, 2, wait_ms);
     if (rc < 0) {
       if (errno == EINTR) continue;
       return ReconnectError(std::string("poll on replication socket failed: ") +
                             std::strerror(errno));
     }
-    if (rc == 0) return false;
+    if (rc == 0 || p[0].revents == 0) return false;
     if (PQconsumeInput(conn_.get()) == 0) {
       return ReconnectError("replication connection lost: " + ConnError(conn_.get()));
     }

@@ -25,7 +25,7 @@ namespace walrelay::pg {
 // such as `publication "x" does not exist`).
 class ReplicationStream {
  public:
-  static Result<ReplicationStream> Open(const std::string& conninfo);
+  static Result<ReplicationStream> Open(const std::string& conninfo, Interrupt interrupt = {});
 
   ReplicationStream(ReplicationStream&&) = default;
   ReplicationStream& operator=(ReplicationStream&&) = default;
@@ -62,7 +62,8 @@ class ReplicationStream {
     void operator()(char* p) const { PQfreemem(p); }
   };
 
-  explicit ReplicationStream(Connection conn) : conn_(std::move(conn)) {}
+  ReplicationStream(Connection conn, const StopSource* stop)
+      : conn_(std::move(conn)), stop_(stop) {}
 
   // Waits until the socket is readable or `deadline` passes (false), then consumes input.
   Result<bool> WaitReadable(std::chrono::steady_clock::time_point deadline);
@@ -71,6 +72,7 @@ class ReplicationStream {
   Status DrainResults(std::string_view what, std::chrono::milliseconds timeout);
 
   Connection conn_;
+  const StopSource* stop_ = nullptr;  // ends Read's wait early; may be null
   std::unique_ptr<char, CopyBufferDeleter> buffer_;
   bool streaming_ = false;
 };

@@ -4,18 +4,11 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/retry.h"
 
 namespace walrelay::runtime {
-namespace {
 
-bool Transient(const Status& s) {
-  return s.kind() == ErrorKind::kReconnect || s.kind() == ErrorKind::kRetry;
-}
-
-}  // namespace
-
-SinkApplier::SinkApplier(std::vector<SinkRun> sinks, std::string partition,
-                         const std::atomic<bool>* stop)
+SinkApplier::SinkApplier(std::vector<SinkRun> sinks, std::string partition, const StopSource* stop)
     : sinks_(std::move(sinks)), partition_(std::move(partition)), stop_(stop) {
   thread_ = std::thread([this] { Loop(); });
 }
@@ -122,18 +115,16 @@ void SinkApplier::Loop() {
 
 Status SinkApplier::ApplyWithRetry(SinkRun* s, const SinkPart& part, const std::string& position) {
   const sink::SinkConfig& cfg = s->sink->config();
-  Status st;
-  for (int attempt = 0;; ++attempt) {
-    st = s->sink->ApplyPrepared(part.rows, partition_, position);
-    if (st.ok() || !Transient(st) || (stop_ && stop_->load())) break;
-    if (cfg.max_retries >= 0 && attempt >= cfg.max_retries) {
-      return st.WithContext("giving up after " + std::to_string(attempt + 1) + " attempts");
-    }
-    LogWarn(s->name, "destination unavailable (" + st.message() +
-                         "); retrying the batch (attempt " + std::to_string(attempt + 1) + ")");
-    int64_t ms = std::min<int64_t>(cfg.retry_backoff_ms, 200LL << std::min(attempt, 10));
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-  }
+  Backoff backoff(RetryPolicy{std::chrono::milliseconds(200),
+                              std::chrono::milliseconds(cfg.retry_backoff_ms), cfg.max_retries},
+                  stop_);
+  Status st = RetryTransient(
+      backoff, [&] { return s->sink->ApplyPrepared(part.rows, partition_, position); },
+      [&](const Status& last, int64_t failures, std::chrono::milliseconds pause) {
+        LogWarn(s->name, "destination unavailable (" + last.message() +
+                             "); retrying the batch in " + std::to_string(pause.count()) +
+                             " ms (attempt " + std::to_string(failures) + ")");
+      });
   if (st.ok()) s->applied += static_cast<int64_t>(part.records);
   return st;
 }

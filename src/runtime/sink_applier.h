@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/stop.h"
 #include "data/record.h"
 #include "sink/jdbc_sink.h"
 #include "source/source_offset.h"
@@ -65,7 +66,10 @@ struct SinkBatch {
 // the source thread; the sinks are used only by the applier thread after construction.
 class SinkApplier {
  public:
-  SinkApplier(std::vector<SinkRun> sinks, std::string partition, const std::atomic<bool>* stop);
+  // `stop` (may be null) interrupts the retries of a batch and, through the sinks' connections
+  // (see JdbcSink::SetInterrupt), a statement still running after the grace period: the batch
+  // then fails with kStopped and its offset is never committed.
+  SinkApplier(std::vector<SinkRun> sinks, std::string partition, const StopSource* stop);
   ~SinkApplier();
   SinkApplier(const SinkApplier&) = delete;
   SinkApplier& operator=(const SinkApplier&) = delete;
@@ -102,7 +106,7 @@ class SinkApplier {
 
   std::vector<SinkRun> sinks_;
   const std::string partition_;
-  const std::atomic<bool>* stop_;
+  const StopSource* stop_;
 
   std::mutex mu_;
   std::condition_variable cv_;

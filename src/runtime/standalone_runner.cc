@@ -8,9 +8,9 @@
 #include <cstring>
 #include <memory>
 #include <optional>
-#include <thread>
 
 #include "common/log.h"
+#include "common/retry.h"
 #include "convert/json_converter.h"
 #include "convert/json_writer.h"
 #include "runtime/offset_file.h"
@@ -28,17 +28,21 @@ using Clock = std::chrono::steady_clock;
 // Records per poll of the source when a run stages each poll into rows (see RunToSinks).
 constexpr size_t kStagedPoll = 256;
 
-int ExitCodeFor(const Status& s) { return s.kind() == ErrorKind::kInvalidArgument ? 2 : 1; }
-bool Transient(const Status& s) {
-  return s.kind() == ErrorKind::kReconnect || s.kind() == ErrorKind::kRetry;
-}
-bool Stopping(const RunOptions& o) { return o.stop && o.stop->load(); }
+// How long a destination statement may run on after a stop request before it is cancelled: a
+// batch that is nearly committed gets to finish, and the stop still completes within a second.
+constexpr std::chrono::milliseconds kSinkStopGrace(500);
 
-// Capped exponential backoff between attempts of a transient operation: 200 ms doubling to `cap`.
-void Backoff(int attempt, int64_t cap_ms) {
-  int64_t ms = std::min<int64_t>(cap_ms, 200LL << std::min(attempt, 10));
-  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+int ExitCodeFor(const Status& s) {
+  switch (s.kind()) {
+    case ErrorKind::kInvalidArgument:
+      return 2;
+    case ErrorKind::kStopped:
+      return kExitStoppedInFlight;
+    default:
+      return 1;
+  }
 }
+bool Stopping(const RunOptions& o) { return o.stop != nullptr && o.stop->stop_requested(); }
 
 // Whether a batch holds data changes (heartbeats alone do not end an --idle-exit wait).
 bool HasChanges(const std::vector<data::Record>& batch) {
@@ -98,19 +102,27 @@ class JsonLines {
 };
 
 // Starts the source, retrying transient failures (server not up yet, slot busy) per
-// errors.max.retries.
+// errors.max.retries, with backoff up to retriable.restart.connector.wait.ms. kStopped when a stop
+// is requested first.
 Status StartSource(source::PostgresSource* source,
                    const std::optional<source::SourceOffset>& offset, const RunOptions& options) {
-  Status started = source->Start(offset);
-  for (int attempt = 1; !started.ok() && Transient(started) && !Stopping(options); ++attempt) {
-    int64_t max_retries = source->config().max_retries;
-    if (max_retries >= 0 && attempt > max_retries) break;
-    LogWarn(source->config().name, "cannot start: " + started.message() + "; retrying (attempt " +
-                                       std::to_string(attempt) + ")");
-    Backoff(attempt, source->config().retry_max_wait_ms);
-    started = source->Start(offset);
-  }
-  return started;
+  const auto& cfg = source->config();
+  Backoff backoff(RetryPolicy{std::chrono::milliseconds(200),
+                              std::chrono::milliseconds(cfg.retry_max_wait_ms), cfg.max_retries},
+                  options.stop);
+  return RetryTransient(
+      backoff, [&] { return source->Start(offset); },
+      [&](const Status& last, int64_t failures, std::chrono::milliseconds pause) {
+        LogWarn(cfg.name, "cannot start: " + last.message() + "; retrying in " +
+                              std::to_string(pause.count()) + " ms (attempt " +
+                              std::to_string(failures) + ")");
+      });
+}
+
+// A stop requested before the source started: nothing was read, so nothing is in flight.
+int StoppedBeforeStart(const std::string& name, const Status& s) {
+  LogInfo(name, "stopped before the source started (" + s.message() + ")");
+  return 0;
 }
 
 // The stdout loop: a transaction boundary is made durable (stdout flushed, then the offset file
@@ -143,6 +155,7 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
                       parsed->last_commit_end.ToString());
   }
   Status started = StartSource(source, start_offset, options);
+  if (started.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, started);
   if (!started.ok()) {
     LogError(name, started.message());
     return ExitCodeFor(started);
@@ -165,6 +178,8 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
     batch.clear();
     bool finished = false;
     Status s = source->Poll(&batch, std::chrono::milliseconds(500), &finished);
+    // Stopped while reconnecting: nothing was handed over that is not delivered below.
+    if (s.kind() == ErrorKind::kStopped) break;
     if (!s.ok()) {
       LogError(name, s.message());
       exit_code = ExitCodeFor(s);
@@ -228,14 +243,18 @@ Status OpenSink(const config::ConnectorConfig& sc, const std::string& partition,
   auto tc = transforms::TransformChain::Create(sc.props);
   if (!tc.ok()) return tc.status().WithContext(sc.file);
   SinkRun run{sc.name, std::move(js).value(), std::move(tc).value(), std::nullopt, 0};
-  Status opened = run.sink->Open();
-  for (int attempt = 0; !opened.ok() && Transient(opened) && !Stopping(options); ++attempt) {
-    if (run.sink->config().max_retries >= 0 && attempt >= run.sink->config().max_retries) break;
-    LogWarn(sc.name, "cannot reach the destination: " + opened.message() + "; retrying");
-    Backoff(attempt, run.sink->config().retry_backoff_ms);
-    opened = run.sink->Open();
-  }
-  WR_RETURN_IF_ERROR(opened);
+  run.sink->SetInterrupt(pg::Interrupt{options.stop, kSinkStopGrace});
+  const auto& cfg = run.sink->config();
+  Backoff backoff(RetryPolicy{std::chrono::milliseconds(200),
+                              std::chrono::milliseconds(cfg.retry_backoff_ms), cfg.max_retries},
+                  options.stop);
+  WR_RETURN_IF_ERROR(RetryTransient(
+      backoff, [&] { return run.sink->Open(); },
+      [&](const Status& last, int64_t failures, std::chrono::milliseconds pause) {
+        LogWarn(sc.name, "cannot reach the destination: " + last.message() + "; retrying in " +
+                             std::to_string(pause.count()) + " ms (attempt " +
+                             std::to_string(failures) + ")");
+      }));
   WR_ASSIGN_OR_RETURN(auto pos, run.sink->ReadPosition(partition));
   if (pos.has_value()) {
     auto parsed = source::SourceOffset::FromJson(*pos);
@@ -260,6 +279,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   std::vector<SinkRun> sinks;
   for (const auto& sc : sink_cfgs) {
     Status s = OpenSink(sc, partition, options, &sinks);
+    if (s.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, s);
     if (!s.ok()) {
       LogError(sc.name, s.message());
       return ExitCodeFor(s);
@@ -291,6 +311,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   }
   if (any_missing) start.reset();
   Status started = StartSource(source, start, options);
+  if (started.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, started);
   if (!started.ok()) {
     LogError(name, started.message());
     return ExitCodeFor(started);
@@ -343,12 +364,16 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     return Status::Ok();
   };
 
-  while (!done && !Stopping(options)) {
+  // A stop request ends the loop like --max-records does: whole transactions already read are
+  // handed to the applier, which gets kSinkStopGrace to commit them.
+  while (!done) {
     polled.clear();
     bool finished = false;
     auto wait =
         pending.records.empty() ? std::chrono::milliseconds(500) : std::chrono::milliseconds(20);
-    Status s = source->Poll(&polled, wait, &finished);
+    Status s = Stopping(options) ? Status::Ok() : source->Poll(&polled, wait, &finished);
+    if (s.kind() == ErrorKind::kStopped) s = Status::Ok();  // stopped while reconnecting
+    if (Stopping(options)) done = true;
     if (!s.ok()) {
       LogError(name, s.message());
       exit_code = ExitCodeFor(s);
@@ -387,7 +412,8 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     bool idle_due = pending.records.empty() && Clock::now() - last_flush >= std::chrono::seconds(5);
     Status fs = boundary && (due || idle_due) ? flush() : applier.error();
     if (!fs.ok()) {
-      LogError(name, fs.message());
+      Log(fs.kind() == ErrorKind::kStopped ? LogLevel::kWarn : LogLevel::kError, name,
+          fs.message());
       exit_code = ExitCodeFor(fs);
       break;
     }
@@ -404,7 +430,14 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   // Everything submitted is applied (or failed) before the slot gets its last confirmation.
   Status drained = applier.Drain();
   if (!drained.ok() && exit_code == 0) {
-    LogError(name, drained.message());
+    if (drained.kind() == ErrorKind::kStopped) {
+      LogWarn(name,
+              "stopped before the destination confirmed the last batch; it is applied "
+              "again after a restart (" +
+                  drained.message() + ")");
+    } else {
+      LogError(name, drained.message());
+    }
     exit_code = ExitCodeFor(drained);
   }
   take_committed();
@@ -431,6 +464,7 @@ int RunStandalone(const config::ConnectorConfig& source_config,
     LogError(name, source.status().message());
     return ExitCodeFor(source.status());
   }
+  (*source)->SetStop(options.stop);
   if (sinks.empty()) {
     // Every record goes through the chain before it is printed.
     if (chain->SourceBlockUnread()) (*source)->OmitSourceBlock();

@@ -130,7 +130,8 @@ Result<std::unique_ptr<JdbcSink>> JdbcSink::Create(
 
 Status JdbcSink::Connect() {
   DropConnection();
-  WR_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Connect(config_.conninfo));
+  WR_ASSIGN_OR_RETURN(pg::Connection conn,
+                      pg::Connection::Connect(config_.conninfo, false, interrupt_));
   conn_.emplace(std::move(conn));
   // Server notices ("relation already exists, skipping") are expected chatter, not news.
   PQsetNoticeProcessor(
@@ -267,7 +268,19 @@ Status JdbcSink::FinishPipeline() {
   };
   if (PQpipelineSync(c) != 1) return lost(std::string("ending a pipeline: ") + PQerrorMessage(c));
   // Each statement yields its result and then a null; the sync yields PGRES_PIPELINE_SYNC.
+  // Each wait below ends early on a stop request: after the grace period the running statement
+  // is cancelled, and the server's answers (errors) are read as any others.
+  auto await = [&]() -> Status {
+    Status s = conn_->AwaitResult();
+    if (s.ok()) return s;
+    for (const InFlight& f : in_flight) {
+      if (!f.prepared_sql.empty()) prepared_.erase(f.prepared_sql);
+    }
+    DropConnection();
+    return s;
+  };
   for (const InFlight& f : in_flight) {
+    WR_RETURN_IF_ERROR(await());
     pg::PgResult r(PQgetResult(c));
     if (!r.get()) return lost(std::string("reading a pipeline result: ") + PQerrorMessage(c));
     const ExecStatusType st = PQresultStatus(r.get());
@@ -288,9 +301,11 @@ Status JdbcSink::FinishPipeline() {
         failed_rows_ = f.group ? f.group->rows.size() : 0;
       }
     }
+    WR_RETURN_IF_ERROR(await());
     pg::PgResult end(PQgetResult(c));
     if (end.get()) return lost("unexpected extra result in a pipeline");
   }
+  WR_RETURN_IF_ERROR(await());
   pg::PgResult sync(PQgetResult(c));
   if (!sync.get() || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
     return lost(std::string("reading the end of a pipeline: ") + PQerrorMessage(c));
@@ -299,6 +314,9 @@ Status JdbcSink::FinishPipeline() {
     return lost(std::string("leaving pipeline mode: ") + PQerrorMessage(c));
   }
   if (!conn_->IsOk()) return lost("connection lost during a pipeline");
+  if (!first_error.ok() && conn_->cancel_sent()) {
+    return StoppedError("statement cancelled, stop requested (" + first_error.message() + ")");
+  }
   return first_error;
 }
 
@@ -310,17 +328,18 @@ Result<pg::PgResult> JdbcSink::Run(const std::string& sql, const std::vector<con
   auto it = prepared_.find(sql);
   if (it == prepared_.end() && prepared_.size() < kMaxPrepared) {
     std::string name = "walrelay_sink_" + std::to_string(next_statement_++);
-    pg::PgResult prep(PQprepare(c, name.c_str(), sql.c_str(), n, nullptr));
-    WR_RETURN_IF_ERROR(pg::StatusFromResult(c, prep.get(), "preparing a statement"));
+    if (PQsendPrepare(c, name.c_str(), sql.c_str(), n, nullptr) != 1) {
+      return pg::StatusFromResult(c, nullptr, "preparing a statement");
+    }
+    WR_RETURN_IF_ERROR(conn_->Collect("preparing a statement").status());
     it = prepared_.emplace(sql, std::move(name)).first;
   }
-  PGresult* raw =
+  const int sent =
       it != prepared_.end()
-          ? PQexecPrepared(c, it->second.c_str(), n, params.data(), nullptr, nullptr, 0)
-          : PQexecParams(c, sql.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
-  pg::PgResult result(raw);
-  WR_RETURN_IF_ERROR(pg::StatusFromResult(c, result.get(), "statement failed"));
-  return result;
+          ? PQsendQueryPrepared(c, it->second.c_str(), n, params.data(), nullptr, nullptr, 0)
+          : PQsendQueryParams(c, sql.c_str(), n, nullptr, params.data(), nullptr, nullptr, 0);
+  if (sent != 1) return pg::StatusFromResult(c, nullptr, "statement failed");
+  return conn_->Collect("statement failed");
 }
 
 Result<JdbcSink::TableInfo*> JdbcSink::LoadTable(const TableId& table) {
@@ -879,7 +898,9 @@ Status JdbcSink::ApplyPrepared(const PreparedBatch& batch, const std::string& pa
   rollback();
   if (!conn_) {
     // Whatever the server said last, the connection is gone: the caller reconnects and retries.
-    if (s.kind() != ErrorKind::kReconnect) s = ReconnectError(s.message());
+    if (s.kind() != ErrorKind::kReconnect && s.kind() != ErrorKind::kStopped) {
+      s = ReconnectError(s.message());
+    }
     return s.WithContext("connector " + connector_name_);
   }
   if (s.kind() == ErrorKind::kDataError && multi_row_failed) {

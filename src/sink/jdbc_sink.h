@@ -38,6 +38,11 @@ class JdbcSink {
   static Result<std::unique_ptr<JdbcSink>> Create(const std::string& connector_name,
                                                   const std::map<std::string, std::string>& props);
 
+  // How the destination connection's waits react to a stop request (see pg::Interrupt): a
+  // running statement is cancelled after the grace period and the call fails with kStopped; the
+  // transaction is rolled back, so its position is not stored. Before Open.
+  void SetInterrupt(pg::Interrupt interrupt) { interrupt_ = interrupt; }
+
   // Connects and creates the offsets table if missing. kReconnect when the server is unreachable.
   Status Open();
 
@@ -172,6 +177,7 @@ class JdbcSink {
   RecordDecoder decoder_;
   std::string offsets_table_;  // quoted, schema-qualified
   std::optional<pg::Connection> conn_;
+  pg::Interrupt interrupt_;
   std::map<TableId, TableInfo> tables_;                    // cleared on rollback
   std::unordered_map<std::string, std::string> prepared_;  // sql -> statement name
   uint64_t next_statement_ = 0;

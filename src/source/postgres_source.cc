@@ -25,10 +25,6 @@ int64_t NowMs() {
 constexpr int64_t kPgEpochOffsetMs = 946684800000LL;
 int64_t PgTimeToUnixMs(int64_t pg_us) { return pg_us / 1000 + kPgEpochOffsetMs; }
 
-bool IsTransient(const Status& s) {
-  return s.kind() == ErrorKind::kReconnect || s.kind() == ErrorKind::kRetry;
-}
-
 data::SchemaPtr HeartbeatKeySchema() {
   static const data::SchemaPtr s =
       data::SchemaBuilder(data::Type::kStruct)
@@ -65,7 +61,7 @@ Result<std::unique_ptr<PostgresSource>> PostgresSource::Create(const config::Con
 }
 
 Status PostgresSource::Connect() {
-  auto conn = pg::Connection::Connect(config_.conninfo);
+  auto conn = pg::Connection::Connect(config_.conninfo, false, Interrupt());
   if (!conn.ok()) return conn.status();
   conn_.emplace(std::move(conn).value());
   // Right after a failover a connection can still reach a node that is (or just became) a
@@ -313,7 +309,7 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {
   first_start_ = !offset_.last_commit_end.valid() && !resume_snapshot;
 
   if (!slot_exists) {
-    auto rs = pg::ReplicationStream::Open(config_.conninfo);
+    auto rs = pg::ReplicationStream::Open(config_.conninfo, Interrupt());
     if (!rs.ok()) return rs.status();
     LogInfo(config_.name, "creating replication slot " + slot + " (pgoutput)");
     auto created = rs->Command("CREATE_REPLICATION_SLOT " + pg::QuoteIdent(slot) +
@@ -335,7 +331,7 @@ Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {
 }
 
 Status PostgresSource::CheckTimeline(SourceOffset* offset) {
-  auto rs = pg::ReplicationStream::Open(config_.conninfo);
+  auto rs = pg::ReplicationStream::Open(config_.conninfo, Interrupt());
   if (!rs.ok()) return rs.status();
   auto ident = rs->Command("IDENTIFY_SYSTEM");
   if (!ident.ok()) return ident.status();
@@ -383,7 +379,7 @@ Status PostgresSource::CheckTimeline(SourceOffset* offset) {
 }
 
 Status PostgresSource::PrepareSnapshot(bool resume) {
-  auto sc = pg::Connection::Connect(config_.conninfo);
+  auto sc = pg::Connection::Connect(config_.conninfo, false, Interrupt());
   if (!sc.ok()) return sc.status();
   snapshot_conn_.emplace(std::move(sc).value());
   Lsn start;
@@ -400,7 +396,7 @@ Status PostgresSource::PrepareSnapshot(bool resume) {
                              std::to_string(serial.fetch_add(1));
     LogInfo(config_.name, "creating temporary slot " + temp +
                               " for the snapshot (waits for transactions in progress to end)");
-    auto rs = pg::ReplicationStream::Open(config_.conninfo);
+    auto rs = pg::ReplicationStream::Open(config_.conninfo, Interrupt());
     Result<pg::PgResult> created =
         rs.ok() ? rs->Command("CREATE_REPLICATION_SLOT " + pg::QuoteIdent(temp) +
                               " TEMPORARY LOGICAL pgoutput EXPORT_SNAPSHOT")
@@ -579,7 +575,7 @@ Status PostgresSource::PollSnapshot(std::vector<data::Record>* out, bool* finish
 }
 
 Status PostgresSource::StartStreaming() {
-  auto rs = pg::ReplicationStream::Open(config_.conninfo);
+  auto rs = pg::ReplicationStream::Open(config_.conninfo, Interrupt());
   if (!rs.ok()) return rs.status();
   stream_.emplace(std::move(rs).value());
   auto ident = stream_->Command("IDENTIFY_SYSTEM");
@@ -941,7 +937,7 @@ Status PostgresSource::PollStream(std::vector<data::Record>* out,
       unclocked = 0;
     }
     if (!msg->has_value()) {
-      if (!out->empty() || now >= deadline) return Status::Ok();
+      if (!out->empty() || now >= deadline || Stopping()) return Status::Ok();
       continue;
     }
     last_traffic_ = now;
@@ -972,26 +968,26 @@ Status PostgresSource::Reconnect(const Status& cause) {
   in_tx_ = false;
   tx_buffer_.clear();
   held_.clear();  // not handed over: the replay after reconnecting brings them again
+  Backoff backoff(
+      RetryPolicy{std::chrono::milliseconds(200),
+                  std::chrono::milliseconds(config_.retry_max_wait_ms), config_.max_retries},
+      stop_);
   Status last = cause;
   for (;;) {
-    ++reconnect_attempts_;
-    if (config_.max_retries >= 0 && reconnect_attempts_ > config_.max_retries + 1) {
-      return FatalError("giving up after " + std::to_string(reconnect_attempts_ - 1) +
-                        " reconnect attempt(s): " + last.message());
+    Status paused = backoff.Pause(last, [&](std::chrono::milliseconds pause) {
+      LogWarn(config_.name, "connection lost (" + last.message() + "); reconnecting in " +
+                                std::to_string(pause.count()) + " ms (attempt " +
+                                std::to_string(backoff.failures()) + ")");
+    });
+    if (!paused.ok()) {
+      return paused.kind() == ErrorKind::kStopped ? paused : FatalError(paused.message());
     }
-    int64_t wait_ms = std::min<int64_t>(config_.retry_max_wait_ms,
-                                        200LL << std::min(reconnect_attempts_ - 1, 10));
-    LogWarn(config_.name, "connection lost (" + last.message() + "); reconnecting in " +
-                              std::to_string(wait_ms) + " ms (attempt " +
-                              std::to_string(reconnect_attempts_) + ")");
-    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     Status s = Start(offset_.last_commit_end.valid() || offset_.snapshot.active
                          ? std::optional<SourceOffset>(offset_)
                          : std::nullopt);
     if (s.ok()) {
       LogInfo(config_.name,
-              "reconnected after " + std::to_string(reconnect_attempts_) + " attempt(s)");
-      reconnect_attempts_ = 0;
+              "reconnected after " + std::to_string(backoff.failures()) + " attempt(s)");
       return Status::Ok();
     }
     if (!IsTransient(s)) return s;
@@ -1042,7 +1038,8 @@ void PostgresSource::Commit(const SourceOffset& offset) {
 void PostgresSource::Stop() {
   if (stream_) {
     (void)SendStatus(true);
-    (void)stream_->Stop();
+    // A healthy server ends the stream in milliseconds; one that hangs must not hold up a stop.
+    (void)stream_->Stop(std::chrono::milliseconds(500));
     stream_.reset();
   }
   snapshot_conn_.reset();

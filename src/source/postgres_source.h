@@ -10,7 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/retry.h"
 #include "common/status.h"
+#include "common/stop.h"
 #include "config/connector_config.h"
 #include "config/table_filter.h"
 #include "data/record.h"
@@ -43,6 +45,10 @@ class PostgresSource {
   // Leaves the `source` block of change events null (see EventOptions::omit_source_block). For
   // the runner, before Start, when its transforms prove that nothing reads the block.
   void OmitSourceBlock() { config_.events.omit_source_block = true; }
+  // Makes every wait of the source (connecting, queries, the stream, reconnect backoff) end at
+  // once when `stop` is requested: Start and Poll then fail with kStopped, having handed over
+  // nothing partial. Before Start; `stop` outlives the source.
+  void SetStop(const StopSource* stop) { stop_ = stop; }
   // Makes each Poll of the stream stop reading once `records` or more are out (the transaction
   // that crosses the limit is not split), below max.batch.size: for a caller that processes every
   // poll's records at once, while they are still in the CPU caches. Snapshots are unaffected.
@@ -79,6 +85,9 @@ class PostgresSource {
   };
 
   Status Connect();
+  // How this source's connections react to the stop request: a statement is cancelled at once.
+  pg::Interrupt Interrupt() const { return pg::Interrupt{stop_, std::chrono::milliseconds(0)}; }
+  bool Stopping() const { return stop_ != nullptr && stop_->stop_requested(); }
   // After a failover: fails when `offset` lies beyond where its timeline ended on this server
   // (downstream is ahead of the cluster); clamps keepalive-only positions to the switch point.
   Status CheckTimeline(SourceOffset* offset);
@@ -170,7 +179,7 @@ class PostgresSource {
   bool snapshot_taken_this_run_ = false;
   bool snapshot_resumed_ = false;  // this snapshot continues an interrupted one
   bool started_once_ = false;      // snapshot.mode=always snapshots once per process start
-  int reconnect_attempts_ = 0;
+  const StopSource* stop_ = nullptr;
 };
 
 }  // namespace walrelay::source
