@@ -338,11 +338,10 @@ ConfigDef BuildDebeziumSinkDef() {
                       "Primary key field names (meaning depends on primary.key.mode)."));
   def.Define(ChoiceProp("schema.evolution", {"none", "basic"}, "none",
                         "basic: create missing tables and add new columns."));
-  def.Define(BoolProp("quote.identifiers", false,
-                      "Quote table and column names in SQL. walrelay always quotes them, so "
-                      "names keep their case (Debezium's default false folds them to lower "
-                      "case).")
-                 .NotImplementedFor(IsFalse, "false", "identifiers are always quoted"));
+  def.Define(BoolProp("quote.identifiers", false, "Quote table and column names in SQL.")
+                 .NotImplemented("identifiers are always quoted, as with true, so names keep "
+                                 "their case (Debezium's default false folds them to lower "
+                                 "case)"));
   def.Define(StringProp("collection.name.format", "${topic}",
                         "Destination table name; ${topic} is replaced by the topic name."));
   def.Define(
