@@ -218,8 +218,9 @@ TEST(ConfigDefTest, UnimplementedPropertiesWarnOrAreRefused) {
   def.Define(StringProp("dlq", "", "DLQ.").Refused("no Kafka"));
   def.AllowPrefix("producer.", "Producer.", Unimplemented{"no producer", false, nullptr, ""});
   std::vector<std::string> warnings;
-  ConnectorConfig c{"c", "c.json", {{"chunk", "10"}, {"builtin", "true"}, {"dlq", " "},
-                                    {"producer.acks", "all"}}};
+  ConnectorConfig c{"c",
+                    "c.json",
+                    {{"chunk", "10"}, {"builtin", "true"}, {"dlq", " "}, {"producer.acks", "all"}}};
   ASSERT_TRUE(def.Validate(c, &warnings).ok());
   EXPECT_EQ(warnings, (std::vector<std::string>{
                           "c.json: property 'chunk' is accepted, not implemented yet: no chunks",
@@ -235,15 +236,16 @@ TEST(ConfigDefTest, UnimplementedPropertiesWarnOrAreRefused) {
   EXPECT_EQ(s.message(),
             "c.json: property 'dlq' has invalid value 'errors': not supported yet (no Kafka); "
             "allowed: empty");
-  EXPECT_EQ(def.Describe(),
-            "| Property | Type | Default | Allowed | Description |\n"
-            "| --- | --- | --- | --- | --- |\n"
-            "| `chunk` | int | `10` |  | Chunk. **Accepted, not implemented yet:** no chunks. |\n"
-            "| `builtin` | boolean | `true` |  | Builtin. **Accepted, not implemented yet "
-            "(false):** always on. |\n"
-            "| `dlq` | string | \"\" |  | DLQ. **Refused when set (not supported yet):** no "
-            "Kafka. |\n"
-            "| `producer.*` |  |  |  | Producer. **Accepted, not implemented yet:** no producer. |\n");
+  EXPECT_EQ(
+      def.Describe(),
+      "| Property | Type | Default | Allowed | Description |\n"
+      "| --- | --- | --- | --- | --- |\n"
+      "| `chunk` | int | `10` |  | Chunk. **Accepted, not implemented yet:** no chunks. |\n"
+      "| `builtin` | boolean | `true` |  | Builtin. **Accepted, not implemented yet "
+      "(false):** always on. |\n"
+      "| `dlq` | string | \"\" |  | DLQ. **Refused when set (not supported yet):** no "
+      "Kafka. |\n"
+      "| `producer.*` |  |  |  | Producer. **Accepted, not implemented yet:** no producer. |\n");
 }
 
 TEST(ConfigDefTest, Describe) {
