@@ -4,19 +4,45 @@
 
 #include "config/config_def.h"
 #include "config/postgres_connector_def.h"
+#include "convert/converter.h"
 
 namespace walrelay::cli {
+namespace {
+
+// The defs that live for the whole process, shared without ownership.
+std::shared_ptr<const config::ConfigDef> Borrowed(const config::ConfigDef& def) {
+  return std::shared_ptr<const config::ConfigDef>(std::shared_ptr<const config::ConfigDef>(), &def);
+}
+
+}  // namespace
+
+std::vector<PropertySection> PropertySections() {
+  std::vector<PropertySection> out;
+  for (const auto& cls : config::SupportedConnectorClasses()) {
+    out.push_back({cls, Borrowed(*config::FindConnectorDef(cls))});
+  }
+  out.push_back(
+      {"Kafka Connect framework properties (every connector)", Borrowed(config::FrameworkDef())});
+  for (const auto& cls : convert::SupportedConverterClasses()) {
+    out.push_back({cls + " (options: key.converter.<option>, value.converter.<option>)",
+                   convert::ConverterDef(cls, "")});
+  }
+  return out;
+}
 
 int PropertiesCommand(const std::vector<std::string>& args) {
-  std::vector<std::string> classes =
-      args.empty() ? config::SupportedConnectorClasses() : std::vector<std::string>{args[0]};
-  for (const auto& cls : classes) {
-    const config::ConfigDef* def = config::FindConnectorDef(cls);
-    if (def == nullptr) {
-      std::fprintf(stderr, "walrelay properties: unknown connector class '%s'\n", cls.c_str());
-      return 2;
-    }
-    std::printf("## %s\n\n%s\n", cls.c_str(), def->Describe().c_str());
+  bool printed = false;
+  for (const PropertySection& section : PropertySections()) {
+    if (!args.empty() && section.title.rfind(args[0], 0) != 0) continue;
+    const bool empty = section.def->properties().empty() && section.def->prefixes().empty();
+    std::printf("## %s\n\n%s\n", section.title.c_str(),
+                empty ? "No options.\n" : section.def->Describe().c_str());
+    printed = true;
+  }
+  if (!printed) {
+    std::fprintf(stderr, "walrelay properties: unknown connector or converter class '%s'\n",
+                 args[0].c_str());
+    return 2;
   }
   return 0;
 }

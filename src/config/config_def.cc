@@ -1,6 +1,8 @@
 #include "config/config_def.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <regex>
 #include <utility>
@@ -39,6 +41,15 @@ std::string Cell(std::string_view text) {
 }
 
 std::string Code(std::string_view text) { return "`" + Cell(text) + "`"; }
+
+// The Describe() text of an unimplemented note, after the description.
+std::string NoteText(const std::optional<Unimplemented>& note) {
+  if (!note) return "";
+  if (note->refused)
+    return " **Refused when set (not supported yet):** " + Cell(note->instead) + ".";
+  std::string when = note->values.empty() ? "" : " (" + Cell(note->values) + ")";
+  return " **Accepted, not implemented yet" + when + ":** " + Cell(note->instead) + ".";
+}
 
 // Returns "" or the regex_error text for `pattern`, compiled as TableFilter compiles it.
 std::string RegexProblem(const std::string& pattern) {
@@ -88,6 +99,29 @@ PropertyDef&& PropertyDef::WithCheck(ValueCheck c, std::string what) && {
 PropertyDef&& PropertyDef::Redact(Redaction r) && {
   redaction = r;
   return std::move(*this);
+}
+
+PropertyDef&& PropertyDef::NotImplemented(std::string instead) && {
+  unimplemented = Unimplemented{std::move(instead), false, nullptr, ""};
+  return std::move(*this);
+}
+
+PropertyDef&& PropertyDef::NotImplementedFor(std::function<bool(std::string_view)> applies,
+                                             std::string values, std::string instead) && {
+  unimplemented = Unimplemented{std::move(instead), false, std::move(applies), std::move(values)};
+  return std::move(*this);
+}
+
+PropertyDef&& PropertyDef::Refused(std::string why) && {
+  unimplemented = Unimplemented{std::move(why), true, nullptr, ""};
+  return std::move(*this);
+}
+
+const Unimplemented* PropertyDef::UnimplementedFor(std::string_view value) const {
+  if (!unimplemented) return nullptr;
+  if (unimplemented->refused && Trim(value).empty()) return nullptr;
+  if (unimplemented->applies && !unimplemented->applies(Trim(value))) return nullptr;
+  return &*unimplemented;
 }
 
 PropertyDef StringProp(std::string name, std::optional<std::string> default_value,
@@ -185,24 +219,120 @@ ValueCheck ValidRegexList() {
   };
 }
 
+namespace {
+
+constexpr char kNoKafka[] = "walrelay has no Kafka yet";
+
+ConfigDef BuildFrameworkDef() {
+  ConfigDef def("Kafka Connect framework");
+  def.Define(StringProp("name", std::nullopt, "The connector's name: log lines, offsets, --set."));
+  def.Define(StringProp("connector.class", std::nullopt,
+                        "Which connector: one of the classes this page lists."));
+  def.Define(IntProp("tasks.max", 1, "Maximum number of tasks.")
+                 .WithCheck(AtLeast(1), ">= 1")
+                 .NotImplementedFor([](std::string_view v) { return Trim(v) != "1"; },
+                                    "values above 1", "walrelay runs one task per connector"));
+  const std::string converter_doc =
+      " converter in stdout mode: org.apache.kafka.connect.json.JsonConverter, "
+      "org.apache.kafka.connect.storage.StringConverter or "
+      "org.apache.kafka.connect.converters.ByteArrayConverter; any other class is refused there. "
+      "With sinks in process records are not serialized and converters are not used. Options "
+      "go in <this property>.<option>.";
+  def.Define(StringProp("key.converter", "org.apache.kafka.connect.json.JsonConverter",
+                        "Key" + converter_doc));
+  def.AllowPrefix("key.converter.", "Options of key.converter; checked by the converter.");
+  def.Define(StringProp("value.converter", "org.apache.kafka.connect.json.JsonConverter",
+                        "Value" + converter_doc));
+  def.AllowPrefix("value.converter.", "Options of value.converter; checked by the converter.");
+  def.Define(StringProp("header.converter",
+                        "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+                        "Converter of record headers.")
+                 .NotImplemented("headers are not serialized: stdout lines carry none, in-process "
+                                 "sinks read them unconverted"));
+  def.AllowPrefix("header.converter.", "Options of header.converter.",
+                  Unimplemented{"headers are not serialized", false, nullptr, ""});
+  def.Define(ListProp("transforms", std::nullopt,
+                      "Aliases of the single message transforms, applied in order."));
+  def.AllowPrefix("transforms.", "Transform settings; checked by each transform.");
+  def.Define(ListProp("predicates", std::nullopt, "Names of the predicates transforms refer to."));
+  def.AllowPrefix("predicates.", "Predicate settings; checked by each predicate.");
+  def.Define(ChoiceProp("config.action.reload", {"none", "restart"}, "restart",
+                        "What to do when a config provider's values change.")
+                 .NotImplemented("there are no config providers, so nothing is ever reloaded"));
+  // Error handling (KIP-298).
+  def.Define(ChoiceProp("errors.tolerance", {"none", "all"}, "none",
+                        "none: a record a transform or converter fails on stops the connector; "
+                        "all: it is skipped, counted, and logged when errors.log.enable is set. "
+                        "With sinks in process, only stdout mode skips records (a warning says "
+                        "so)."));
+  def.Define(BoolProp("errors.log.enable", false,
+                      "Log each record skipped under errors.tolerance=all with the stage and "
+                      "error."));
+  def.Define(BoolProp("errors.log.include.messages", false,
+                      "Include the skipped record (topic, key, value) in that log line."));
+  const std::string never_retried =
+      "no transform or converter of walrelay fails transiently, so a failed record is never "
+      "retried";
+  def.Define(LongProp("errors.retry.timeout", 0,
+                      "How long to retry a failed transform or converter; -1 forever.")
+                 .WithCheck(AtLeast(-1), ">= -1")
+                 .NotImplemented(never_retried));
+  def.Define(LongProp("errors.retry.delay.max.ms", 60000, "Maximum wait between those retries.")
+                 .WithCheck(AtLeast(1), ">= 1")
+                 .NotImplemented(never_retried));
+  def.Define(StringProp("errors.deadletterqueue.topic.name", "",
+                        "Topic of the dead letter queue for records a sink fails on.")
+                 .Refused(std::string(kNoKafka) + ": skipped records would be lost"));
+  def.Define(IntProp("errors.deadletterqueue.topic.replication.factor", 3,
+                     "Replication factor of the dead letter queue topic.")
+                 .NotImplemented(std::string(kNoKafka) + ": there is no dead letter queue"));
+  def.Define(BoolProp("errors.deadletterqueue.context.headers.enable", false,
+                      "Add error context headers to dead letter queue records.")
+                 .NotImplemented(std::string(kNoKafka) + ": there is no dead letter queue"));
+  // Topics and clients (only meaningful with Kafka).
+  def.Define(ListProp("topic.creation.groups", std::nullopt, "Groups of topic creation settings.")
+                 .NotImplemented(std::string(kNoKafka) + ": no topic is created"));
+  def.AllowPrefix(
+      "topic.creation.", "Topic creation settings (KIP-158).",
+      Unimplemented{std::string(kNoKafka) + ": no topic is created", false, nullptr, ""});
+  for (const char* client : {"producer", "consumer", "admin"}) {
+    def.AllowPrefix(
+        std::string(client) + ".override.",
+        std::string("Kafka ") + client + " settings for this connector.",
+        Unimplemented{std::string(kNoKafka) + ": there is no " + client, false, nullptr, ""});
+  }
+  // KIP-618 (exactly-once source connectors).
+  const std::string no_transactions =
+      std::string(kNoKafka) +
+      ": stdout delivery is at-least-once (a crash re-emits at most the transaction in flight); "
+      "in-process sinks commit the source position with the rows";
+  def.Define(ChoiceProp("exactly.once.support", {"requested", "required"}, "requested",
+                        "Whether the connector must support exactly-once delivery.")
+                 .NotImplemented(no_transactions));
+  def.Define(ChoiceProp("transaction.boundary", {"poll", "interval", "connector"}, "poll",
+                        "Where Kafka transactions of this source end.")
+                 .NotImplemented(no_transactions));
+  def.Define(LongProp("transaction.boundary.interval.ms", std::nullopt,
+                      "Length of a transaction with transaction.boundary=interval.")
+                 .WithCheck(AtLeast(0), ">= 0")
+                 .NotImplemented(no_transactions));
+  def.Define(
+      StringProp("offsets.storage.topic", std::nullopt, "This connector's own offsets topic.")
+          .NotImplemented("offsets are kept in offset.storage.file.filename (stdout) or in "
+                          "the destination (sinks)"));
+  return def;
+}
+
+}  // namespace
+
+const ConfigDef& FrameworkDef() {
+  static const ConfigDef* const def = new ConfigDef(BuildFrameworkDef());
+  return *def;
+}
+
 bool IsFrameworkProperty(std::string_view key) {
-  static constexpr std::string_view kExact[] = {
-      "name", "connector.class", "tasks.max", "key.converter", "value.converter",
-      "header.converter", "transforms", "predicates", "config.action.reload",
-      // KIP-618 (exactly-once source connectors), accepted by every source connector.
-      "exactly.once.support", "transaction.boundary", "transaction.boundary.interval.ms",
-      "offsets.storage.topic"};
-  static constexpr std::string_view kPrefixes[] = {
-      "key.converter.",     "value.converter.", "header.converter.", "transforms.",
-      "predicates.",        "errors.",          "topic.creation.",   "producer.override.",
-      "consumer.override.", "offset.storage."};
-  for (std::string_view exact : kExact) {
-    if (key == exact) return true;
-  }
-  for (std::string_view prefix : kPrefixes) {
-    if (StartsWith(key, prefix)) return true;
-  }
-  return false;
+  const ConfigDef& def = FrameworkDef();
+  return def.Find(key) != nullptr || def.FindPrefix(key) != nullptr;
 }
 
 std::string RedactUrl(std::string_view url) {
@@ -247,9 +377,17 @@ ConfigDef& ConfigDef::Define(PropertyDef def) {
   return *this;
 }
 
-ConfigDef& ConfigDef::AllowPrefix(std::string prefix) {
-  prefixes_.push_back(std::move(prefix));
+ConfigDef& ConfigDef::AllowPrefix(std::string prefix, std::string doc,
+                                  std::optional<Unimplemented> unimplemented) {
+  prefixes_.push_back({std::move(prefix), std::move(doc), std::move(unimplemented)});
   return *this;
+}
+
+const ConfigDef::Prefix* ConfigDef::FindPrefix(std::string_view key) const {
+  for (const Prefix& p : prefixes_) {
+    if (StartsWith(key, p.prefix)) return &p;
+  }
+  return nullptr;
 }
 
 ConfigDef& ConfigDef::AllowPrefixesNamedBy(std::string list_key) {
@@ -328,10 +466,7 @@ std::string ConfigDef::CheckValue(const PropertyDef& def, std::string_view value
 }
 
 bool ConfigDef::IsKnown(const ConnectorConfig& config, const std::string& key) const {
-  if (Find(key) != nullptr || IsFrameworkProperty(key)) return true;
-  for (const std::string& prefix : prefixes_) {
-    if (StartsWith(key, prefix)) return true;
-  }
+  if (Find(key) != nullptr || FindPrefix(key) != nullptr || IsFrameworkProperty(key)) return true;
   for (const std::string& list_key : prefix_lists_) {
     for (const std::string& item : config.GetList(list_key)) {
       if (StartsWith(key, item + ".")) return true;
@@ -340,15 +475,8 @@ bool ConfigDef::IsKnown(const ConnectorConfig& config, const std::string& key) c
   return false;
 }
 
-Status ConfigDef::Validate(const ConnectorConfig& config,
-                           std::vector<std::string>* warnings) const {
-  if (warnings != nullptr) {
-    for (const auto& [key, value] : config.props) {
-      if (!IsKnown(config, key)) {
-        warnings->push_back(config.file + ": unknown property '" + key + "' (ignored)");
-      }
-    }
-  }
+Status ConfigDef::CheckDefined(const ConnectorConfig& config,
+                               std::vector<std::string>* warnings) const {
   for (const PropertyDef& def : properties_) {
     auto it = config.props.find(def.name);
     bool blank = it == config.props.end() || Trim(it->second).empty();
@@ -361,8 +489,53 @@ Status ConfigDef::Validate(const ConnectorConfig& config,
       return InvalidArgument(config.file + ": property '" + def.name + "' has invalid value '" +
                              Shown(def.name, it->second) + "': " + what);
     }
+    const Unimplemented* note = def.UnimplementedFor(it->second);
+    if (note == nullptr) continue;
+    if (note->refused) {
+      return InvalidArgument(config.file + ": property '" + def.name + "' has invalid value '" +
+                             Shown(def.name, it->second) + "': not supported yet (" +
+                             note->instead + "); allowed: empty");
+    }
+    if (warnings != nullptr) {
+      warnings->push_back(config.file + ": property '" + def.name +
+                          "' is accepted, not implemented yet: " + note->instead);
+    }
+  }
+  return Status::Ok();
+}
+
+Status ConfigDef::Validate(const ConnectorConfig& config, std::vector<std::string>* warnings,
+                           bool with_framework) const {
+  std::vector<std::string> notes;
+  for (const auto& [key, value] : config.props) {
+    if (!IsKnown(config, key)) {
+      notes.push_back(config.file + ": unknown property '" + key + "' (ignored)");
+      continue;
+    }
+    if (Find(key) != nullptr) continue;
+    const Prefix* prefix = FindPrefix(key);
+    if (prefix == nullptr && with_framework && FrameworkDef().Find(key) == nullptr) {
+      prefix = FrameworkDef().FindPrefix(key);
+    }
+    if (prefix != nullptr && prefix->unimplemented) {
+      notes.push_back(config.file + ": property '" + key +
+                      "' is accepted, not implemented yet: " + prefix->unimplemented->instead);
+    }
+  }
+  WR_RETURN_IF_ERROR(CheckDefined(config, &notes));
+  if (with_framework) {
+    // The connector's own definition of a name wins (none redefines a framework one today).
+    ConnectorConfig framework_only = config;
+    for (auto it = framework_only.props.begin(); it != framework_only.props.end();) {
+      it = Find(it->first) != nullptr ? framework_only.props.erase(it) : std::next(it);
+    }
+    WR_RETURN_IF_ERROR(FrameworkDef().CheckDefined(framework_only, &notes));
   }
   for (const ConfigRule& rule : rules_) WR_RETURN_IF_ERROR(rule(config));
+  if (warnings != nullptr) {
+    std::sort(notes.begin(), notes.end());
+    warnings->insert(warnings->end(), notes.begin(), notes.end());
+  }
   return Status::Ok();
 }
 
@@ -387,7 +560,12 @@ std::string ConfigDef::Describe() const {
       allowed += (allowed.empty() ? "" : "; ") + Cell(def.check_doc);
     }
     out += "| " + Code(def.name) + " | " + ConfigTypeName(def.type) + " | " + default_cell + " | " +
-           allowed + " | " + Cell(def.doc) + " |\n";
+           allowed + " | " + Cell(def.doc) + NoteText(def.unimplemented) + " |\n";
+  }
+  for (const Prefix& p : prefixes_) {
+    if (p.doc.empty()) continue;
+    out += "| " + Code(p.prefix + "*") + " |  |  |  | " + Cell(p.doc) + NoteText(p.unimplemented) +
+           " |\n";
   }
   return out;
 }

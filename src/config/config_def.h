@@ -29,6 +29,20 @@ enum class Redaction {
   kUrlPassword,  // a URL with a password= parameter or user:password@ part: hide only those
 };
 
+// A property walrelay accepts but does not act on yet. Kept in the ConfigDef itself so
+// `walrelay properties` and docs/properties.md say so, and Validate() tells the user at start.
+struct Unimplemented {
+  // What happens instead, e.g. "signals are not read; an execute-snapshot row starts nothing".
+  std::string instead;
+  // True: a set (non-blank) value is refused, because ignoring it could lose data or change
+  // bytes. False: a set value draws a warning naming the property.
+  bool refused = false;
+  // When set, only values for which this returns true are unimplemented (tasks.max above 1);
+  // other values work as documented. `values` names them for the docs ("above 1").
+  std::function<bool(std::string_view value)> applies;
+  std::string values;
+};
+
 // One property: name, type, default and documentation, with optional extra checks.
 struct PropertyDef {
   std::string name;
@@ -42,10 +56,23 @@ struct PropertyDef {
   ValueCheck check;       // optional, runs after the type check
   std::string check_doc;  // what `check` allows, for Describe()
   Redaction redaction = Redaction::kNone;
+  std::optional<config::Unimplemented> unimplemented;  // accepted, not acted on yet
 
   PropertyDef&& Required() &&;
   PropertyDef&& WithCheck(ValueCheck c, std::string what) &&;
   PropertyDef&& Redact(Redaction r) &&;
+  // Accepted, not implemented yet: a set value is warned about ("<key> is accepted, not
+  // implemented yet: <instead>").
+  PropertyDef&& NotImplemented(std::string instead) &&;
+  // The same, only for the values `applies` picks, described by `values` (other values work).
+  PropertyDef&& NotImplementedFor(std::function<bool(std::string_view)> applies, std::string values,
+                                  std::string instead) &&;
+  // Not implemented, and a set (non-blank) value is refused: "has invalid value '<v>': not
+  // supported yet (<why>); allowed: empty".
+  PropertyDef&& Refused(std::string why) &&;
+
+  // The note that applies to `value` (present in a config), or nullptr when the value works.
+  const config::Unimplemented* UnimplementedFor(std::string_view value) const;
 };
 
 PropertyDef StringProp(std::string name, std::optional<std::string> default_value, std::string doc);
@@ -67,9 +94,15 @@ ValueCheck ValidRegex();
 // Comma-separated regexes (Debezium's include/exclude list syntax), each must compile.
 ValueCheck ValidRegexList();
 
+class ConfigDef;
+
 // Kafka Connect's framework properties that every connector accepts (name, connector.class,
 // tasks.max, converters, transforms, predicates, errors.*, topic.creation.*, producer/consumer
-// overrides, offset.storage.*, config.action.reload). Never reported as unknown.
+// overrides, KIP-618's exactly-once properties, config.action.reload), with what walrelay does
+// with each. Built on first use, immutable afterwards.
+const ConfigDef& FrameworkDef();
+// True when FrameworkDef() defines `key` or one of its prefixes covers it. Never reported as
+// unknown.
 bool IsFrameworkProperty(std::string_view key);
 
 // A connector's property definitions, like Kafka's ConfigDef: checks a ConnectorConfig and
@@ -80,8 +113,10 @@ class ConfigDef {
   explicit ConfigDef(std::string connector_class) : connector_class_(std::move(connector_class)) {}
 
   ConfigDef& Define(PropertyDef def);
-  // Keys starting with `prefix` are accepted without a definition.
-  ConfigDef& AllowPrefix(std::string prefix);
+  // Keys starting with `prefix` are accepted without a definition. `doc` describes them in
+  // Describe(); `unimplemented` marks them all as accepted, not implemented yet.
+  ConfigDef& AllowPrefix(std::string prefix, std::string doc = "",
+                         std::optional<Unimplemented> unimplemented = std::nullopt);
   // For each item of the list property `list_key` (e.g. converters=isbn), keys starting with
   // "<item>." are accepted.
   ConfigDef& AllowPrefixesNamedBy(std::string list_key);
@@ -91,13 +126,30 @@ class ConfigDef {
   const std::vector<PropertyDef>& properties() const { return properties_; }
   const PropertyDef* Find(std::string_view name) const;
 
+  // A family of properties accepted by prefix ("producer.override.").
+  struct Prefix {
+    std::string prefix;
+    std::string doc;
+    std::optional<Unimplemented> unimplemented;
+  };
+  const std::vector<Prefix>& prefixes() const { return prefixes_; }
+  // The prefix entry covering `key`, or nullptr.
+  const Prefix* FindPrefix(std::string_view key) const;
+
   // Checks every defined property present in `config` (type, allowed values, checks), required
   // properties, then the rules. Returns the first problem as kInvalidArgument:
   //   "<file>: property '<key>' has invalid value '<value>': <what is allowed>"
   //   "<file>: property '<key>' is required"
-  // Appends "<file>: unknown property '<key>' (ignored)" to `warnings` (may be null) for each
-  // property that is neither defined, framework, nor under an allowed prefix.
-  Status Validate(const ConnectorConfig& config, std::vector<std::string>* warnings) const;
+  // A refused unimplemented property set to a non-blank value is such an invalid value.
+  // Appends to `warnings` (may be null), in key order:
+  //   "<file>: unknown property '<key>' (ignored)" for each property that is neither defined,
+  //   framework, nor under an allowed prefix;
+  //   "<file>: property '<key>' is accepted, not implemented yet: <instead>" for each property
+  //   (or prefixed property) present whose definition says so.
+  // With `with_framework`, the framework properties present are checked against FrameworkDef()
+  // the same way (type, allowed values, unimplemented notes).
+  Status Validate(const ConnectorConfig& config, std::vector<std::string>* warnings,
+                  bool with_framework = false) const;
 
   // The value of `key` as it may appear in messages (passwords and URL secrets hidden).
   std::string Shown(const std::string& key, const std::string& value) const;
@@ -108,10 +160,12 @@ class ConfigDef {
  private:
   std::string CheckValue(const PropertyDef& def, std::string_view value) const;
   bool IsKnown(const ConnectorConfig& config, const std::string& key) const;
+  // Checks the defined properties present in `config` and collects unimplemented notes.
+  Status CheckDefined(const ConnectorConfig& config, std::vector<std::string>* warnings) const;
 
   std::string connector_class_;
   std::vector<PropertyDef> properties_;
-  std::vector<std::string> prefixes_;
+  std::vector<Prefix> prefixes_;
   std::vector<std::string> prefix_lists_;
   std::vector<ConfigRule> rules_;
 };

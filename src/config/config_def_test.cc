@@ -172,24 +172,80 @@ TEST(ConfigDefTest, FrameworkPropertiesAreKnown) {
                             {"key.converter.schema.registry.url", "b"},
                             {"value.converter", "a"},
                             {"value.converter.schemas.enable", "false"},
-                            {"header.converter", "a"},
-                            {"header.converter.x", "a"},
                             {"transforms", "unwrap"},
                             {"transforms.unwrap.type", "a"},
                             {"predicates", "p"},
                             {"predicates.p.type", "a"},
                             {"errors.tolerance", "all"},
-                            {"errors.deadletterqueue.topic.name", "dlq"},
-                            {"topic.creation.default.partitions", "1"},
-                            {"config.action.reload", "none"},
-                            {"producer.override.linger.ms", "5"},
-                            {"consumer.override.max.poll.records", "5"},
-                            {"offset.storage.file.filename", "/tmp/o"}});
+                            {"errors.log.enable", "true"},
+                            {"errors.log.include.messages", "true"}});
+  ASSERT_TRUE(def.Validate(c, &warnings, /*with_framework=*/true).ok());
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  // Accepted, not implemented yet: each named at start.
+  c = Make({{"header.converter", "a"},
+            {"header.converter.x", "a"},
+            {"topic.creation.default.partitions", "1"},
+            {"config.action.reload", "none"},
+            {"producer.override.linger.ms", "5"},
+            {"consumer.override.max.poll.records", "5"},
+            {"errors.retry.timeout", "-1"},
+            {"exactly.once.support", "required"}});
+  ASSERT_TRUE(def.Validate(c, &warnings, /*with_framework=*/true).ok());
+  ASSERT_EQ(warnings.size(), 8u);
+  EXPECT_EQ(warnings[0],
+            "c.json: property 'config.action.reload' is accepted, not implemented yet: there are "
+            "no config providers, so nothing is ever reloaded");
+  EXPECT_EQ(warnings[7],
+            "c.json: property 'topic.creation.default.partitions' is accepted, not implemented "
+            "yet: walrelay has no Kafka yet: no topic is created");
+  // Without the framework check, framework names are only known.
+  warnings.clear();
   ASSERT_TRUE(def.Validate(c, &warnings).ok());
   EXPECT_TRUE(warnings.empty()) << warnings.front();
+  EXPECT_TRUE(IsFrameworkProperty("errors.tolerance"));
+  EXPECT_FALSE(IsFrameworkProperty("errors.tolerence"));
   EXPECT_FALSE(IsFrameworkProperty("transformsx"));
   EXPECT_FALSE(IsFrameworkProperty("key.converterx"));
   EXPECT_FALSE(IsFrameworkProperty("tasks.max.x"));
+}
+
+TEST(ConfigDefTest, UnimplementedPropertiesWarnOrAreRefused) {
+  ConfigDef def("x.Y");
+  def.Define(IntProp("chunk", 10, "Chunk.").NotImplemented("no chunks"));
+  def.Define(BoolProp("builtin", true, "Builtin.")
+                 .NotImplementedFor([](std::string_view v) { return v == "false"; }, "false",
+                                    "always on"));
+  def.Define(StringProp("dlq", "", "DLQ.").Refused("no Kafka"));
+  def.AllowPrefix("producer.", "Producer.", Unimplemented{"no producer", false, nullptr, ""});
+  std::vector<std::string> warnings;
+  ConnectorConfig c{"c",
+                    "c.json",
+                    {{"chunk", "10"}, {"builtin", "true"}, {"dlq", " "}, {"producer.acks", "all"}}};
+  ASSERT_TRUE(def.Validate(c, &warnings).ok());
+  EXPECT_EQ(warnings, (std::vector<std::string>{
+                          "c.json: property 'chunk' is accepted, not implemented yet: no chunks",
+                          "c.json: property 'producer.acks' is accepted, not implemented yet: no "
+                          "producer"}));
+  c.props["builtin"] = "false";
+  warnings.clear();
+  ASSERT_TRUE(def.Validate(c, &warnings).ok());
+  EXPECT_EQ(warnings.size(), 3u);
+  EXPECT_EQ(warnings[0], "c.json: property 'builtin' is accepted, not implemented yet: always on");
+  c.props["dlq"] = "errors";
+  Status s = def.Validate(c, &warnings);
+  EXPECT_EQ(s.message(),
+            "c.json: property 'dlq' has invalid value 'errors': not supported yet (no Kafka); "
+            "allowed: empty");
+  EXPECT_EQ(
+      def.Describe(),
+      "| Property | Type | Default | Allowed | Description |\n"
+      "| --- | --- | --- | --- | --- |\n"
+      "| `chunk` | int | `10` |  | Chunk. **Accepted, not implemented yet:** no chunks. |\n"
+      "| `builtin` | boolean | `true` |  | Builtin. **Accepted, not implemented yet "
+      "(false):** always on. |\n"
+      "| `dlq` | string | \"\" |  | DLQ. **Refused when set (not supported yet):** no "
+      "Kafka. |\n"
+      "| `producer.*` |  |  |  | Producer. **Accepted, not implemented yet:** no producer. |\n");
 }
 
 TEST(ConfigDefTest, Describe) {

@@ -10,6 +10,8 @@ bool IsBlank(const ConnectorConfig& config, const std::string& key) {
   return Trim(config.Get(key, "")).empty();
 }
 
+bool IsFalse(std::string_view value) { return EqualsIgnoreCase(Trim(value), "false"); }
+
 // Debezium's topic-name check for topic.prefix (CommonConnectorConfig.validateTopicName).
 ValueCheck TopicNameChars() {
   return [](std::string_view value) -> std::string {
@@ -136,8 +138,10 @@ ConfigDef BuildPostgresDef() {
   def.Define(StringProp("message.key.columns", std::nullopt,
                         "Custom message keys: <table regex>:<col>[,<col>...] entries "
                         "separated by ';'."));
-  def.Define(BoolProp("table.ignore.builtin", true,
-                      "Ignore PostgreSQL's built-in tables (walrelay always ignores them)."));
+  def.Define(BoolProp("table.ignore.builtin", true, "Ignore PostgreSQL's built-in tables.")
+                 .NotImplementedFor(IsFalse, "false",
+                                    "built-in tables are always ignored (PostgreSQL publishes "
+                                    "none of them)"));
   // Snapshot.
   def.Define(ChoiceProp("snapshot.mode",
                         {"initial", "always", "never", "no_data", "initial_only", "when_needed"},
@@ -146,10 +150,15 @@ ConfigDef BuildPostgresDef() {
                  .WithCheck(AtLeast(1), ">= 1"));
   def.Define(
       IntProp("incremental.snapshot.chunk.size", 1024, "Rows per chunk of an incremental snapshot.")
-          .WithCheck(AtLeast(1), ">= 1"));
-  def.Define(StringProp("signal.data.collection", std::nullopt,
-                        "<schema>.<table> of the signaling table."));
-  def.Define(ListProp("signal.enabled.channels", "source", "Channels signals are read from."));
+          .WithCheck(AtLeast(1), ">= 1")
+          .NotImplemented("there are no incremental snapshots yet"));
+  def.Define(
+      StringProp("signal.data.collection", std::nullopt, "<schema>.<table> of the signaling table.")
+          .NotImplemented("signals are not read yet: rows of the signal table are "
+                          "captured as ordinary changes when the table is captured, and "
+                          "an execute-snapshot signal starts no snapshot"));
+  def.Define(ListProp("signal.enabled.channels", "source", "Channels signals are read from.")
+                 .NotImplemented("no signal channel is read yet"));
   // Events.
   def.Define(ListProp("skipped.operations", "t",
                       "Operations not to emit: c (create), u (update), d (delete), t (truncate) "
@@ -170,7 +179,10 @@ ConfigDef BuildPostgresDef() {
   def.Define(ChoiceProp("interval.handling.mode", {"numeric", "string"}, "numeric",
                         "How INTERVAL values are represented."));
   def.Define(BoolProp("include.unknown.datatypes", false,
-                      "Emit columns of types the connector does not know, as bytes."));
+                      "Emit columns of types the connector does not know, as bytes.")
+                 .NotImplemented("a column of a type without a Debezium mapping is always "
+                                 "emitted as its text form in an optional string (Debezium "
+                                 "leaves it out, or with true sends bytes)"));
   // Heartbeats.
   def.Define(IntProp("heartbeat.interval.ms", 0,
                      "Interval of heartbeat messages in milliseconds; 0 disables them.")
@@ -183,9 +195,12 @@ ConfigDef BuildPostgresDef() {
   def.Define(IntProp("max.batch.size", 2048, "Maximum number of events per batch.")
                  .WithCheck(AtLeast(1), ">= 1"));
   def.Define(IntProp("max.queue.size", 8192, "Capacity of the queue between reader and producer.")
-                 .WithCheck(AtLeast(1), ">= 1"));
+                 .WithCheck(AtLeast(1), ">= 1")
+                 .NotImplemented("there is no queue: each poll hands the runner up to "
+                                 "max.batch.size events"));
   def.Define(LongProp("poll.interval.ms", 500, "Wait for new events when the queue is empty.")
-                 .WithCheck(AtLeast(1), ">= 1"));
+                 .WithCheck(AtLeast(1), ">= 1")
+                 .NotImplemented("the runner waits up to 500 ms for new events"));
   def.Define(IntProp("status.update.interval.ms", 10000,
                      "Interval of standby status updates (flushed LSN) sent to the server.")
                  .WithCheck(AtLeast(0), ">= 0"));
@@ -206,7 +221,9 @@ ConfigDef BuildPostgresDef() {
                  .WithCheck(AtLeast(0), ">= 0"));
   // Debezium's custom converters: converters=isbn plus isbn.type, isbn.* properties.
   def.Define(ListProp("converters", std::nullopt,
-                      "Names of custom converters; their properties are <name>.*."));
+                      "Names of custom converters; their properties are <name>.*.")
+                 .Refused("custom converters are Java classes walrelay cannot load; their "
+                          "columns would be emitted unconverted"));
   def.AllowPrefixesNamedBy("converters");
 
   def.AddRule([](const ConnectorConfig& config) -> Status {
@@ -263,10 +280,14 @@ ConfigDef BuildConfluentSinkDef() {
   ConfigDef def(kConfluentJdbcSinkClass);
   DefineCommonSink(&def, 3000);
   def.Define(StringProp("connection.user", std::nullopt, "User for the destination."));
+  const std::string connection_retries =
+      "opening the destination is retried per max.retries and retry.backoff.ms";
   def.Define(IntProp("connection.attempts", 3, "Attempts to open a connection.")
-                 .WithCheck(AtLeast(1), ">= 1"));
+                 .WithCheck(AtLeast(1), ">= 1")
+                 .NotImplemented(connection_retries));
   def.Define(LongProp("connection.backoff.ms", 10000, "Wait between connection attempts.")
-                 .WithCheck(AtLeast(0), ">= 0"));
+                 .WithCheck(AtLeast(0), ">= 0")
+                 .NotImplemented(connection_retries));
   def.Define(StringProp("dialect.name", "", "Database dialect; empty picks it from the URL.")
                  .WithCheck(
                      [](std::string_view value) -> std::string {
@@ -286,7 +307,9 @@ ConfigDef BuildConfluentSinkDef() {
   def.Define(BoolProp("auto.create", false, "CREATE TABLE for missing destination tables."));
   def.Define(BoolProp("auto.evolve", false, "ALTER TABLE ADD COLUMN for new record fields."));
   def.Define(ChoiceProp("quote.sql.identifiers", {"always", "never"}, "always",
-                        "Whether table and column names are quoted in SQL."));
+                        "Whether table and column names are quoted in SQL.")
+                 .NotImplementedFor([](std::string_view v) { return EqualsIgnoreCase(v, "never"); },
+                                    "never", "identifiers are always quoted"));
   def.Define(StringProp("db.timezone", "UTC", "Time zone of the destination session."));
   def.Define(IntProp("max.retries", 10, "Retries of a failed batch before the task fails.")
                  .WithCheck(AtLeast(0), ">= 0"));
@@ -315,7 +338,10 @@ ConfigDef BuildDebeziumSinkDef() {
                       "Primary key field names (meaning depends on primary.key.mode)."));
   def.Define(ChoiceProp("schema.evolution", {"none", "basic"}, "none",
                         "basic: create missing tables and add new columns."));
-  def.Define(BoolProp("quote.identifiers", false, "Quote table and column names in SQL."));
+  def.Define(BoolProp("quote.identifiers", false, "Quote table and column names in SQL.")
+                 .NotImplemented("identifiers are always quoted, as with true, so names keep "
+                                 "their case (Debezium's default false folds them to lower "
+                                 "case)"));
   def.Define(StringProp("collection.name.format", "${topic}",
                         "Destination table name; ${topic} is replaced by the topic name."));
   def.Define(
@@ -396,7 +422,7 @@ Status ValidateConnector(const ConnectorConfig& config, std::vector<std::string>
     return InvalidArgument(config.file + ": property 'connector.class' has invalid value '" +
                            connector_class + "': must be one of: " + supported);
   }
-  return def->Validate(config, warnings);
+  return def->Validate(config, warnings, /*with_framework=*/true);
 }
 
 }  // namespace walrelay::config

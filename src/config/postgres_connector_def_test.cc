@@ -42,16 +42,62 @@ std::string ErrorOf(const ConnectorConfig& c) {
   return s.message();
 }
 
-TEST(PostgresConnectorDefTest, SeedConfigsValidateWithoutWarnings) {
-  for (const char* file :
-       {"register-postgres.json", "register-outbox.json", "register-sink.json"}) {
+TEST(PostgresConnectorDefTest, SeedConfigsValidateWarningOnlyOfTheSignalTable) {
+  // The seed's source names a signal table, which walrelay does not read yet: said at start.
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"register-postgres.json",
+       {"property 'signal.data.collection' is accepted, not implemented yet: signals are not "
+        "read yet"}},
+      {"register-outbox.json", {}},
+      {"register-sink.json", {}}};
+  for (const auto& [file, wanted] : expected) {
     auto c = LoadConnectorFile(SeedPath(file));
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     std::vector<std::string> warnings;
     Status s = ValidateConnector(*c, &warnings);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    EXPECT_TRUE(warnings.empty()) << file << ": " << warnings.front();
+    ASSERT_EQ(warnings.size(), wanted.size()) << file;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      EXPECT_NE(warnings[i].find(wanted[i]), std::string::npos) << warnings[i];
+    }
   }
+}
+
+TEST(PostgresConnectorDefTest, UnimplementedPropertiesWarnOrAreRefused) {
+  std::vector<std::string> warnings;
+  ConnectorConfig c = Source({{"incremental.snapshot.chunk.size", "2048"},
+                              {"table.ignore.builtin", "true"},
+                              {"tasks.max", "1"},
+                              {"errors.tolerance", "all"}});
+  ASSERT_TRUE(ValidateConnector(c, &warnings).ok());
+  // table.ignore.builtin=true and tasks.max=1 work; errors.tolerance is implemented.
+  EXPECT_EQ(warnings, (std::vector<std::string>{
+                          "src.json: property 'incremental.snapshot.chunk.size' is accepted, not "
+                          "implemented yet: there are no incremental snapshots yet"}));
+  warnings.clear();
+  c = Source({{"table.ignore.builtin", "false"}, {"tasks.max", "3"}});
+  ASSERT_TRUE(ValidateConnector(c, &warnings).ok());
+  EXPECT_EQ(warnings,
+            (std::vector<std::string>{
+                "src.json: property 'table.ignore.builtin' is accepted, not implemented yet: "
+                "built-in tables are always ignored (PostgreSQL publishes none of them)",
+                "src.json: property 'tasks.max' is accepted, not implemented yet: walrelay runs "
+                "one task per connector"}));
+  EXPECT_EQ(ErrorOf(Source({{"converters", "isbn"}, {"isbn.type", "x.IsbnConverter"}})),
+            "src.json: property 'converters' has invalid value 'isbn': not supported yet (custom "
+            "converters are Java classes walrelay cannot load; their columns would be emitted "
+            "unconverted); allowed: empty");
+  EXPECT_EQ(ErrorOf(Source({{"errors.deadletterqueue.topic.name", "dlq"}})),
+            "src.json: property 'errors.deadletterqueue.topic.name' has invalid value 'dlq': not "
+            "supported yet (walrelay has no Kafka yet: skipped records would be lost); allowed: "
+            "empty");
+  EXPECT_EQ(ErrorOf(Source({{"errors.deadletterqueue.topic.name", ""}})), "ok");
+  // Framework properties are type-checked too.
+  EXPECT_EQ(ErrorOf(Source({{"errors.tolerance", "some"}})),
+            "src.json: property 'errors.tolerance' has invalid value 'some': must be one of: "
+            "none, all");
+  EXPECT_EQ(ErrorOf(Source({{"tasks.max", "0"}})),
+            "src.json: property 'tasks.max' has invalid value '0': must be at least 1");
 }
 
 TEST(PostgresConnectorDefTest, MinimalConfigValidates) {
@@ -196,12 +242,12 @@ TEST(PostgresConnectorDefTest, InvalidFilterRegex) {
 TEST(PostgresConnectorDefTest, UnknownPropertiesWarn) {
   std::vector<std::string> warnings;
   ConnectorConfig c = Source({{"database.hostnme", "x"},
-                              {"converters", "isbn"},
-                              {"isbn.type", "io.debezium.test.IsbnConverter"},
+                              {"errors.tolerence", "all"},
                               {"offset.storage.file.filename", "/var/lib/o.json"}});
   ASSERT_TRUE(ValidateConnector(c, &warnings).ok());
   EXPECT_EQ(warnings,
-            (std::vector<std::string>{"src.json: unknown property 'database.hostnme' (ignored)"}));
+            (std::vector<std::string>{"src.json: unknown property 'database.hostnme' (ignored)",
+                                      "src.json: unknown property 'errors.tolerence' (ignored)"}));
 }
 
 TEST(PostgresConnectorDefTest, ConnectorClass) {

@@ -11,8 +11,9 @@
 
 #include "common/log.h"
 #include "common/retry.h"
-#include "convert/json_converter.h"
+#include "convert/converter.h"
 #include "convert/json_writer.h"
+#include "runtime/error_handler.h"
 #include "runtime/offset_file.h"
 #include "runtime/progress.h"
 #include "runtime/sink_applier.h"
@@ -67,27 +68,33 @@ Status WriteStdout(std::string* buf) {
   return Status::Ok();
 }
 
-// Formats records as JSON lines {"topic", "key", "value"}, key and value as Kafka Connect's
-// JsonConverter writes them.
+// Formats records as JSON lines {"topic", "key", "value"}, key and value as the connector's
+// key.converter / value.converter serialize them: JsonConverter's JSON as it is, StringConverter's
+// text as a JSON string, ByteArrayConverter's bytes as a base64 JSON string; null bytes (a
+// tombstone, a null key) as null.
 class JsonLines {
  public:
-  JsonLines(bool key_schemas, bool value_schemas)
-      : key_converter_(key_schemas), value_converter_(value_schemas) {}
+  JsonLines(std::unique_ptr<convert::Converter> key, std::unique_ptr<convert::Converter> value)
+      : key_(std::move(key)), value_(std::move(value)) {}
 
-  Status Append(const data::Record& rec) {
+  // Appends the record's line. When a converter fails, appends nothing, sets `*stage` to "key
+  // converter" or "value converter" and returns its error.
+  Status Append(const data::Record& rec, std::string_view* stage) {
+    const size_t size = buf_.size();
     buf_ += "{\"topic\":";
     convert::AppendJsonString(&buf_, rec.topic);
     buf_ += ",\"key\":";
-    if (convert::JsonConverter::IsNullRecord(rec.key_schema, rec.key)) {
-      buf_ += "null";
+    Status s = AppendConverted(key_.get(), rec, /*is_key=*/true);
+    if (s.ok()) {
+      buf_ += ",\"value\":";
+      s = AppendConverted(value_.get(), rec, /*is_key=*/false);
+      if (!s.ok()) *stage = "value converter";
     } else {
-      WR_RETURN_IF_ERROR(key_converter_.Serialize(rec.key_schema, rec.key, &buf_));
+      *stage = "key converter";
     }
-    buf_ += ",\"value\":";
-    if (rec.value.is_null()) {
-      buf_ += "null";  // a tombstone
-    } else {
-      WR_RETURN_IF_ERROR(value_converter_.Serialize(rec.value_schema, rec.value, &buf_));
+    if (!s.ok()) {
+      buf_.resize(size);
+      return s;
     }
     buf_ += "}\n";
     return Status::Ok();
@@ -96,9 +103,32 @@ class JsonLines {
   Status Flush() { return WriteStdout(&buf_); }
 
  private:
-  convert::JsonConverter key_converter_;
-  convert::JsonConverter value_converter_;
+  Status AppendConverted(convert::Converter* converter, const data::Record& rec, bool is_key) {
+    const data::SchemaPtr& schema = is_key ? rec.key_schema : rec.value_schema;
+    const data::Value& value = is_key ? rec.key : rec.value;
+    const bool raw = converter->output() == convert::ConverterOutput::kJson;
+    std::string* target = raw ? &buf_ : &scratch_;
+    scratch_.clear();
+    const size_t size = target->size();
+    WR_ASSIGN_OR_RETURN(bool present,
+                        converter->Serialize(rec.topic, is_key, schema, value, target));
+    if (!present) {
+      target->resize(size);
+      buf_ += "null";
+    } else if (converter->output() == convert::ConverterOutput::kText) {
+      convert::AppendJsonString(&buf_, scratch_);
+    } else if (converter->output() == convert::ConverterOutput::kBinary) {
+      buf_ += '"';
+      convert::AppendBase64(&buf_, scratch_);
+      buf_ += '"';
+    }
+    return Status::Ok();
+  }
+
+  std::unique_ptr<convert::Converter> key_;
+  std::unique_ptr<convert::Converter> value_;
   std::string buf_;
+  std::string scratch_;  // a text or binary converter's bytes before they are quoted
 };
 
 // Starts the source, retrying transient failures (server not up yet, slot busy) per
@@ -130,12 +160,18 @@ int StoppedBeforeStart(const std::string& name, const Status& s) {
 int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* source,
                 transforms::TransformChain* chain, const RunOptions& options) {
   const std::string& name = cfg.name;
-  auto key_schemas = cfg.GetBool("key.converter.schemas.enable", true);
-  auto value_schemas = cfg.GetBool("value.converter.schemas.enable", true);
-  if (!key_schemas.ok() || !value_schemas.ok()) {
-    LogError(name, (!key_schemas.ok() ? key_schemas.status() : value_schemas.status()).message());
-    return 2;
+  std::vector<std::string> warnings;
+  auto key_settings = convert::ConverterSettings::Parse(cfg, /*is_key=*/true, &warnings);
+  auto value_settings = convert::ConverterSettings::Parse(cfg, /*is_key=*/false, &warnings);
+  auto policy = ErrorPolicy::Parse(cfg);
+  for (const Status& s : {key_settings.status(), value_settings.status(), policy.status()}) {
+    if (!s.ok()) {
+      LogError(name, s.message());
+      return 2;
+    }
   }
+  for (const std::string& w : warnings) LogWarn(name, w);
+  ErrorHandler errors(name, *policy);
   OffsetFile offsets(
       cfg.Get("offset.storage.file.filename", "walrelay-offsets/" + name + ".offset"));
   auto stored = offsets.Load();
@@ -161,7 +197,7 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
     return ExitCodeFor(started);
   }
 
-  JsonLines out(*key_schemas, *value_schemas);
+  JsonLines out(convert::CreateConverter(*key_settings), convert::CreateConverter(*value_settings));
   Progress progress(name, std::chrono::seconds(5));
   std::vector<data::Record> batch;
   int64_t emitted = 0;
@@ -192,7 +228,17 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
       data::Record& rec = batch[i];
       bool keep = true;
       ds = chain->Apply(&rec, &keep);
-      if (ds.ok() && keep) ds = out.Append(rec);
+      if (!ds.ok()) {
+        ds = errors.Handle("transform", rec, ds);
+        keep = false;
+      } else if (keep) {
+        std::string_view stage;
+        ds = out.Append(rec, &stage);
+        if (!ds.ok()) {
+          ds = errors.Handle(stage, rec, ds);
+          keep = false;
+        }
+      }
       if (!ds.ok()) break;
       if (keep) progress.CountOut(1);
       progress.Applied(rec.position.commit_ts_ms);
@@ -226,6 +272,10 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
   source->Stop();
   (void)offsets.Sync();
   LogInfo(name, "stopped after " + std::to_string(emitted) + " record(s)");
+  if (errors.skipped() > 0) {
+    LogWarn(name, "skipped " + std::to_string(errors.skipped()) +
+                      " record(s) a transform or converter failed on (errors.tolerance=all)");
+  }
   return exit_code;
 }
 
@@ -449,6 +499,32 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   return exit_code;
 }
 
+// With sinks in process, records are not serialized: one line says converters set in any
+// connector are not used, and errors.tolerance=all does not skip records there yet.
+void NoteUnusedSettings(const config::ConnectorConfig& source,
+                        const std::vector<config::ConnectorConfig>& sinks) {
+  std::vector<const config::ConnectorConfig*> all = {&source};
+  for (const auto& sink : sinks) all.push_back(&sink);
+  std::string converters, tolerant;
+  for (const config::ConnectorConfig* c : all) {
+    for (const char* key : {"key.converter", "value.converter"}) {
+      if (c->Has(key)) converters += ", " + c->name + " " + key + "=" + c->Get(key, "");
+    }
+    auto policy = ErrorPolicy::Parse(*c);
+    if (policy.ok() && policy->tolerate_all) tolerant += (tolerant.empty() ? "" : ", ") + c->name;
+  }
+  LogInfo(source.name,
+          "key and value converters are not used: records go to the sinks in process, not "
+          "serialized" +
+              (converters.empty() ? std::string() : " (set: " + converters.substr(2) + ")"));
+  if (!tolerant.empty()) {
+    LogWarn(source.name,
+            "errors.tolerance=all is accepted, not implemented yet with sinks in "
+            "process: a record a transform fails on stops the run (" +
+                tolerant + ")");
+  }
+}
+
 }  // namespace
 
 int RunStandalone(const config::ConnectorConfig& source_config,
@@ -470,6 +546,7 @@ int RunStandalone(const config::ConnectorConfig& source_config,
     if (chain->SourceBlockUnread()) (*source)->OmitSourceBlock();
     return RunToStdout(source_config, source->get(), &*chain, options);
   }
+  NoteUnusedSettings(source_config, sinks);
   return RunToSinks(source_config, source->get(), &*chain, sinks, options);
 }
 

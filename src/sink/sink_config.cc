@@ -368,7 +368,14 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
     }
   }
   c.conninfo = pg::BuildConninfo(ci);
-  c.timezone = p.Get(dbz ? "database.time_zone" : "db.timezone", "UTC");
+  if (dbz) {
+    // use.time.zone, or its older name database.time_zone.
+    std::string tz_prop;
+    const std::string* tz = p.FindAny({"use.time.zone", "database.time_zone"}, &tz_prop);
+    c.timezone = tz ? *tz : "UTC";
+  } else {
+    c.timezone = p.Get("db.timezone", "UTC");
+  }
 
   // --- topics
   const std::string* topics = p.Find("topics");

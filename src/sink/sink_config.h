@@ -54,7 +54,8 @@ struct SinkConfig {
   std::string conninfo;
   std::string database;                   // for messages
   std::string default_schema = "public";  // currentSchema from the URL (first entry)
-  std::string timezone = "UTC";           // db.timezone / database.time_zone: session TimeZone
+  std::string timezone =
+      "UTC";  // db.timezone / use.time.zone (database.time_zone): session TimeZone
 
   // Which topics this sink consumes: exactly one of the two is set.
   std::vector<std::string> topics;

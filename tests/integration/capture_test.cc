@@ -570,6 +570,72 @@ TEST_F(CaptureTest, SchemasDisabledPrintsBarePayloads) {
   EXPECT_EQ(recs[0]["value"]["after"], json({{"id", 1}}));
 }
 
+// Converter classes in stdout mode: the seed's Avro converter is refused by name (the Avro
+// converter will come), StringConverter prints Connect's toString() as a JSON string,
+// ByteArrayConverter refuses structs; an accepted but unimplemented property is named at start.
+TEST_F(CaptureTest, ConverterClassesInStdoutMode) {
+  auto avro = Run({std::string(WALRELAY_SOURCE_DIR) + "/examples/seed/register-postgres.json"});
+  EXPECT_EQ(avro.exit_code, 2) << avro.err;
+  EXPECT_NE(avro.err.find("key.converter io.confluent.connect.avro.AvroConverter is not supported "
+                          "yet; supported: org.apache.kafka.connect.json.JsonConverter, "
+                          "org.apache.kafka.connect.storage.StringConverter, "
+                          "org.apache.kafka.connect.converters.ByteArrayConverter"),
+            std::string::npos)
+      << avro.err;
+  EXPECT_TRUE(avro.out.empty());
+
+  Sql("CREATE TABLE t(id int primary key, name text, note text)");
+  Sql("INSERT INTO t VALUES (1, 'a b', NULL)");
+  const std::string kString = "org.apache.kafka.connect.storage.StringConverter";
+  auto r = Run({Connector({{"key.converter", kString},
+                           {"value.converter", kString},
+                           {"signal.data.collection", "public.debezium_signal"}}),
+                "--idle-exit", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("property 'signal.data.collection' is accepted, not implemented yet: "
+                       "signals are not read yet"),
+            std::string::npos)
+      << r.err;
+  auto recs = ForTopic(Lines(r.out), "srv.public.t");
+  ASSERT_EQ(recs.size(), 1u) << r.out;
+  EXPECT_EQ(recs[0]["key"], "Struct{id=1}");
+  const std::string value = recs[0]["value"].get<std::string>();
+  // Struct.toString leaves null fields (before, note) out.
+  EXPECT_EQ(value.rfind("Struct{after=Struct{id=1,name=a b},source=Struct{version=", 0), 0u)
+      << value;
+  EXPECT_NE(value.find(",db=" + db_ + ",sequence="), std::string::npos) << value;
+  EXPECT_NE(value.find(",op=r,ts_ms="), std::string::npos) << value;
+
+  // ByteArrayConverter takes bytes only: the struct key fails, and with errors.tolerance=all the
+  // record is skipped, logged and counted instead of stopping the connector.
+  const std::string kBytes = "org.apache.kafka.connect.converters.ByteArrayConverter";
+  Sql("INSERT INTO t VALUES (2, 'c', 'd')");
+  auto failed = Run({Connector({{"key.converter", kBytes},
+                                {"slot.name", "slot2_" + db_},
+                                {"offset.storage.file.filename", dir_ + "/b1.offset"}}),
+                     "--idle-exit", "1"});
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  EXPECT_NE(failed.err.find("Invalid schema type for ByteArrayConverter: STRUCT"),
+            std::string::npos)
+      << failed.err;
+  auto skipped = Run({Connector({{"key.converter", kBytes},
+                                 {"slot.name", "slot3_" + db_},
+                                 {"offset.storage.file.filename", dir_ + "/b2.offset"},
+                                 {"errors.tolerance", "all"},
+                                 {"errors.log.enable", true}}),
+                      "--idle-exit", "1"});
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_TRUE(ForTopic(Lines(skipped.out), "srv.public.t").empty()) << skipped.out;
+  EXPECT_NE(skipped.err.find("skipped a record of topic 'srv.public.t' (errors.tolerance=all): "
+                             "key converter failed: Invalid schema type for ByteArrayConverter: "
+                             "STRUCT"),
+            std::string::npos)
+      << skipped.err;
+  EXPECT_NE(skipped.err.find("skipped 2 record(s) a transform or converter failed on"),
+            std::string::npos)
+      << skipped.err;
+}
+
 TEST_F(CaptureTest, TypesEndToEnd) {
   Sql("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
   Sql("CREATE DOMAIN posint AS int CHECK (VALUE > 0)");

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+
+#include "convert/converter.h"
+
+namespace walrelay::convert {
+
+// Kafka Connect's org.apache.kafka.connect.converters.ByteArrayConverter: BYTES values pass
+// through as they are (null stays null). Any other schema type fails with Connect's
+// "Invalid schema type for ByteArrayConverter: <TYPE>"; a schemaless value that is not bytes with
+// "ByteArrayConverter is not compatible with objects of type <Java class>". Stateless.
+class ByteArrayConverter : public Converter {
+ public:
+  ConverterOutput output() const override { return ConverterOutput::kBinary; }
+  Result<bool> Serialize(std::string_view topic, bool is_key, const data::SchemaPtr& schema,
+                         const data::Value& value, std::string* out) override;
+};
+
+}  // namespace walrelay::convert

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "config/config_def.h"
+#include "config/connector_config.h"
+#include "data/schema.h"
+#include "data/value.h"
+
+namespace walrelay::convert {
+
+inline constexpr char kJsonConverterClass[] = "org.apache.kafka.connect.json.JsonConverter";
+inline constexpr char kStringConverterClass[] = "org.apache.kafka.connect.storage.StringConverter";
+inline constexpr char kByteArrayConverterClass[] =
+    "org.apache.kafka.connect.converters.ByteArrayConverter";
+
+// What a converter's bytes are, so a printer can show them: JSON text (embedded as is), text
+// (a JSON string) or arbitrary bytes (base64).
+enum class ConverterOutput { kJson, kText, kBinary };
+
+// Kafka Connect's Converter (fromConnectData): turns a record's key or value into the bytes a
+// Kafka message would carry. Built once per connector and role from its config (see
+// CreateConverter) and then used by the connector's single delivery thread; implementations may
+// cache.
+class Converter {
+ public:
+  virtual ~Converter() = default;
+
+  virtual ConverterOutput output() const = 0;
+
+  // Appends the bytes of (schema, value), the key (`is_key`) or value of a record of `topic`, to
+  // `out` and returns true; returns false, appending nothing, where Connect's converter returns
+  // null bytes (a tombstone value, a null key). Fails with kDataError and Connect's message when
+  // the value cannot be converted (leaving `out` partly written: the caller truncates).
+  virtual Result<bool> Serialize(std::string_view topic, bool is_key, const data::SchemaPtr& schema,
+                                 const data::Value& value, std::string* out) = 0;
+};
+
+// A connector's key.converter or value.converter setting, parsed and checked.
+struct ConverterSettings {
+  std::string property;  // "key.converter" or "value.converter"
+  std::string class_name = kJsonConverterClass;
+  bool schemas_enable = true;    // JsonConverter schemas.enable
+  bool decimal_numeric = false;  // JsonConverter decimal.format=NUMERIC
+  // StringConverter's converter.encoding accepts UTF-8 only, so it needs no field.
+
+  // Reads `<role>.converter` and its `<role>.converter.*` options from `config` (`is_key` picks
+  // the role). A class other than the three above is kInvalidArgument: "<file>: value.converter
+  // <class> is not supported yet; supported: ...". Options are checked against the class's
+  // ConverterDef: a bad value is kInvalidArgument naming the property, the value and what is
+  // allowed; unknown or unimplemented options append a warning to `warnings` (may be null).
+  static Result<ConverterSettings> Parse(const config::ConnectorConfig& config, bool is_key,
+                                         std::vector<std::string>* warnings);
+};
+
+// The converter the settings describe.
+std::unique_ptr<Converter> CreateConverter(const ConverterSettings& settings);
+
+// The converter classes walrelay implements, in a fixed order.
+std::vector<std::string> SupportedConverterClasses();
+
+// The options of a converter class as a ConfigDef whose property names start with `prefix`
+// ("value.converter."; "" for the docs), or nullptr for a class walrelay does not implement.
+// Built per call.
+std::unique_ptr<config::ConfigDef> ConverterDef(std::string_view class_name,
+                                                const std::string& prefix);
+
+}  // namespace walrelay::convert

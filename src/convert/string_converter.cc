@@ -1,0 +1,146 @@
+#include "convert/string_converter.h"
+
+#include <cstdint>
+
+#include "convert/json_converter.h"
+#include "convert/json_writer.h"
+
+namespace walrelay::convert {
+namespace {
+
+using data::Schema;
+using data::Type;
+using data::Value;
+
+constexpr std::string_view kDecimal = "org.apache.kafka.connect.data.Decimal";
+constexpr std::string_view kDate = "org.apache.kafka.connect.data.Date";
+constexpr std::string_view kTime = "org.apache.kafka.connect.data.Time";
+constexpr std::string_view kTimestamp = "org.apache.kafka.connect.data.Timestamp";
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+void AppendTwoDigits(std::string* out, int64_t v) {
+  out->push_back(static_cast<char>('0' + v / 10));
+  out->push_back(static_cast<char>('0' + v % 10));
+}
+
+// java.util.Date.toString ("EEE MMM dd HH:mm:ss zzz yyyy") of `epoch_ms`, in UTC.
+void AppendJavaDate(std::string* out, int64_t epoch_ms) {
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const int64_t days = FloorDiv(epoch_ms, 86'400'000);
+  const int64_t ms_of_day = epoch_ms - days * 86'400'000;
+  // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil inverse).
+  const int64_t z = days + 719468;
+  const int64_t era = FloorDiv(z, 146097);
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const int64_t weekday = days - FloorDiv(days + 4, 7) * 7 + 4;  // 1970-01-01 was a Thursday
+  out->append(kDays[weekday % 7]);
+  out->push_back(' ');
+  out->append(kMonths[month - 1]);
+  out->push_back(' ');
+  AppendTwoDigits(out, day);
+  out->push_back(' ');
+  AppendTwoDigits(out, ms_of_day / 3'600'000);
+  out->push_back(':');
+  AppendTwoDigits(out, ms_of_day / 60'000 % 60);
+  out->push_back(':');
+  AppendTwoDigits(out, ms_of_day / 1000 % 60);
+  out->append(" UTC ");
+  out->append(std::to_string(year));
+}
+
+}  // namespace
+
+Status AppendJavaToString(const Schema* schema, const Value& value, std::string* out) {
+  if (value.is_null()) {
+    out->append("null");
+    return Status::Ok();
+  }
+  const std::string_view name = schema != nullptr ? std::string_view(schema->name) : "";
+  if (value.is_bool()) {
+    AppendJsonBool(out, value.as_bool());
+  } else if (value.is_int()) {
+    if (name == kDate) {
+      AppendJavaDate(out, value.as_int() * 86'400'000);
+    } else if (name == kTime || name == kTimestamp) {
+      AppendJavaDate(out, value.as_int());
+    } else {
+      AppendJsonInt(out, value.as_int());
+    }
+  } else if (value.is_double()) {
+    if (schema != nullptr && schema->type == Type::kFloat32) {
+      AppendJavaFloat(out, static_cast<float>(value.as_double()));
+    } else {
+      AppendJavaDouble(out, value.as_double());
+    }
+  } else if (value.is_string()) {
+    out->append(value.as_string());
+  } else if (value.is_bytes()) {
+    if (name == kDecimal) {
+      // decimal.format=NUMERIC writes BigDecimal.toString, the text wanted here. The schema is
+      // borrowed for the call (an aliasing pointer that owns nothing).
+      const JsonConverter numeric(/*schemas_enable=*/false, /*decimal_format_numeric=*/true);
+      return numeric.Serialize(data::SchemaPtr(data::SchemaPtr(), schema), value, out);
+    }
+    const std::string n = std::to_string(value.as_bytes().data.size());
+    out->append("java.nio.HeapByteBuffer[pos=0 lim=" + n + " cap=" + n + "]");
+  } else if (value.is_array()) {
+    const Schema* items = schema != nullptr ? schema->value_schema.get() : nullptr;
+    out->push_back('[');
+    bool first = true;
+    for (const Value& v : value.as_array()) {
+      if (!first) out->append(", ");
+      first = false;
+      WR_RETURN_IF_ERROR(AppendJavaToString(items, v, out));
+    }
+    out->push_back(']');
+  } else if (value.is_map()) {
+    const Schema* keys = schema != nullptr ? schema->key_schema.get() : nullptr;
+    const Schema* values = schema != nullptr ? schema->value_schema.get() : nullptr;
+    out->push_back('{');
+    bool first = true;
+    for (const auto& [k, v] : value.as_map()) {
+      if (!first) out->append(", ");
+      first = false;
+      WR_RETURN_IF_ERROR(AppendJavaToString(keys, k, out));
+      out->push_back('=');
+      WR_RETURN_IF_ERROR(AppendJavaToString(values, v, out));
+    }
+    out->push_back('}');
+  } else {
+    const data::Struct& s = value.as_struct();
+    out->append("Struct{");
+    bool first = true;
+    for (size_t i = 0; i < s.values.size(); ++i) {
+      if (s.values[i].is_null()) continue;
+      if (!first) out->push_back(',');
+      first = false;
+      const data::Field* field =
+          s.schema != nullptr && i < s.schema->fields.size() ? &s.schema->fields[i] : nullptr;
+      out->append(field != nullptr ? field->name : std::to_string(i));
+      out->push_back('=');
+      WR_RETURN_IF_ERROR(
+          AppendJavaToString(field != nullptr ? field->schema.get() : nullptr, s.values[i], out));
+    }
+    out->push_back('}');
+  }
+  return Status::Ok();
+}
+
+Result<bool> StringConverter::Serialize(std::string_view /*topic*/, bool /*is_key*/,
+                                        const data::SchemaPtr& schema, const Value& value,
+                                        std::string* out) {
+  if (value.is_null()) return false;
+  WR_RETURN_IF_ERROR(AppendJavaToString(schema.get(), value, out));
+  return true;
+}
+
+}  // namespace walrelay::convert
