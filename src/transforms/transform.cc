@@ -3,6 +3,7 @@
 #include <functional>
 #include <set>
 
+#include "common/log.h"
 #include "transforms/cast.h"
 #include "transforms/extract_field.h"
 #include "transforms/extract_new_record_state.h"
@@ -98,6 +99,19 @@ std::vector<std::string> TransformChain::SupportedPredicateClasses() {
   return out;
 }
 
+namespace {
+
+// Kafka's AbstractConfig logs the settings a plugin was given and never read; so does walrelay,
+// by name, so a misspelt option is not silently without effect.
+void WarnUnread(const TransformConfig& config, const std::string& type) {
+  for (const auto& name : config.Unread()) {
+    LogWarn("transforms", "property '" + name + "' is not known to " + type +
+                              " (or not used with the other settings given): ignored");
+  }
+}
+
+}  // namespace
+
 Result<TransformChain> TransformChain::Create(const std::map<std::string, std::string>& props) {
   TransformChain chain;
   TransformConfig top(&props, "");
@@ -126,6 +140,7 @@ Result<TransformChain> TransformChain::Create(const std::map<std::string, std::s
     auto predicate = (*factory)(config);
     if (!predicate.ok()) return predicate.status();
     predicates[name] = std::shared_ptr<const Predicate>(std::move(predicate).value());
+    WarnUnread(config, type);
   }
 
   std::set<std::string> seen;
@@ -167,6 +182,7 @@ Result<TransformChain> TransformChain::Create(const std::map<std::string, std::s
       return config.Invalid("negate", "true", "negate requires transforms." + alias + ".predicate");
     }
     chain.steps_.push_back(std::move(step));
+    WarnUnread(config, type);
   }
   return chain;
 }

@@ -2,6 +2,7 @@
 
 #include "transforms/test_records.h"
 #include "transforms/transform.h"
+#include "transforms/transform_config.h"
 
 namespace walrelay::transforms {
 namespace {
@@ -9,6 +10,24 @@ namespace {
 using testing::CustomersFixture;
 
 const std::string kConnect = "org.apache.kafka.connect.transforms.";
+
+TEST(TransformConfigTest, UnreadNamesTheKeysNoGetterAskedFor) {
+  const std::map<std::string, std::string> props = {
+      {"transforms.unwrap.type", "io.debezium.transforms.ExtractNewRecordState"},
+      {"transforms.unwrap.drop.tombstones", "false"},
+      {"transforms.unwrap.drop.tombstonez", "false"},  // a typo
+      {"transforms.unwrapper.type", "x"},              // another alias, not this one's
+      {"transformsX", "y"}};
+  TransformConfig config(&props, "transforms.unwrap.");
+  EXPECT_EQ(config.Unread(), (std::vector<std::string>{"transforms.unwrap.drop.tombstones",
+                                                       "transforms.unwrap.drop.tombstonez",
+                                                       "transforms.unwrap.type"}));
+  (void)config.GetString("type", "");
+  const TransformConfig copy = config;  // copies share what was read
+  ASSERT_TRUE(copy.GetBool("drop.tombstones", true).ok());
+  EXPECT_FALSE(config.Has("missing.key"));
+  EXPECT_EQ(config.Unread(), (std::vector<std::string>{"transforms.unwrap.drop.tombstonez"}));
+}
 
 TEST(TransformChainTest, EmptyConfigIsAnEmptyChainThatKeepsRecords) {
   auto chain = TransformChain::Create({});

@@ -32,7 +32,17 @@ std::vector<std::string> SplitTrim(std::string_view text, char sep) {
   return out;
 }
 
+std::vector<std::string> TransformConfig::Unread() const {
+  std::vector<std::string> out;
+  for (auto it = props_->lower_bound(prefix_);
+       it != props_->end() && it->first.compare(0, prefix_.size(), prefix_) == 0; ++it) {
+    if (!read_->count(std::string_view(it->first).substr(prefix_.size()))) out.push_back(it->first);
+  }
+  return out;
+}
+
 std::optional<std::string> TransformConfig::Get(std::string_view key) const {
+  if (!read_->count(key)) read_->emplace(key);
   auto it = props_->find(Name(key));
   if (it == props_->end()) return std::nullopt;
   return Trim(it->second);

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,9 +41,16 @@ class TransformConfig {
   // kInvalidArgument: "Invalid value '<value>' for configuration <name>: <allowed>".
   Status Invalid(std::string_view key, std::string_view value, std::string_view allowed) const;
 
+  // The full names of the properties under the prefix that no getter has asked for so far: after
+  // a transform is created from this config, the keys it does not know (typos) or ignores with
+  // the settings given. Copies of a TransformConfig share what was read.
+  std::vector<std::string> Unread() const;
+
  private:
   const std::map<std::string, std::string>* props_;
   std::string prefix_;
+  std::shared_ptr<std::set<std::string, std::less<>>> read_ =
+      std::make_shared<std::set<std::string, std::less<>>>();
 };
 
 // Splits on `sep`, trimming each item; empty items are kept (callers decide).
