@@ -601,6 +601,18 @@ Status PostgresSource::StartStreaming() {
   Lsn start = offset_.last_commit_end;
   std::vector<std::pair<std::string, std::string>> options = {
       {"proto_version", "1"}, {"publication_names", pg::QuoteIdent(config_.publication_name)}};
+  // Logical decoding messages: pgoutput sends them on request from PostgreSQL 14 on.
+  if (conn_->ServerVersion() >= 140000) {
+    options.emplace_back("messages", "true");
+  } else if (!messages_warned_) {
+    messages_warned_ = true;
+    LogWarn(config_.name, "PostgreSQL " + std::to_string(conn_->ServerVersion() / 10000) +
+                              "'s pgoutput cannot send logical decoding messages (14 or later "
+                              "can): pg_logical_emit_message messages are not emitted");
+  }
+  WR_ASSIGN_OR_RETURN(MessageEvents message_events,
+                      MessageEvents::Create(*mapper_, config_.events));
+  message_events_.emplace(std::move(message_events));
   WR_RETURN_IF_ERROR(stream_->Start(config_.slot_name, start, options));
   decoder_ = pg::PgoutputDecoder();
   tables_.clear();
@@ -663,6 +675,11 @@ void PostgresSource::Complete(HeldTransaction& tx, std::vector<data::Record>* ou
   for (auto& rec : tx.records) {
     offset_.Advance(rec.position);
     out->push_back(std::move(rec));
+  }
+  if (tx.message) {
+    // Not a commit: the last commit LSN (which says which transactions were delivered) stays.
+    if (tx.end_lsn > offset_.last_commit_end) offset_.last_commit_end = tx.end_lsn;
+    return;
   }
   if (tx.commit_lsn > offset_.last_commit_lsn) {
     offset_.last_commit_lsn = tx.commit_lsn;
@@ -753,25 +770,16 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     tx.commit_lsn = c->commit_lsn;
     tx.end_lsn = c->end_lsn;
     tx.xid = begin_.xid;
-    // Failover-safe: a transaction (even one with nothing for us, whose position still moves the
-    // offset) waits until the standbys have it, so nothing downstream is ahead of a node that can
-    // be promoted.
-    if (failover_safe_ || !held_.empty()) {
-      if (held_.empty()) held_since_ = Clock::now();
-      held_.push_back(std::move(tx));
-    } else {
-      Complete(tx, out);
-      // The next transaction reuses the buffer's capacity.
-      if (tx.records.capacity() > tx_buffer_.capacity()) tx_buffer_.swap(tx.records);
-      tx_buffer_.clear();
-    }
+    CompleteOrHold(tx, out);
     in_tx_ = false;
     return Status::Ok();
   }
   if (const auto* r = std::get_if<pg::RelationMessage>(&msg)) return OnRelation(*r);
+  if (const auto* m = std::get_if<pg::LogicalMessage>(&msg)) {
+    return OnLogicalMessage(*m, wal_start, out);
+  }
   if (std::holds_alternative<pg::TypeMessage>(msg) ||
-      std::holds_alternative<pg::OriginMessage>(msg) ||
-      std::holds_alternative<pg::LogicalMessage>(msg)) {
+      std::holds_alternative<pg::OriginMessage>(msg)) {
     return Status::Ok();
   }
   if (!in_tx_) return DataError("change outside a transaction at " + wal_start.ToString());
@@ -822,9 +830,9 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
 }
 
 void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta& meta,
-                                  std::vector<data::Record>* out) {
+                                  std::vector<data::Record>* out, bool data_event) {
   if (first == tx_buffer_.size()) return;
-  if (tx_events_ && !tx_begin_emitted_) {
+  if (tx_events_ && data_event && !tx_begin_emitted_) {
     tx_begin_emitted_ = true;
     tx_buffer_.insert(
         tx_buffer_.begin() + static_cast<std::ptrdiff_t>(first),
@@ -836,6 +844,67 @@ void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta&
   if (!failover_safe_ && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
     HandOverPartial(out);
   }
+}
+
+Status PostgresSource::OnLogicalMessage(const pg::LogicalMessage& msg, Lsn wal_start,
+                                        std::vector<data::Record>* out) {
+  const bool included = config_.IncludeMessagePrefix(msg.prefix);
+  if (msg.transactional) {
+    if (!in_tx_) {
+      return DataError("transactional logical decoding message at " + msg.lsn.ToString() +
+                       " outside a transaction");
+    }
+    // A filtered one is simply not there: the transaction's commit moves the offset.
+    if (!included) return Status::Ok();
+    SourceMeta meta = MakeMeta(wal_start, "false");
+    meta.transaction = nullptr;  // Debezium 2.7 numbers only data events
+    WR_ASSIGN_OR_RETURN(data::Record rec, message_events_->Make(msg, meta));
+    const size_t first = tx_buffer_.size();
+    tx_buffer_.push_back(std::move(rec));
+    EmitAppended(first, wal_start, meta, out, /*data_event=*/false);
+    return Status::Ok();
+  }
+  // Non-transactional: pgoutput sends it as the walsender decodes it, never between a Begin and
+  // its Commit (transactions are sent whole at their commit). Its LSN is the end of its WAL
+  // record; a stream started there does not send it again, so it is the position to store once
+  // the message is delivered, filtered or not.
+  if (in_tx_) {
+    return DataError("non-transactional logical decoding message at " + msg.lsn.ToString() +
+                     " inside the transaction of Begin " + begin_.final_lsn.ToString());
+  }
+  if (msg.lsn <= offset_.last_commit_end) return Status::Ok();  // delivered before a restart
+  HeldTransaction tx;
+  tx.end_lsn = msg.lsn;
+  tx.message = true;
+  if (included) {
+    SourceMeta meta = MakeMeta(msg.lsn, "false");
+    // Debezium commits a non-transactional message's position before building its event, so its
+    // source.sequence names the message's LSN as the last commit.
+    meta.last_commit_lsn = static_cast<int64_t>(msg.lsn.value());
+    WR_ASSIGN_OR_RETURN(data::Record rec, message_events_->Make(msg, meta));
+    rec.position.lsn = msg.lsn;
+    rec.position.commit_end_lsn = msg.lsn;
+    rec.position.last_in_transaction = true;
+    rec.position.commit_ts_ms = meta.now_ms;
+    tx.records.push_back(std::move(rec));
+  }
+  CompleteOrHold(tx, out);
+  return Status::Ok();
+}
+
+void PostgresSource::CompleteOrHold(HeldTransaction& tx, std::vector<data::Record>* out) {
+  // Failover-safe: a transaction (even one with nothing for us, whose position still moves the
+  // offset) waits until the standbys have it, so nothing downstream is ahead of a node that can
+  // be promoted.
+  if (failover_safe_ || !held_.empty()) {
+    if (held_.empty()) held_since_ = Clock::now();
+    held_.push_back(std::move(tx));
+    return;
+  }
+  Complete(tx, out);
+  // The next transaction reuses the buffer's capacity.
+  if (tx.records.capacity() > tx_buffer_.capacity()) tx_buffer_.swap(tx.records);
+  tx_buffer_.clear();
 }
 
 void PostgresSource::PositionAppended(size_t first, Lsn wal_start) {

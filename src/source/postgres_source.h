@@ -89,6 +89,11 @@ class PostgresSource {
   Status HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_start,
                        std::vector<data::Record>* out);
   Status OnRelation(const pg::RelationMessage& rel);
+  // A logical decoding message: a transactional one joins its transaction's records; any other
+  // is complete on its own, its LSN the position after which a restart does not re-emit it.
+  Status OnLogicalMessage(const pg::LogicalMessage& msg, Lsn wal_start,
+                          std::vector<data::Record>* out);
+
   // `now` is the caller's reading of the steady clock: the stream loop reads it once per step,
   // not once per call (clock reads were 4% of the source thread's CPU).
   Status MaybeHeartbeat(std::vector<data::Record>* out, std::chrono::steady_clock::time_point now);
@@ -98,9 +103,10 @@ class PostgresSource {
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
   // PositionAppended for the records of one change, preceded by the transaction's BEGIN event
-  // the first time; then hands over part of a large transaction.
+  // the first time (data events only: Debezium 2.7 gives a message no transaction metadata);
+  // then hands over part of a large transaction.
   void EmitAppended(size_t first, Lsn wal_start, const SourceMeta& meta,
-                    std::vector<data::Record>* out);
+                    std::vector<data::Record>* out, bool data_event = true);
   // Gives the records appended to tx_buffer_ from index `first` on their positions in the
   // transaction, dropping those a previous run delivered.
   void PositionAppended(size_t first, Lsn wal_start);
@@ -115,6 +121,8 @@ class PostgresSource {
   std::optional<pg::ReplicationStream> stream_;
   pg::PgoutputDecoder decoder_;
   std::unordered_map<uint32_t, Table> tables_;
+  std::optional<MessageEvents> message_events_;  // built when streaming starts
+  bool messages_warned_ = false;                 // the server cannot send messages
 
   SourceOffset offset_;     // after everything returned by Poll
   SourceOffset committed_;  // durable downstream
@@ -133,16 +141,21 @@ class PostgresSource {
   std::unique_ptr<TransactionEvents> tx_events_;
   bool tx_begin_emitted_ = false;
 
-  // Failover-safe mode: completed transactions wait here until the standbys have flushed them.
+  // Failover-safe mode: completed transactions (and non-transactional logical decoding messages,
+  // in stream order with them) wait here until the standbys have flushed them.
   struct HeldTransaction {
     std::vector<data::Record> records;
-    Lsn commit_lsn, end_lsn;
+    Lsn commit_lsn, end_lsn;  // a message: no commit LSN, end_lsn its own LSN
     uint32_t xid = 0;
+    bool message = false;  // a non-transactional logical decoding message
   };
   Status ReleaseHeld(std::vector<data::Record>* out, bool wait);
   Result<Lsn> StandbyFlushPosition();
   // Moves the transaction's records to `out` (leaving moved-from records in tx.records).
   void Complete(HeldTransaction& tx, std::vector<data::Record>* out);
+  // Completes `tx` into `out`, or holds it (failover-safe mode, or others already held: the order
+  // is kept).
+  void CompleteOrHold(HeldTransaction& tx, std::vector<data::Record>* out);
   bool failover_safe_ = false;
   std::vector<HeldTransaction> held_;
   Lsn standby_flush_;

@@ -741,5 +741,167 @@ TEST_F(CaptureTest, WrongPasswordAndUnreachableHostFailClearly) {
   EXPECT_NE(r.err.find("127.0.0.1"), std::string::npos) << r.err;
 }
 
+// pg_logical_emit_message as Debezium 2.7 emits it: <prefix>.message, op "m", the message block;
+// transactional ones in their transaction's order with its txId (not counted in END, no
+// transaction block), non-transactional ones at once with their own LSN; prefixes filtered;
+// each delivered once across restarts, even when a run stops right after one.
+TEST_F(CaptureTest, LogicalDecodingMessages) {
+  Sql("CREATE TABLE t(id int primary key)");
+  std::string file = Connector({{"snapshot.mode", "never"},
+                                {"provide.transaction.metadata", "true"},
+                                {"message.prefix.exclude.list", "skip\\..*,other"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'first')");
+  Sql("BEGIN; INSERT INTO t VALUES (1); SELECT pg_logical_emit_message(true, 'audit', 'in tx'); "
+      "SELECT pg_logical_emit_message(true, 'skip.me', 'x'); INSERT INTO t VALUES (2); COMMIT;");
+  Sql("SELECT pg_logical_emit_message(false, 'skip.me', 'filtered')");
+  Sql("SELECT pg_logical_emit_message(false, 'AUDIT', '\\x00ff'::bytea)");
+  auto r = Run({file, "--idle-exit", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = Lines(r.out);
+  std::vector<std::string> seen;
+  std::vector<json> messages;
+  int64_t txid = -1;
+  for (const auto& l : lines) {
+    const json& p = l["value"]["payload"];
+    if (l["topic"] == "srv.transaction") {
+      std::string e = p["status"].get<std::string>();
+      if (e == "END") e += " " + std::to_string(p["event_count"].get<int>());
+      seen.push_back(e);
+    } else if (l["topic"] == "srv.public.t") {
+      seen.push_back(std::to_string(p["after"]["id"].get<int>()));
+      txid = p["source"]["txId"].get<int64_t>();
+    } else if (l["topic"] == "srv.message") {
+      seen.push_back("m:" + p["message"]["prefix"].get<std::string>());
+      messages.push_back(l);
+    }
+  }
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"m:audit", "BEGIN", "1", "m:audit", "2", "END 2", "m:AUDIT"}))
+      << r.out;
+  ASSERT_EQ(messages.size(), 3u);
+
+  // Non-transactional, field by field.
+  const json& nt = messages[0];
+  EXPECT_EQ(nt["key"]["schema"]["name"], "io.debezium.connector.postgresql.MessageKey");
+  EXPECT_EQ(nt["key"]["schema"]["version"], 1);
+  EXPECT_EQ(nt["key"]["payload"], json({{"prefix", "audit"}}));
+  const json& schema = nt["value"]["schema"];
+  EXPECT_EQ(schema["name"], "io.debezium.connector.postgresql.MessageValue");
+  EXPECT_EQ(schema["version"], 1);
+  std::vector<std::string> fields;
+  for (const auto& f : schema["fields"]) fields.push_back(f["field"]);
+  EXPECT_EQ(fields, (std::vector<std::string>{"op", "ts_ms", "source", "message"}));
+  EXPECT_EQ(schema["fields"][3]["name"], "io.debezium.connector.postgresql.Message");
+  EXPECT_EQ(schema["fields"][3]["optional"], false);
+  EXPECT_EQ(schema["fields"][3]["fields"][1],
+            json({{"type", "bytes"}, {"optional", true}, {"field", "content"}}));
+  const json& p = nt["value"]["payload"];
+  EXPECT_EQ(p["op"], "m");
+  EXPECT_TRUE(p["ts_ms"].is_number_integer());
+  EXPECT_EQ(p["message"], json({{"prefix", "audit"}, {"content", "Zmlyc3Q="}}));  // "first"
+  const json& src = p["source"];
+  EXPECT_EQ(src["connector"], "postgresql");
+  EXPECT_EQ(src["name"], "srv");
+  EXPECT_EQ(src["db"], db_);
+  EXPECT_EQ(src["schema"], "");
+  EXPECT_EQ(src["table"], "");
+  EXPECT_EQ(src["snapshot"], "false");
+  EXPECT_TRUE(src["txId"].is_null());
+  ASSERT_TRUE(src["lsn"].is_number_integer());
+  const std::string lsn = std::to_string(src["lsn"].get<int64_t>());
+  EXPECT_EQ(src["sequence"], "[\"" + lsn + "\",\"" + lsn + "\"]");
+
+  // Transactional: the transaction's txId, no transaction block.
+  const json& tx = messages[1]["value"]["payload"];
+  EXPECT_EQ(tx["message"]["content"], "aW4gdHg=");  // "in tx"
+  EXPECT_EQ(tx["source"]["txId"], txid);
+  EXPECT_FALSE(tx.contains("transaction"));
+  EXPECT_GT(tx["source"]["lsn"].get<int64_t>(), src["lsn"].get<int64_t>());
+  EXPECT_EQ(messages[2]["value"]["payload"]["message"]["content"], "AP8=");
+
+  // A restart emits none of them again.
+  auto again = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(ForTopic(Lines(again.out), "srv.message").empty()) << again.out;
+
+  // A run that stops right after a non-transactional message has recorded it.
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'one')");
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'two')");
+  auto one = Run({file, "--max-records", "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto two = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  auto m1 = ForTopic(Lines(one.out), "srv.message");
+  auto m2 = ForTopic(Lines(two.out), "srv.message");
+  ASSERT_EQ(m1.size(), 1u) << one.out;
+  ASSERT_EQ(m2.size(), 1u) << two.out;
+  EXPECT_EQ(m1[0]["value"]["payload"]["message"]["content"], "b25l");  // "one"
+  EXPECT_EQ(m2[0]["value"]["payload"]["message"]["content"], "dHdv");  // "two"
+}
+
+// message.prefix.include.list keeps only matching prefixes (whole prefix, any case); both lists
+// at once are refused.
+TEST_F(CaptureTest, LogicalDecodingMessagePrefixIncludeList) {
+  std::string file =
+      Connector({{"snapshot.mode", "never"}, {"message.prefix.include.list", "keep,wal.*"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  for (const char* prefix : {"keep", "keeper", "WALRELAY", "drop"}) {
+    Sql(std::string("SELECT pg_logical_emit_message(false, '") + prefix + "', 'x')");
+  }
+  auto r = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> prefixes;
+  for (const auto& l : ForTopic(Lines(r.out), "srv.message")) {
+    prefixes.push_back(l["key"]["payload"]["prefix"]);
+  }
+  EXPECT_EQ(prefixes, (std::vector<std::string>{"keep", "WALRELAY"})) << r.out;
+
+  auto both =
+      Run({Connector({{"message.prefix.include.list", "a"}, {"message.prefix.exclude.list", "b"}},
+                     "both"),
+           "--idle-exit", "1"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("message.prefix.exclude.list"), std::string::npos) << both.err;
+}
+
+// Sinks apply nothing for messages: a pipeline whose sink subscribes to every topic of the
+// source, the message topic included, copies the rows and does not fail.
+TEST_F(CaptureTest, SinkIgnoresLogicalDecodingMessages) {
+  const std::string dst = db_ + "_dst";
+  ASSERT_TRUE(server_->CreateDatabase(dst).ok());
+  Sql("CREATE TABLE t(id int primary key, v text)");
+  std::string source = Connector({{"snapshot.mode", "never"}});
+  json sink = {
+      {"name", "sink"},
+      {"config",
+       {{"connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector"},
+        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(server_->port()) + "/" +
+                               dst + "?user=postgres&password=postgres"},
+        {"topics.regex", "srv\\..*"},
+        {"insert.mode", "upsert"},
+        {"primary.key.mode", "record_key"},
+        {"schema.evolution", "basic"},
+        {"collection.name.format", "${source.table}"}}}};
+  std::string sink_file = dir_ + "/sink.json";
+  std::ofstream(sink_file) << sink.dump(2);
+  ASSERT_EQ(Run({source, sink_file, "--idle-exit", "1"}).exit_code, 0);
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'before')");
+  Sql("BEGIN; INSERT INTO t VALUES (1, 'a'); SELECT pg_logical_emit_message(true, 'audit', 'tx'); "
+      "COMMIT;");
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'after')");
+  auto r = Run({source, sink_file, "--idle-exit", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto copied = server_->Psql("SELECT string_agg(id || '=' || v, ',') FROM t", dst);
+  ASSERT_TRUE(copied.ok()) << copied.status().ToString();
+  EXPECT_EQ(copied->substr(0, 3), "1=a");
+  auto tables = server_->Psql(
+      "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
+      "WHERE table_schema = 'public'",
+      dst);
+  ASSERT_TRUE(tables.ok());
+  EXPECT_EQ(tables->substr(0, 17), "t,walrelay_offset") << *tables;
+}
+
 }  // namespace
 }  // namespace walrelay
