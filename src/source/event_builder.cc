@@ -253,9 +253,13 @@ Result<TableEvents> TableEvents::Create(const TableInfo& table, TypeMapper& mapp
       return DataError("no schema for column " + tc.name + " of " + ev.data_collection_ +
                        " (type oid " + std::to_string(tc.type_oid) + ")");
     }
-    if (tc.default_value) {
+    std::shared_ptr<const Value> default_value = tc.default_value;
+    if (!default_value && tc.default_expression) {
+      default_value = mapper.Default(tc.type_oid, col.mapping, *tc.default_expression);
+    }
+    if (default_value) {
       auto with_default = std::make_shared<Schema>(*col.schema);
-      with_default->default_value = tc.default_value;
+      with_default->default_value = std::move(default_value);
       col.schema = std::move(with_default);
     }
     col.fallback = FallbackValue(col.schema);

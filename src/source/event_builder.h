@@ -50,6 +50,9 @@ struct TableColumn {
   bool included = true;
   // The column's default in Connect terms (Debezium puts it on the field schema), or null.
   std::shared_ptr<const data::Value> default_value = nullptr;
+  // The column's default expression as pg_get_expr prints it, when default_value is not given:
+  // TableEvents::Create converts it (TypeMapper::Default).
+  std::optional<std::string> default_expression = std::nullopt;
 };
 
 struct TableInfo {

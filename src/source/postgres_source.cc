@@ -94,9 +94,10 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
       "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, "
       "  coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(att, n) "
       "            WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.att = a.attnum), 0), "
-      "  c.relreplident, n.nspname, c.relname "
+      "  c.relreplident, n.nspname, c.relname, pg_get_expr(d.adbin, d.adrelid) "
       "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
       "JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
       "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
       "ORDER BY a.attnum",
       {std::to_string(oid)});
@@ -112,6 +113,7 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
     col.nullable = res->Get(r, 3) != "t";
     col.key_position = std::stoi(std::string(res->Get(r, 4)));
     col.in_key = col.key_position > 0;
+    col.default_expression = res->GetOptional(r, 8);
     catalog_cols.push_back(std::move(col));
     info.replica_identity = res->Get(r, 5).empty() ? 'd' : res->Get(r, 5)[0];
     info.schema = std::string(res->Get(r, 6));
@@ -132,6 +134,8 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
           col.nullable = cc.nullable;
           col.in_key = cc.in_key;
           col.key_position = cc.key_position;
+          // Unless the column's type changed since: then the default is for the new type.
+          if (cc.type_oid == rc.type_oid) col.default_expression = cc.default_expression;
         }
       }
       info.columns.push_back(std::move(col));

@@ -903,5 +903,57 @@ TEST_F(CaptureTest, SinkIgnoresLogicalDecodingMessages) {
   EXPECT_EQ(tables->substr(0, 17), "t,walrelay_offset") << *tables;
 }
 
+// Column defaults reach the field schemas as Debezium's PostgresDefaultValueConverter reads them,
+// in the handling modes; the source block's snapshot field keeps its "false" default.
+TEST_F(CaptureTest, ColumnDefaultsInSchemas) {
+  Sql("CREATE TYPE mood AS ENUM ('sad', 'happy')");
+  Sql("CREATE TABLE d(id serial primary key, n int NOT NULL DEFAULT 42, "
+      "s varchar(10) DEFAULT 'it''s', b boolean DEFAULT true, "
+      "amount numeric(6,2) DEFAULT 1.5, f float8 DEFAULT 2.5, "
+      "day date DEFAULT '2024-01-31', at timestamptz DEFAULT now(), "
+      "m mood DEFAULT 'happy', bin bytea DEFAULT '\\x01', plain text, nul text DEFAULT NULL, "
+      "expr int DEFAULT (1 + 2))");
+  std::string file = Connector({{"snapshot.mode", "never"}, {"decimal.handling.mode", "string"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  Sql("INSERT INTO d(id) VALUES (1)");
+  auto r = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto recs = ForTopic(Lines(r.out), "srv.public.d");
+  ASSERT_EQ(recs.size(), 1u) << r.out;
+  const json& value = recs[0]["value"];
+  std::map<std::string, json> defaults;
+  for (const auto& f : value["schema"]["fields"][1]["fields"]) {  // after
+    defaults[f["field"]] = f.contains("default") ? f["default"] : json("(none)");
+  }
+  EXPECT_EQ(defaults["id"], 0);  // nextval(): Debezium's placeholder
+  EXPECT_EQ(defaults["n"], 42);
+  EXPECT_EQ(defaults["s"], "it's");
+  EXPECT_EQ(defaults["b"], true);
+  EXPECT_EQ(defaults["amount"], "1.50");  // decimal.handling.mode=string, the column's scale
+  EXPECT_EQ(defaults["f"], 2.5);
+  EXPECT_EQ(defaults["day"], 19753);  // io.debezium.time.Date: days since the epoch
+  EXPECT_EQ(defaults["at"], "1970-01-01T00:00:00.000000Z");  // now(): the epoch
+  EXPECT_EQ(defaults["m"], "happy");
+  EXPECT_EQ(defaults["bin"], "(none)");
+  EXPECT_EQ(defaults["plain"], "(none)");
+  EXPECT_EQ(defaults["nul"], "(none)");
+  EXPECT_EQ(defaults["expr"], "(none)");
+  // The key field has the default too (Debezium shares the column's schema).
+  EXPECT_EQ(recs[0]["key"]["schema"]["fields"][0]["default"], 0);
+  // The row's own values are untouched.
+  const json& after = value["payload"]["after"];
+  EXPECT_EQ(after["n"], 42);
+  EXPECT_EQ(after["s"], "it's");
+  EXPECT_TRUE(after["plain"].is_null());
+  // source.snapshot: an optional Enum string with default "false", "false" in streaming events.
+  for (const auto& f : value["schema"]["fields"][2]["fields"]) {
+    if (f["field"] != "snapshot") continue;
+    EXPECT_EQ(f["default"], "false");
+    EXPECT_EQ(f["optional"], true);
+    EXPECT_EQ(f["name"], "io.debezium.data.Enum");
+  }
+  EXPECT_EQ(value["payload"]["source"]["snapshot"], "false");
+}
+
 }  // namespace
 }  // namespace walrelay
