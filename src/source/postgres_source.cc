@@ -29,6 +29,16 @@ bool IsTransient(const Status& s) {
   return s.kind() == ErrorKind::kReconnect || s.kind() == ErrorKind::kRetry;
 }
 
+// How long the walsender may keep failing to read the WAL at one position (pg::IsMissingWalRecord)
+// before that is taken as permanent: long enough for a new leader to settle after a failover.
+constexpr std::chrono::seconds kMissingWalPatience{60};
+
+bool IsMissingWalRecord(const Status& s) {
+  return s.kind() == ErrorKind::kReconnect &&
+         s.message().find("could not find record ") != std::string::npos &&
+         s.message().find("[SQLSTATE XX000]") != std::string::npos;
+}
+
 data::SchemaPtr HeartbeatKeySchema() {
   static const data::SchemaPtr s =
       data::SchemaBuilder(data::Type::kStruct)
@@ -1094,9 +1104,34 @@ Status PostgresSource::Poll(std::vector<data::Record>* out, std::chrono::millise
     return adv.status();
   }
   if (!IsTransient(s)) return s;
+  if (IsMissingWalRecord(s)) WR_RETURN_IF_ERROR(CheckMissingWal(s));
   // Records of a partly read transaction that were handed over stay handed over: the offset says
   // how many, and the replay after reconnecting skips them.
   return Reconnect(s);
+}
+
+Status PostgresSource::CheckMissingWal(const Status& cause) {
+  const auto now = Clock::now();
+  if (!missing_wal_since_ || missing_wal_at_ != offset_.last_commit_end) {
+    missing_wal_since_ = now;
+    missing_wal_at_ = offset_.last_commit_end;
+    return Status::Ok();
+  }
+  if (now - *missing_wal_since_ < kMissingWalPatience) return Status::Ok();
+  const std::string& slot = config_.slot_name;
+  return FatalError(
+      "PostgreSQL has been unable to read the WAL that slot " + slot + " needs after " +
+      missing_wal_at_.ToString() + " for " + std::to_string(kMissingWalPatience.count()) + " s (" +
+      cause.message() +
+      "): that WAL is damaged or is not on this server's timeline (a failover to a standby that "
+      "never received it). walrelay cannot pass it without losing the changes it holds. Check "
+      "the server log, then either start over: drop the slot (SELECT "
+      "pg_drop_replication_slot('" +
+      slot +
+      "')), remove the stored offset and run with "
+      "snapshot.mode=initial; or accept the loss: move the slot past the damaged WAL (SELECT "
+      "pg_replication_slot_advance('" +
+      slot + "', '<LSN past it>'))");
 }
 
 void PostgresSource::Commit(const SourceOffset& offset) {

@@ -100,6 +100,10 @@ class PostgresSource {
   Status SendStatus(bool force, bool reply_requested = false);
   Status SendStatus(bool force, bool reply_requested, std::chrono::steady_clock::time_point now);
   Status Reconnect(const Status& cause);
+  // For a stream that failed because the walsender could not read the WAL it needs
+  // (pg::IsMissingWalRecord): Ok while that may pass (a failover settling), a kFatal error saying
+  // what the operator can do once it has lasted kMissingWalPatience at the same position.
+  Status CheckMissingWal(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
   // PositionAppended for the records of one change, preceded by the transaction's BEGIN event
@@ -184,6 +188,9 @@ class PostgresSource {
   bool snapshot_resumed_ = false;  // this snapshot continues an interrupted one
   bool started_once_ = false;      // snapshot.mode=always snapshots once per process start
   int reconnect_attempts_ = 0;
+  // CheckMissingWal: since when, and at which position, streams fail to read the WAL.
+  std::optional<std::chrono::steady_clock::time_point> missing_wal_since_;
+  Lsn missing_wal_at_;
 };
 
 }  // namespace walrelay::source
