@@ -33,7 +33,7 @@ bool IsTransient(const Status& s) {
 // before that is taken as permanent: long enough for a new leader to settle after a failover.
 constexpr std::chrono::seconds kMissingWalPatience{60};
 
-bool IsMissingWalRecord(const Status& s) {
+bool IsMissingWalError(const Status& s) {
   return s.kind() == ErrorKind::kReconnect &&
          s.message().find("could not find record ") != std::string::npos &&
          s.message().find("[SQLSTATE XX000]") != std::string::npos;
@@ -1104,7 +1104,7 @@ Status PostgresSource::Poll(std::vector<data::Record>* out, std::chrono::millise
     return adv.status();
   }
   if (!IsTransient(s)) return s;
-  if (IsMissingWalRecord(s)) WR_RETURN_IF_ERROR(CheckMissingWal(s));
+  if (IsMissingWalError(s)) WR_RETURN_IF_ERROR(CheckMissingWal(s));
   // Records of a partly read transaction that were handed over stay handed over: the offset says
   // how many, and the replay after reconnecting skips them.
   return Reconnect(s);
@@ -1118,20 +1118,21 @@ Status PostgresSource::CheckMissingWal(const Status& cause) {
     return Status::Ok();
   }
   if (now - *missing_wal_since_ < kMissingWalPatience) return Status::Ok();
-  const std::string& slot = config_.slot_name;
-  return FatalError(
-      "PostgreSQL has been unable to read the WAL that slot " + slot + " needs after " +
-      missing_wal_at_.ToString() + " for " + std::to_string(kMissingWalPatience.count()) + " s (" +
-      cause.message() +
-      "): that WAL is damaged or is not on this server's timeline (a failover to a standby that "
-      "never received it). walrelay cannot pass it without losing the changes it holds. Check "
-      "the server log, then either start over: drop the slot (SELECT "
-      "pg_drop_replication_slot('" +
+  const std::string slot = pg::QuoteLiteral(config_.slot_name);
+  std::string message = "PostgreSQL has been unable to read the WAL that slot " +
+                        config_.slot_name + " needs after " + missing_wal_at_.ToString() + " for " +
+                        std::to_string(kMissingWalPatience.count()) + " s (" + cause.message() +
+                        ")";
+  message +=
+      ": that WAL is damaged or is not on this server's timeline (a failover to a standby that "
+      "never received it), and walrelay cannot pass it without losing the changes it holds. "
+      "Check the server log, then either start over: drop the slot (SELECT "
+      "pg_drop_replication_slot(" +
       slot +
-      "')), remove the stored offset and run with "
-      "snapshot.mode=initial; or accept the loss: move the slot past the damaged WAL (SELECT "
-      "pg_replication_slot_advance('" +
-      slot + "', '<LSN past it>'))");
+      ")), remove the stored offset and run with snapshot.mode=initial; or accept the loss: "
+      "move the slot past the damaged WAL (SELECT pg_replication_slot_advance(" +
+      slot + ", '<LSN past it>'))";
+  return FatalError(std::move(message));
 }
 
 void PostgresSource::Commit(const SourceOffset& offset) {

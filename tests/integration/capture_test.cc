@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -953,6 +954,56 @@ TEST_F(CaptureTest, ColumnDefaultsInSchemas) {
     EXPECT_EQ(f["name"], "io.debezium.data.Enum");
   }
   EXPECT_EQ(value["payload"]["source"]["snapshot"], "false");
+}
+
+// WAL the slot needs is damaged (a zeroed page, as a torn write or a failover to a standby that
+// never had it leaves it): the walsender fails with XX000 "could not find record while sending
+// logically-decoded data". walrelay reconnects, and once that has lasted 60 s at the same position
+// stops with exit status 1 and a message saying what the operator can do.
+TEST_F(CaptureTest, UnreadableSlotWalStopsWithGuidance) {
+  auto started = PgServer::Start();
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<PgServer> own = std::move(started).value();
+  auto sql = [&own](const std::string& q) {
+    auto r = own->Psql(q);
+    EXPECT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    std::string out = r.ok() ? *r : "";
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  };
+  sql("CREATE TABLE w(id int primary key, v text)");
+  std::string file = Connector({{"database.port", std::to_string(own->port())},
+                                {"database.dbname", "postgres"},
+                                {"snapshot.mode", "never"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  sql("INSERT INTO w SELECT g, repeat('x', 50) FROM generate_series(1, 2000) g");
+  const std::string where =
+      sql("SELECT file_name || ' ' || file_offset FROM pg_walfile_name_offset((SELECT restart_lsn "
+          "FROM pg_replication_slots WHERE slot_name = 'slot_" +
+          db_ + "'))");
+  const size_t space = where.find(' ');
+  ASSERT_NE(space, std::string::npos) << where;
+  const std::string segment = own->data_dir() + "/pg_wal/" + where.substr(0, space);
+  const long page = (std::stol(where.substr(space + 1)) / 8192 + 2) * 8192;
+  ASSERT_TRUE(own->Stop().ok());
+  {
+    std::fstream wal(segment, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(wal.is_open()) << segment;
+    wal.seekp(page);
+    const std::string zeros(8192, '\0');
+    wal.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  ASSERT_TRUE(own->Restart().ok());
+  const auto begin = std::chrono::steady_clock::now();
+  auto r = Run({file, "--idle-exit", "120"}, 200);
+  const auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_EQ(r.exit_code, 1) << r.err.substr(r.err.size() > 3000 ? r.err.size() - 3000 : 0);
+  EXPECT_GE(took, std::chrono::seconds(60));
+  EXPECT_NE(r.err.find("could not find record while sending logically-decoded data"),
+            std::string::npos);
+  EXPECT_NE(r.err.find("reconnecting"), std::string::npos);  // treated as transient first
+  EXPECT_NE(r.err.find("pg_replication_slot_advance('slot_" + db_ + "'"), std::string::npos)
+      << r.err.substr(r.err.size() > 3000 ? r.err.size() - 3000 : 0);
 }
 
 }  // namespace
