@@ -135,6 +135,22 @@ ConfigDef BuildPostgresDef() {
   for (const auto& [name, doc] : kFilterDocs) {
     def.Define(ListProp(name, std::nullopt, doc).WithCheck(ValidRegexList(), "regexes"));
   }
+  // Logical decoding messages (pg_logical_emit_message), emitted to <topic.prefix>.message.
+  def.Define(ListProp("message.prefix.include.list", std::nullopt,
+                      "Regexes of logical decoding message prefixes to emit (no others).")
+                 .WithCheck(ValidRegexList(), "regexes"));
+  def.Define(ListProp("message.prefix.exclude.list", std::nullopt,
+                      "Regexes of logical decoding message prefixes not to emit.")
+                 .WithCheck(ValidRegexList(), "regexes"));
+  def.AddRule([](const ConnectorConfig& config) -> Status {
+    if (IsBlank(config, "message.prefix.include.list") ||
+        IsBlank(config, "message.prefix.exclude.list")) {
+      return Status::Ok();
+    }
+    return config.InvalidValue("message.prefix.exclude.list",
+                               "\"message.prefix.include.list\" is already specified; set "
+                               "either message.prefix.include.list or message.prefix.exclude.list");
+  });
   def.Define(StringProp("message.key.columns", std::nullopt,
                         "Custom message keys: <table regex>:<col>[,<col>...] entries "
                         "separated by ';'."));

@@ -22,9 +22,11 @@ struct Header {
 // its transaction's commit LSN (pgoutput Begin.final_lsn, known before the first change) and, on
 // the transaction's last record, the commit's end LSN, which is what may be confirmed to the slot.
 struct SourcePosition {
-  Lsn lsn;             // the change's own LSN (Debezium's source.lsn)
-  Lsn tx_lsn;          // commit LSN of the record's transaction; 0 for snapshot/heartbeat
-  Lsn commit_end_lsn;  // set on the transaction's last record only
+  Lsn lsn;     // the change's own LSN (Debezium's source.lsn)
+  Lsn tx_lsn;  // commit LSN of the record's transaction; 0 for snapshot/heartbeat
+  // Set on the transaction's last record only; on a record outside any transaction (a
+  // non-transactional logical decoding message, tx_lsn 0, last_in_transaction set) its own LSN.
+  Lsn commit_end_lsn;
   uint32_t txid = 0;
   uint64_t event_index = 0;  // position of the record within its transaction (0-based)
   bool last_in_transaction = false;

@@ -81,6 +81,17 @@ ErrorKind ErrorKindForSqlState(std::string_view s) {
   return ErrorKind::kFatal;
 }
 
+bool IsMissingWalRecord(std::string_view sqlstate, std::string_view primary_message) {
+  // walsender.c: "could not find record while sending logically-decoded data: <reader error>";
+  // logicalfuncs.c (the SQL functions): "could not find record for logical decoding: ...".
+  return sqlstate == "XX000" && primary_message.substr(0, 22) == "could not find record ";
+}
+
+ErrorKind ErrorKindForServerError(std::string_view sqlstate, std::string_view primary_message) {
+  if (IsMissingWalRecord(sqlstate, primary_message)) return ErrorKind::kReconnect;
+  return ErrorKindForSqlState(sqlstate);
+}
+
 ErrorKind ErrorKindForConnectFailure(std::string_view m) {
   static constexpr std::string_view kRejected[] = {
       // The server refused who we are or where we want to go: retrying cannot help.
@@ -140,7 +151,7 @@ Status StatusFromResult(PGconn* conn, const PGresult* result, std::string_view w
   ErrorKind kind = ErrorKind::kFatal;
   if (sqlstate != nullptr) {
     text += " [SQLSTATE " + std::string(sqlstate) + "]";
-    kind = ErrorKindForSqlState(sqlstate);
+    kind = ErrorKindForServerError(sqlstate, primary != nullptr ? primary : "");
   }
   // Errors libpq makes up itself (connection closed mid-query) carry no SQLSTATE; a dead
   // connection means reconnect whatever else the result says, unless the server told us

@@ -37,7 +37,8 @@ class PgResult {
 };
 
 // Maps a failed libpq result or connection state to a Status whose kind says what to do:
-// connection failures and admin shutdowns -> kReconnect, serialization failure, deadlock and
+// connection failures, admin shutdowns and WAL the walsender could not read (see
+// IsMissingWalRecord) -> kReconnect, serialization failure, deadlock and
 // too-many-connections -> kRetry, undefined object/table -> kNotFound, data/constraint errors ->
 // kDataError, rejected credentials/database -> kInvalidArgument; a dead connection without a
 // more specific SQLSTATE -> kReconnect; anything else -> kFatal. Ok for a successful result.
@@ -47,6 +48,15 @@ Status StatusFromResult(PGconn* conn, const PGresult* result, std::string_view w
 // The pure parts of the mapping above, exposed for tests. kFatal when the SQLSTATE says nothing
 // a caller could act on (syntax errors, permission errors, internal errors).
 ErrorKind ErrorKindForSqlState(std::string_view sqlstate);
+// ErrorKindForSqlState refined by the server's primary message where a SQLSTATE is too coarse:
+// XX000 (internal_error) "could not find record ..." (IsMissingWalRecord) is kReconnect.
+ErrorKind ErrorKindForServerError(std::string_view sqlstate, std::string_view primary_message);
+// XX000 "could not find record while sending logically-decoded data: <why>": the walsender could
+// not read the next WAL record the slot needs (a torn or missing record: "missing contrecord",
+// "invalid record length", "unexpected pageaddr", ...). Right after a failover or crash the
+// position can lie in WAL the server is still settling, and a new stream can get past it; when
+// the WAL there is damaged or on another timeline, every stream fails the same way.
+bool IsMissingWalRecord(std::string_view sqlstate, std::string_view primary_message);
 // Classifies a failed connection attempt from libpq's message text (PQconnectdb exposes no
 // SQLSTATE): kInvalidArgument when the server rejected the role, password or database or the
 // conninfo is malformed, kReconnect otherwise (unreachable, starting up, shutting down).

@@ -29,6 +29,29 @@ TEST(ConnectionTest, MapsSqlStates) {
   EXPECT_EQ(ErrorKindForSqlState(""), ErrorKind::kFatal);
 }
 
+TEST(ConnectionTest, MissingWalRecordMeansReconnect) {
+  const char* kSender =
+      "could not find record while sending logically-decoded data: missing contrecord at "
+      "0/3000028";
+  EXPECT_TRUE(IsMissingWalRecord("XX000", kSender));
+  EXPECT_EQ(ErrorKindForServerError("XX000", kSender), ErrorKind::kReconnect);
+  EXPECT_EQ(ErrorKindForServerError("XX000",
+                                    "could not find record while sending logically-decoded data: "
+                                    "invalid record length at 0/1E4A8D8: wanted 24, got 0"),
+            ErrorKind::kReconnect);
+  EXPECT_EQ(ErrorKindForServerError("XX000",
+                                    "could not find record for logical decoding: unexpected "
+                                    "pageaddr 0/2000000 in log segment 000000010000000000000003"),
+            ErrorKind::kReconnect);
+  // Other internal errors, and the same text under another SQLSTATE, stay as they were.
+  EXPECT_FALSE(IsMissingWalRecord("XX001", kSender));
+  EXPECT_EQ(ErrorKindForServerError("XX000", "cache lookup failed for relation 16384"),
+            ErrorKind::kFatal);
+  EXPECT_EQ(ErrorKindForServerError("XX000", "could not find"), ErrorKind::kFatal);
+  EXPECT_EQ(ErrorKindForServerError("58P01", kSender), ErrorKind::kFatal);
+  EXPECT_EQ(ErrorKindForServerError("57P01", "terminating connection"), ErrorKind::kReconnect);
+}
+
 TEST(ConnectionTest, ClassifiesConnectFailures) {
   EXPECT_EQ(ErrorKindForConnectFailure(
                 "connection to server at \"db\" (10.0.0.1), port 5432 failed: FATAL:  password "

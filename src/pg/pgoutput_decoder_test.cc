@@ -277,6 +277,47 @@ TEST(PgoutputDecoderTest, LogicalMessage) {
   EXPECT_EQ(As<LogicalMessage>(nt).content, "");
 }
 
+// pg_logical_emit_message(false, 'audit', 'x') and (true, ...) as PostgreSQL 15's pgoutput sends
+// them with messages 'true' (protocol version 1: no xid field).
+TEST(PgoutputDecoderTest, LogicalMessageFixtures) {
+  PgoutputDecoder d;
+  const std::string nontx = std::string("M\x00", 2) + std::string("\0\0\0\0\x01\x5a\x3b\x28", 8) +
+                            std::string("audit\0", 6) + std::string("\0\0\0\x01", 4) + "x";
+  const auto& n = As<LogicalMessage>(d.Decode(nontx));
+  EXPECT_FALSE(n.transactional);
+  EXPECT_EQ(n.lsn.ToString(), "0/15A3B28");
+  EXPECT_EQ(n.prefix, "audit");
+  EXPECT_EQ(n.content, "x");
+  std::string tx = nontx;
+  tx[1] = '\x01';
+  EXPECT_TRUE(As<LogicalMessage>(d.Decode(tx)).transactional);
+  // Binary content, and an empty prefix.
+  auto bin = d.Decode(Bytes('M').U8(1).I64(7).Str("").I32(3).Raw(std::string("\xff\0\x80", 3)));
+  EXPECT_EQ(As<LogicalMessage>(bin).prefix, "");
+  EXPECT_EQ(As<LogicalMessage>(bin).content, std::string("\xff\0\x80", 3));
+}
+
+TEST(PgoutputDecoderTest, LogicalMessageMalformed) {
+  PgoutputDecoder d;
+  ExpectDataError(d.Decode(Bytes('M')), "Message message ('M'): truncated reading flags");
+  ExpectDataError(d.Decode(Bytes('M').U8(0).I32(1)),
+                  "Message message ('M'): truncated reading message LSN (need 8 bytes, 4 left)");
+  ExpectDataError(d.Decode(Bytes('M').U8(0).I64(1).Raw("pre")),
+                  "truncated reading prefix (no terminating NUL in 3 bytes left) at byte 10");
+  ExpectDataError(d.Decode(Bytes('M').U8(0).I64(1).Str("p").I16(0)),
+                  "truncated reading content length (need 4 bytes, 2 left) at byte 12");
+  ExpectDataError(d.Decode(Bytes('M').U8(0).I64(1).Str("p").I32(0xffffffff)),
+                  "Message message ('M'): negative content length -1 at byte 12");
+  ExpectDataError(d.Decode(Bytes('M').U8(0).I64(1).Str("p").I32(1).Raw("xy")),
+                  "Message message ('M'): 1 trailing bytes after the message at byte 17");
+  // Every prefix of a valid message fails cleanly.
+  const std::string whole = Bytes('M').U8(1).I64(9).Str("pre").I32(4).Raw("data").str();
+  for (size_t n = 1; n < whole.size(); ++n) {
+    auto r = d.Decode(std::string_view(whole).substr(0, n));
+    EXPECT_FALSE(r.ok()) << n;
+  }
+}
+
 TEST(PgoutputDecoderTest, EmptyInput) {
   PgoutputDecoder d;
   ExpectDataError(d.Decode(""), "empty message at byte 0");

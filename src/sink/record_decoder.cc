@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/log.h"
 #include "sink/type_mapping.h"
 
 namespace walrelay::sink {
@@ -105,6 +106,21 @@ bool IsDebeziumEnvelope(const Schema& schema) {
   if (EndsWith(schema.name, ".Envelope")) return true;
   return schema.FindField("op") &&
          (schema.FindField("before") != nullptr || schema.FindField("after") != nullptr);
+}
+
+bool IsLogicalDecodingMessage(const data::Record& record) {
+  if (!record.value_schema || record.value_schema->type != Type::kStruct ||
+      !record.value.is_struct()) {
+    return false;
+  }
+  if (record.value_schema->name == kMessageValueSchemaName) return true;
+  // A renamed schema (a transform): op "m" beside a message block and no row.
+  const data::Struct& value = record.value.as_struct();
+  const Value* op = value.Get("op");
+  return op != nullptr && op->is_string() && op->as_string() == "m" &&
+         record.value_schema->FindField("message") != nullptr &&
+         record.value_schema->FindField("before") == nullptr &&
+         record.value_schema->FindField("after") == nullptr;
 }
 
 bool IsUnavailablePlaceholder(const Value& value, const std::string& placeholder) {
@@ -397,6 +413,14 @@ Status RecordDecoder::DecodeInto(const data::Record& record, RowChange* out) {
       return Status::Ok();
     }
     change.kind = ChangeKind::kDelete;
+  } else if (IsLogicalDecodingMessage(record)) {
+    // A logical decoding message holds no row: nothing to apply, in either flavor.
+    if (messages_skipped_++ == 0) {
+      LogDebug("sink", "topic " + record.topic +
+                           ": skipping logical decoding message events (op \"m\"); they hold no "
+                           "rows to apply");
+    }
+    return Status::Ok();
   } else {
     if (!record.value_schema || record.value_schema->type != Type::kStruct ||
         !record.value.is_struct()) {

@@ -102,10 +102,13 @@ class RecordDecoder {
   // kDataError naming the topic and what is wrong: a Debezium envelope given to the Confluent
   // flavor, a missing or non-struct value/key, pk fields absent from the schema, a value that
   // cannot be rendered. The change's values view text owned by this decoder (see TextValue).
+  // A logical decoding message event (IsLogicalDecodingMessage) is a kSkip change.
   Result<RowChange> Decode(const data::Record& record);
   // The same into `out`, reusing its vectors' capacity (a batch decodes into the same RowChanges
   // over and over). On error `out` is unspecified.
   Status DecodeInto(const data::Record& record, RowChange* out);
+  // Logical decoding message events decoded so far (each a kSkip change).
+  int64_t messages_skipped() const { return messages_skipped_; }
   // Frees the text of every change decoded so far: their values must not be used any more.
   void BeginBatch() { arena_->Reset(); }
   // Renders values into `arena` from now on (the decoder's own arena when null), so that batches
@@ -141,9 +144,18 @@ class RecordDecoder {
   data::SchemaPtr envelope_schema_;
   int op_index_ = -1;
   int after_index_ = -1;
+  int64_t messages_skipped_ = 0;
   TextArena own_arena_;
   TextArena* arena_ = &own_arena_;
 };
+
+// The value schema of Debezium's logical decoding message events.
+inline constexpr char kMessageValueSchemaName[] = "io.debezium.connector.postgresql.MessageValue";
+
+// True for a Debezium logical decoding message event (pg_logical_emit_message): a value schema
+// named io.debezium.connector.postgresql.MessageValue, or a struct with op "m", a `message` field
+// and neither `before` nor `after`. The JDBC sinks apply nothing for it.
+bool IsLogicalDecodingMessage(const data::Record& record);
 
 // True for a Debezium change-event envelope: a schema named "*.Envelope", or a struct with an
 // `op` field and a `before` or `after` field.

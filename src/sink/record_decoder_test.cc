@@ -222,6 +222,56 @@ TEST(RecordDecoderTest, DebeziumEnvelopeOps) {
   EXPECT_EQ(dn.Decode(del)->kind, ChangeKind::kSkip);
 }
 
+// A logical decoding message event as the PostgreSQL source builds it (Debezium 2.7's shape).
+Record LogicalDecodingMessage(const std::string& schema_name) {
+  const SchemaPtr key = SchemaBuilder(Type::kStruct)
+                            .Name("io.debezium.connector.postgresql.MessageKey")
+                            .AddField("prefix", PrimitiveSchema(Type::kString, true))
+                            .Build();
+  const SchemaPtr block = SchemaBuilder(Type::kStruct)
+                              .Name("io.debezium.connector.postgresql.Message")
+                              .AddField("prefix", PrimitiveSchema(Type::kString, true))
+                              .AddField("content", PrimitiveSchema(Type::kBytes, true))
+                              .Build();
+  const SchemaPtr value = SchemaBuilder(Type::kStruct)
+                              .Name(schema_name)
+                              .AddField("op", PrimitiveSchema(Type::kString, false))
+                              .AddField("ts_ms", PrimitiveSchema(Type::kInt64, true))
+                              .AddField("source", kSourceSchema)
+                              .AddField("message", block)
+                              .Build();
+  Record r;
+  r.topic = "srv.message";
+  r.key_schema = key;
+  r.key = Value(Struct{key, {Value("audit")}});
+  r.value_schema = value;
+  r.value = Value(
+      Struct{value,
+             {Value("m"), Value(int64_t{1}), Value(Struct{kSourceSchema, {Value(""), Value("")}}),
+              Value(Struct{block, {Value("audit"), Value(data::Bytes{"x"})}})}});
+  return r;
+}
+
+TEST(RecordDecoderTest, LogicalDecodingMessagesAreSkippedByBothFlavors) {
+  for (SinkFlavor flavor : {SinkFlavor::kDebezium, SinkFlavor::kConfluent}) {
+    SinkConfig c = Config(flavor);
+    RecordDecoder d(&c);
+    for (const char* name : {"io.debezium.connector.postgresql.MessageValue", "renamed"}) {
+      Record m = LogicalDecodingMessage(name);
+      EXPECT_TRUE(IsLogicalDecodingMessage(m)) << name;
+      auto r = d.Decode(m);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      EXPECT_EQ(r->kind, ChangeKind::kSkip);
+    }
+    EXPECT_EQ(d.messages_skipped(), 2);
+  }
+  // A flat row that happens to have an op column is still a row.
+  Record row = LogicalDecodingMessage("renamed");
+  row.value.mutable_struct().values[0] = Value("c");
+  EXPECT_FALSE(IsLogicalDecodingMessage(row));
+  EXPECT_FALSE(IsLogicalDecodingMessage(Flat(1, Value("a"))));
+}
+
 TEST(RecordDecoderTest, DebeziumSourceFieldsInFormat) {
   SinkConfig c = Config(SinkFlavor::kDebezium,
                         {{"collection.name.format", "${source.schema}.copy_${source.table}"}});

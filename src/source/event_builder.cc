@@ -136,6 +136,37 @@ std::string Sequence(const SourceMeta& meta) {
   return std::string(buf, static_cast<size_t>(p - buf));
 }
 
+// Every event gets its own source block (lsn and sequence differ per change), so the values are
+// emplaced straight into place: an initializer list would construct each one twice.
+Value SourceBlock(const SchemaPtr& source_schema, const EventOptions& options,
+                  const SourceMeta& meta, const std::string& schema, const std::string& table) {
+  const Timestamps ts = CommitTime(meta);
+  Struct s{source_schema, {}};
+  std::vector<Value>& v = s.values;
+  v.reserve(14);
+  v.emplace_back(options.connector_version);
+  v.emplace_back("postgresql");
+  v.emplace_back(options.topic_prefix);
+  v.emplace_back(ts.ms);
+  // Debezium leaves "false" to the field default; converters print the default, so writing it
+  // keeps readers of the Struct from seeing null.
+  if (meta.snapshot.empty()) {
+    v.emplace_back("false");
+  } else {
+    v.emplace_back(meta.snapshot);
+  }
+  v.emplace_back(options.database);
+  v.emplace_back(Sequence(meta));
+  v.emplace_back(ts.us);
+  v.emplace_back(ts.ns);
+  v.emplace_back(schema);
+  v.emplace_back(table);
+  v.push_back(OptionalInt(meta.txid));
+  v.push_back(OptionalInt(meta.lsn));
+  v.push_back(OptionalInt(meta.xmin));
+  return Value(std::move(s));
+}
+
 }  // namespace
 
 void TransactionState::Begin(uint32_t txid) {
@@ -222,9 +253,13 @@ Result<TableEvents> TableEvents::Create(const TableInfo& table, TypeMapper& mapp
       return DataError("no schema for column " + tc.name + " of " + ev.data_collection_ +
                        " (type oid " + std::to_string(tc.type_oid) + ")");
     }
-    if (tc.default_value) {
+    std::shared_ptr<const Value> default_value = tc.default_value;
+    if (!default_value && tc.default_expression) {
+      default_value = mapper.Default(tc.type_oid, col.mapping, *tc.default_expression);
+    }
+    if (default_value) {
       auto with_default = std::make_shared<Schema>(*col.schema);
-      with_default->default_value = tc.default_value;
+      with_default->default_value = std::move(default_value);
       col.schema = std::move(with_default);
     }
     col.fallback = FallbackValue(col.schema);
@@ -384,34 +419,8 @@ Value TableEvents::MakeRow(std::vector<Value> values) const {
   return row;
 }
 
-// Every event gets its own source block (lsn and sequence differ per change), so the values are
-// emplaced straight into place: an initializer list would construct each one twice.
 Value TableEvents::MakeSource(const SourceMeta& meta) const {
-  const Timestamps ts = CommitTime(meta);
-  Struct s{source_schema_, {}};
-  std::vector<Value>& v = s.values;
-  v.reserve(14);
-  v.emplace_back(options_.connector_version);
-  v.emplace_back("postgresql");
-  v.emplace_back(options_.topic_prefix);
-  v.emplace_back(ts.ms);
-  // Debezium leaves "false" to the field default; converters print the default, so writing it
-  // keeps readers of the Struct from seeing null.
-  if (meta.snapshot.empty()) {
-    v.emplace_back("false");
-  } else {
-    v.emplace_back(meta.snapshot);
-  }
-  v.emplace_back(options_.database);
-  v.emplace_back(Sequence(meta));
-  v.emplace_back(ts.us);
-  v.emplace_back(ts.ns);
-  v.emplace_back(table_.schema);
-  v.emplace_back(table_.table);
-  v.push_back(OptionalInt(meta.txid));
-  v.push_back(OptionalInt(meta.lsn));
-  v.push_back(OptionalInt(meta.xmin));
-  return Value(std::move(s));
+  return SourceBlock(source_schema_, options_, meta, table_.schema, table_.table);
 }
 
 Value TableEvents::MakeEnvelope(Value before, Value after, const char* op,
@@ -563,6 +572,68 @@ Result<data::Record> TableEvents::Read(const std::vector<std::optional<std::stri
   Value key = MakeKey(values);
   Value after = MakeRow(std::move(values));
   return MakeRecord(std::move(key), MakeEnvelope(Value(), std::move(after), "r", meta), meta);
+}
+
+Result<MessageEvents> MessageEvents::Create(TypeMapper& mapper, const EventOptions& options) {
+  if (options.topic_prefix.empty()) {
+    return InvalidArgument("topic.prefix must be set to build message events");
+  }
+  constexpr uint32_t kByteaOid = 17;
+  MessageEvents ev;
+  ev.options_ = options;
+  ev.topic_ = SanitizeTopic(options.topic_prefix + ".message");
+  ev.content_ = mapper.Map(kByteaOid, -1, /*optional=*/true);
+  if (!ev.content_.schema()) return DataError("no schema for logical decoding message content");
+  ev.key_schema_ = SchemaBuilder(Type::kStruct)
+                       .Name("io.debezium.connector.postgresql.MessageKey")
+                       .Version(1)
+                       .AddField("prefix", Optional(Type::kString))
+                       .Build();
+  ev.source_schema_ = BuildSourceSchema();
+  ev.block_schema_ = SchemaBuilder(Type::kStruct)
+                         .Name("io.debezium.connector.postgresql.Message")
+                         .Version(1)
+                         .AddField("prefix", Optional(Type::kString))
+                         .AddField("content", ev.content_.schema())
+                         .Build();
+  ev.value_schema_ = SchemaBuilder(Type::kStruct)
+                         .Name("io.debezium.connector.postgresql.MessageValue")
+                         .Version(1)
+                         .AddField("op", Required(Type::kString))
+                         .AddField("ts_ms", Optional(Type::kInt64))
+                         .AddField("source", ev.source_schema_)
+                         .AddField("message", ev.block_schema_)
+                         .Build();
+  return ev;
+}
+
+Result<data::Record> MessageEvents::Make(const pg::LogicalMessage& message,
+                                         const SourceMeta& meta) const {
+  // The content goes through the bytea column conversion (PostgreSQL's hex text form), so it is
+  // formatted exactly as a bytea column value in every binary.handling.mode.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text = "\\x";
+  text.reserve(2 + message.content.size() * 2);
+  for (unsigned char c : message.content) {
+    text.push_back(kHex[c >> 4]);
+    text.push_back(kHex[c & 15]);
+  }
+  WR_ASSIGN_OR_RETURN(Value content, content_.FromText(text));
+  static const std::string kNoName;
+  const int64_t now_ms = EventTime(meta).ms;
+  data::Record r;
+  r.topic = topic_;
+  r.key_schema = key_schema_;
+  r.key = Struct{key_schema_, {Value(message.prefix)}};
+  r.value_schema = value_schema_;
+  r.value = Struct{
+      value_schema_,
+      {Value("m"), Value(now_ms),
+       options_.omit_source_block ? Value()
+                                  : SourceBlock(source_schema_, options_, meta, kNoName, kNoName),
+       Value(Struct{block_schema_, {Value(message.prefix), std::move(content)}})}};
+  r.timestamp_ms = now_ms;
+  return r;
 }
 
 TransactionEvents::TransactionEvents(const EventOptions& options) {

@@ -50,6 +50,9 @@ struct TableColumn {
   bool included = true;
   // The column's default in Connect terms (Debezium puts it on the field schema), or null.
   std::shared_ptr<const data::Value> default_value = nullptr;
+  // The column's default expression as pg_get_expr prints it, when default_value is not given:
+  // TableEvents::Create converts it (TypeMapper::Default).
+  std::optional<std::string> default_expression = std::nullopt;
 };
 
 struct TableInfo {
@@ -226,6 +229,44 @@ class TransactionEvents {
   data::SchemaPtr key_schema_;
   data::SchemaPtr value_schema_;
   data::SchemaPtr collection_schema_;
+};
+
+// Records for logical decoding messages (pg_logical_emit_message), in the shape of Debezium
+// 2.7's LogicalDecodingMessageMonitor (2.7.3.Final; the `transaction` block came in 3.0):
+//
+//   topic     <topic.prefix>.message (Debezium appends ".message" whatever topic.delimiter is)
+//   key       struct io.debezium.connector.postgresql.MessageKey, version 1: optional prefix
+//   value     struct io.debezium.connector.postgresql.MessageValue, version 1:
+//               op        "m"
+//               ts_ms     optional int64: when the event was built
+//               source    io.debezium.connector.postgresql.Source, schema and table ""
+//               message   struct io.debezium.connector.postgresql.Message, version 1: optional
+//                         prefix, optional content (bytes, or text per binary.handling.mode)
+//
+// Immutable after Create.
+class MessageEvents {
+ public:
+  // Maps the content as a bytea column in `mapper`'s binary handling mode. Fails without a
+  // topic.prefix.
+  static Result<MessageEvents> Create(TypeMapper& mapper, const EventOptions& options);
+
+  const std::string& topic() const { return topic_; }
+  const data::SchemaPtr& key_schema() const { return key_schema_; }
+  const data::SchemaPtr& value_schema() const { return value_schema_; }
+
+  // The event of one message; `meta` as for a change (a non-transactional message has no txid).
+  Result<data::Record> Make(const pg::LogicalMessage& message, const SourceMeta& meta) const;
+
+ private:
+  MessageEvents() = default;
+
+  EventOptions options_;
+  std::string topic_;
+  ColumnMapping content_;
+  data::SchemaPtr key_schema_;
+  data::SchemaPtr source_schema_;
+  data::SchemaPtr block_schema_;
+  data::SchemaPtr value_schema_;
 };
 
 // The value Debezium gives a required field that has none (JdbcValueConverters' fallbacks): the

@@ -684,6 +684,67 @@ TEST_F(EventBuilderTest, TopicNamesAreSanitizedLikeDebezium) {
             ErrorKind::kInvalidArgument);
 }
 
+TEST_F(EventBuilderTest, MessageEventsFollowDebezium27) {
+  auto created = MessageEvents::Create(mapper_, Options());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  const MessageEvents& ev = *created;
+  EXPECT_EQ(ev.topic(), "PostgreSQL_server.message");
+  EXPECT_EQ(ev.key_schema()->name, "io.debezium.connector.postgresql.MessageKey");
+  EXPECT_EQ(ev.key_schema()->version, 1);
+  ExpectFields(ev.key_schema(), {{"prefix", true}});
+  const SchemaPtr& value = ev.value_schema();
+  EXPECT_EQ(value->name, "io.debezium.connector.postgresql.MessageValue");
+  EXPECT_EQ(value->version, 1);
+  EXPECT_FALSE(value->optional);
+  ExpectFields(value, {{"op", false}, {"ts_ms", true}, {"source", false}, {"message", false}});
+  EXPECT_EQ(value->fields[2].schema->name, "io.debezium.connector.postgresql.Source");
+  const SchemaPtr& block = value->fields[3].schema;
+  EXPECT_EQ(block->name, "io.debezium.connector.postgresql.Message");
+  EXPECT_EQ(block->version, 1);
+  ExpectFields(block, {{"prefix", true}, {"content", true}});
+  EXPECT_EQ(block->fields[1].schema->type, Type::kBytes);
+
+  pg::LogicalMessage m{.transactional = true,
+                       .lsn = Lsn(24023128),
+                       .prefix = "audit",
+                       .content = std::string("\x00\xffhi", 4)};
+  auto rec = ev.Make(m, StreamMeta());
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  EXPECT_EQ(rec->topic, "PostgreSQL_server.message");
+  EXPECT_EQ(rec->key, Value(Struct{ev.key_schema(), {Value("audit")}}));
+  EXPECT_EQ(Field(rec->value, "op"), Value("m"));
+  EXPECT_EQ(Field(rec->value, "ts_ms"), Value(int64_t{1559033904865}));
+  EXPECT_EQ(rec->timestamp_ms, 1559033904865);
+  const Value& src = Field(rec->value, "source");
+  EXPECT_EQ(Field(src, "schema"), Value(""));
+  EXPECT_EQ(Field(src, "table"), Value(""));
+  EXPECT_EQ(Field(src, "txId"), Value(int64_t{555}));
+  EXPECT_EQ(Field(src, "lsn"), Value(int64_t{24023128}));
+  EXPECT_EQ(Field(src, "ts_ms"), Value(int64_t{1559033904863}));
+  EXPECT_EQ(Field(src, "sequence"), Value("[\"24023119\",\"24023128\"]"));
+  EXPECT_EQ(Field(rec->value, "message"),
+            Value(Struct{block, {Value("audit"), Value(Bytes{std::string("\x00\xffhi", 4)})}}));
+
+  // binary.handling.mode applies to the content; the omitted source block is null.
+  TypeMapper hex(&catalog_, TypeModes{.binary = BinaryHandlingMode::kHex});
+  EventOptions o = Options();
+  o.omit_source_block = true;
+  auto hex_events = MessageEvents::Create(hex, o);
+  ASSERT_TRUE(hex_events.ok());
+  EXPECT_EQ(hex_events->value_schema()->fields[3].schema->fields[1].schema->type, Type::kString);
+  auto hex_rec = hex_events->Make(m, StreamMeta());
+  ASSERT_TRUE(hex_rec.ok());
+  EXPECT_EQ(Field(Field(hex_rec->value, "message"), "content"), Value("00ff6869"));
+  EXPECT_TRUE(Field(hex_rec->value, "source").is_null());
+  TypeMapper b64(&catalog_, TypeModes{.binary = BinaryHandlingMode::kBase64});
+  auto b64_rec = MessageEvents::Create(b64, Options())->Make(m, StreamMeta());
+  ASSERT_TRUE(b64_rec.ok());
+  EXPECT_EQ(Field(Field(b64_rec->value, "message"), "content"), Value("AP9oaQ=="));
+
+  o.topic_prefix.clear();
+  EXPECT_EQ(MessageEvents::Create(mapper_, o).status().kind(), ErrorKind::kInvalidArgument);
+}
+
 TEST(FallbackValueTest, DebeziumFallbacks) {
   using data::SchemaBuilder;
   EXPECT_EQ(FallbackValue(data::PrimitiveSchema(Type::kInt16, false)), Value(int64_t{0}));

@@ -25,6 +25,16 @@ int64_t NowMs() {
 constexpr int64_t kPgEpochOffsetMs = 946684800000LL;
 int64_t PgTimeToUnixMs(int64_t pg_us) { return pg_us / 1000 + kPgEpochOffsetMs; }
 
+// How long the walsender may keep failing to read the WAL at one position (pg::IsMissingWalRecord)
+// before that is taken as permanent: long enough for a new leader to settle after a failover.
+constexpr std::chrono::seconds kMissingWalPatience{60};
+
+bool IsMissingWalError(const Status& s) {
+  return s.kind() == ErrorKind::kReconnect &&
+         s.message().find("could not find record ") != std::string::npos &&
+         s.message().find("[SQLSTATE XX000]") != std::string::npos;
+}
+
 data::SchemaPtr HeartbeatKeySchema() {
   static const data::SchemaPtr s =
       data::SchemaBuilder(data::Type::kStruct)
@@ -45,7 +55,9 @@ data::SchemaPtr HeartbeatValueSchema() {
 }  // namespace
 
 PostgresSource::PostgresSource(PostgresSourceConfig config, config::TableFilter filter)
-    : config_(std::move(config)), filter_(std::move(filter)) {
+    : config_(std::move(config)),
+      filter_(std::move(filter)),
+      reconnect_backoff_(ReconnectPolicy()) {
   mapper_ = std::make_unique<TypeMapper>(&catalog_, config_.modes);
   if (config_.events.provide_transaction_metadata) {
     tx_events_ = std::make_unique<TransactionEvents>(config_.events);
@@ -90,9 +102,10 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
       "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, "
       "  coalesce((SELECT k.n FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(att, n) "
       "            WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.att = a.attnum), 0), "
-      "  c.relreplident, n.nspname, c.relname "
+      "  c.relreplident, n.nspname, c.relname, pg_get_expr(d.adbin, d.adrelid) "
       "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
       "JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
       "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
       "ORDER BY a.attnum",
       {std::to_string(oid)});
@@ -108,6 +121,7 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
     col.nullable = res->Get(r, 3) != "t";
     col.key_position = std::stoi(std::string(res->Get(r, 4)));
     col.in_key = col.key_position > 0;
+    col.default_expression = res->GetOptional(r, 8);
     catalog_cols.push_back(std::move(col));
     info.replica_identity = res->Get(r, 5).empty() ? 'd' : res->Get(r, 5)[0];
     info.schema = std::string(res->Get(r, 6));
@@ -128,6 +142,8 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
           col.nullable = cc.nullable;
           col.in_key = cc.in_key;
           col.key_position = cc.key_position;
+          // Unless the column's type changed since: then the default is for the new type.
+          if (cc.type_oid == rc.type_oid) col.default_expression = cc.default_expression;
         }
       }
       info.columns.push_back(std::move(col));
@@ -597,6 +613,18 @@ Status PostgresSource::StartStreaming() {
   Lsn start = offset_.last_commit_end;
   std::vector<std::pair<std::string, std::string>> options = {
       {"proto_version", "1"}, {"publication_names", pg::QuoteIdent(config_.publication_name)}};
+  // Logical decoding messages: pgoutput sends them on request from PostgreSQL 14 on.
+  if (conn_->ServerVersion() >= 140000) {
+    options.emplace_back("messages", "true");
+  } else if (!messages_warned_) {
+    messages_warned_ = true;
+    LogWarn(config_.name, "PostgreSQL " + std::to_string(conn_->ServerVersion() / 10000) +
+                              "'s pgoutput cannot send logical decoding messages (14 or later "
+                              "can): pg_logical_emit_message messages are not emitted");
+  }
+  WR_ASSIGN_OR_RETURN(MessageEvents message_events,
+                      MessageEvents::Create(*mapper_, config_.events));
+  message_events_.emplace(std::move(message_events));
   WR_RETURN_IF_ERROR(stream_->Start(config_.slot_name, start, options));
   decoder_ = pg::PgoutputDecoder();
   tables_.clear();
@@ -659,6 +687,11 @@ void PostgresSource::Complete(HeldTransaction& tx, std::vector<data::Record>* ou
   for (auto& rec : tx.records) {
     offset_.Advance(rec.position);
     out->push_back(std::move(rec));
+  }
+  if (tx.message) {
+    // Not a commit: the last commit LSN (which says which transactions were delivered) stays.
+    if (tx.end_lsn > offset_.last_commit_end) offset_.last_commit_end = tx.end_lsn;
+    return;
   }
   if (tx.commit_lsn > offset_.last_commit_lsn) {
     offset_.last_commit_lsn = tx.commit_lsn;
@@ -749,25 +782,16 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     tx.commit_lsn = c->commit_lsn;
     tx.end_lsn = c->end_lsn;
     tx.xid = begin_.xid;
-    // Failover-safe: a transaction (even one with nothing for us, whose position still moves the
-    // offset) waits until the standbys have it, so nothing downstream is ahead of a node that can
-    // be promoted.
-    if (failover_safe_ || !held_.empty()) {
-      if (held_.empty()) held_since_ = Clock::now();
-      held_.push_back(std::move(tx));
-    } else {
-      Complete(tx, out);
-      // The next transaction reuses the buffer's capacity.
-      if (tx.records.capacity() > tx_buffer_.capacity()) tx_buffer_.swap(tx.records);
-      tx_buffer_.clear();
-    }
+    CompleteOrHold(tx, out);
     in_tx_ = false;
     return Status::Ok();
   }
   if (const auto* r = std::get_if<pg::RelationMessage>(&msg)) return OnRelation(*r);
+  if (const auto* m = std::get_if<pg::LogicalMessage>(&msg)) {
+    return OnLogicalMessage(*m, wal_start, out);
+  }
   if (std::holds_alternative<pg::TypeMessage>(msg) ||
-      std::holds_alternative<pg::OriginMessage>(msg) ||
-      std::holds_alternative<pg::LogicalMessage>(msg)) {
+      std::holds_alternative<pg::OriginMessage>(msg)) {
     return Status::Ok();
   }
   if (!in_tx_) return DataError("change outside a transaction at " + wal_start.ToString());
@@ -818,9 +842,9 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
 }
 
 void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta& meta,
-                                  std::vector<data::Record>* out) {
+                                  std::vector<data::Record>* out, bool data_event) {
   if (first == tx_buffer_.size()) return;
-  if (tx_events_ && !tx_begin_emitted_) {
+  if (tx_events_ && data_event && !tx_begin_emitted_) {
     tx_begin_emitted_ = true;
     tx_buffer_.insert(
         tx_buffer_.begin() + static_cast<std::ptrdiff_t>(first),
@@ -832,6 +856,67 @@ void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta&
   if (!failover_safe_ && tx_buffer_.size() >= static_cast<size_t>(config_.max_batch_size)) {
     HandOverPartial(out);
   }
+}
+
+Status PostgresSource::OnLogicalMessage(const pg::LogicalMessage& msg, Lsn wal_start,
+                                        std::vector<data::Record>* out) {
+  const bool included = config_.IncludeMessagePrefix(msg.prefix);
+  if (msg.transactional) {
+    if (!in_tx_) {
+      return DataError("transactional logical decoding message at " + msg.lsn.ToString() +
+                       " outside a transaction");
+    }
+    // A filtered one is simply not there: the transaction's commit moves the offset.
+    if (!included) return Status::Ok();
+    SourceMeta meta = MakeMeta(wal_start, "false");
+    meta.transaction = nullptr;  // Debezium 2.7 numbers only data events
+    WR_ASSIGN_OR_RETURN(data::Record rec, message_events_->Make(msg, meta));
+    const size_t first = tx_buffer_.size();
+    tx_buffer_.push_back(std::move(rec));
+    EmitAppended(first, wal_start, meta, out, /*data_event=*/false);
+    return Status::Ok();
+  }
+  // Non-transactional: pgoutput sends it as the walsender decodes it, never between a Begin and
+  // its Commit (transactions are sent whole at their commit). Its LSN is the end of its WAL
+  // record; a stream started there does not send it again, so it is the position to store once
+  // the message is delivered, filtered or not.
+  if (in_tx_) {
+    return DataError("non-transactional logical decoding message at " + msg.lsn.ToString() +
+                     " inside the transaction of Begin " + begin_.final_lsn.ToString());
+  }
+  if (msg.lsn <= offset_.last_commit_end) return Status::Ok();  // delivered before a restart
+  HeldTransaction tx;
+  tx.end_lsn = msg.lsn;
+  tx.message = true;
+  if (included) {
+    SourceMeta meta = MakeMeta(msg.lsn, "false");
+    // Debezium commits a non-transactional message's position before building its event, so its
+    // source.sequence names the message's LSN as the last commit.
+    meta.last_commit_lsn = static_cast<int64_t>(msg.lsn.value());
+    WR_ASSIGN_OR_RETURN(data::Record rec, message_events_->Make(msg, meta));
+    rec.position.lsn = msg.lsn;
+    rec.position.commit_end_lsn = msg.lsn;
+    rec.position.last_in_transaction = true;
+    rec.position.commit_ts_ms = meta.now_ms;
+    tx.records.push_back(std::move(rec));
+  }
+  CompleteOrHold(tx, out);
+  return Status::Ok();
+}
+
+void PostgresSource::CompleteOrHold(HeldTransaction& tx, std::vector<data::Record>* out) {
+  // Failover-safe: a transaction (even one with nothing for us, whose position still moves the
+  // offset) waits until the standbys have it, so nothing downstream is ahead of a node that can
+  // be promoted.
+  if (failover_safe_ || !held_.empty()) {
+    if (held_.empty()) held_since_ = Clock::now();
+    held_.push_back(std::move(tx));
+    return;
+  }
+  Complete(tx, out);
+  // The next transaction reuses the buffer's capacity.
+  if (tx.records.capacity() > tx_buffer_.capacity()) tx_buffer_.swap(tx.records);
+  tx_buffer_.clear();
 }
 
 void PostgresSource::PositionAppended(size_t first, Lsn wal_start) {
@@ -947,6 +1032,8 @@ Status PostgresSource::PollStream(std::vector<data::Record>* out,
       continue;
     }
     const auto& x = std::get<pg::XLogData>(**msg);
+    // WAL arrives: the last reconnect held, the next failure starts the backoff over.
+    if (reconnect_backoff_.failures() > 0) reconnect_backoff_.Reset();
     if (x.wal_end > server_wal_end_) server_wal_end_ = x.wal_end;
     auto decoded = decoder_.Decode(x.payload);
     if (!decoded.ok())
@@ -968,10 +1055,10 @@ Status PostgresSource::Reconnect(const Status& cause) {
   in_tx_ = false;
   tx_buffer_.clear();
   held_.clear();  // not handed over: the replay after reconnecting brings them again
-  Backoff backoff(
-      RetryPolicy{std::chrono::milliseconds(200),
-                  std::chrono::milliseconds(config_.retry_max_wait_ms), config_.max_retries},
-      stop_);
+  // The schedule goes on across reconnects that did not hold (see PollStream): a stream that
+  // fails right after each successful start (a walsender that cannot read the slot's WAL) is
+  // retried ever more slowly, not every 200 ms.
+  Backoff& backoff = reconnect_backoff_;
   Status last = cause;
   for (;;) {
     Status paused = backoff.Pause(last, [&](std::chrono::milliseconds pause) {
@@ -1017,9 +1104,35 @@ Status PostgresSource::Poll(std::vector<data::Record>* out, std::chrono::millise
     return adv.status();
   }
   if (!IsTransient(s)) return s;
+  if (IsMissingWalError(s)) WR_RETURN_IF_ERROR(CheckMissingWal(s));
   // Records of a partly read transaction that were handed over stay handed over: the offset says
   // how many, and the replay after reconnecting skips them.
   return Reconnect(s);
+}
+
+Status PostgresSource::CheckMissingWal(const Status& cause) {
+  const auto now = Clock::now();
+  if (!missing_wal_since_ || missing_wal_at_ != offset_.last_commit_end) {
+    missing_wal_since_ = now;
+    missing_wal_at_ = offset_.last_commit_end;
+    return Status::Ok();
+  }
+  if (now - *missing_wal_since_ < kMissingWalPatience) return Status::Ok();
+  const std::string slot = pg::QuoteLiteral(config_.slot_name);
+  std::string message = "PostgreSQL has been unable to read the WAL that slot " +
+                        config_.slot_name + " needs after " + missing_wal_at_.ToString() + " for " +
+                        std::to_string(kMissingWalPatience.count()) + " s (" + cause.message() +
+                        ")";
+  message +=
+      ": that WAL is damaged or is not on this server's timeline (a failover to a standby that "
+      "never received it), and walrelay cannot pass it without losing the changes it holds. "
+      "Check the server log, then either start over: drop the slot (SELECT "
+      "pg_drop_replication_slot(" +
+      slot +
+      ")), remove the stored offset and run with snapshot.mode=initial; or accept the loss: "
+      "move the slot past the damaged WAL (SELECT pg_replication_slot_advance(" +
+      slot + ", '<LSN past it>'))";
+  return FatalError(std::move(message));
 }
 
 void PostgresSource::Commit(const SourceOffset& offset) {

@@ -48,7 +48,10 @@ class PostgresSource {
   // Makes every wait of the source (connecting, queries, the stream, reconnect backoff) end at
   // once when `stop` is requested: Start and Poll then fail with kStopped, having handed over
   // nothing partial. Before Start; `stop` outlives the source.
-  void SetStop(const StopSource* stop) { stop_ = stop; }
+  void SetStop(const StopSource* stop) {
+    stop_ = stop;
+    reconnect_backoff_ = Backoff(ReconnectPolicy(), stop);
+  }
   // Makes each Poll of the stream stop reading once `records` or more are out (the transaction
   // that crosses the limit is not split), below max.batch.size: for a caller that processes every
   // poll's records at once, while they are still in the CPU caches. Snapshots are unaffected.
@@ -88,6 +91,11 @@ class PostgresSource {
   // How this source's connections react to the stop request: a statement is cancelled at once.
   pg::Interrupt Interrupt() const { return pg::Interrupt{stop_, std::chrono::milliseconds(0)}; }
   bool Stopping() const { return stop_ != nullptr && stop_->stop_requested(); }
+  // 200 ms doubling up to retriable.restart.connector.wait.ms, errors.max.retries retries.
+  RetryPolicy ReconnectPolicy() const {
+    return RetryPolicy{std::chrono::milliseconds(200),
+                       std::chrono::milliseconds(config_.retry_max_wait_ms), config_.max_retries};
+  }
   // After a failover: fails when `offset` lies beyond where its timeline ended on this server
   // (downstream is ahead of the cluster); clamps keepalive-only positions to the switch point.
   Status CheckTimeline(SourceOffset* offset);
@@ -98,18 +106,28 @@ class PostgresSource {
   Status HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_start,
                        std::vector<data::Record>* out);
   Status OnRelation(const pg::RelationMessage& rel);
+  // A logical decoding message: a transactional one joins its transaction's records; any other
+  // is complete on its own, its LSN the position after which a restart does not re-emit it.
+  Status OnLogicalMessage(const pg::LogicalMessage& msg, Lsn wal_start,
+                          std::vector<data::Record>* out);
+
   // `now` is the caller's reading of the steady clock: the stream loop reads it once per step,
   // not once per call (clock reads were 4% of the source thread's CPU).
   Status MaybeHeartbeat(std::vector<data::Record>* out, std::chrono::steady_clock::time_point now);
   Status SendStatus(bool force, bool reply_requested = false);
   Status SendStatus(bool force, bool reply_requested, std::chrono::steady_clock::time_point now);
   Status Reconnect(const Status& cause);
+  // For a stream that failed because the walsender could not read the WAL it needs
+  // (pg::IsMissingWalRecord): Ok while that may pass (a failover settling), a kFatal error saying
+  // what the operator can do once it has lasted kMissingWalPatience at the same position.
+  Status CheckMissingWal(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
   // PositionAppended for the records of one change, preceded by the transaction's BEGIN event
-  // the first time; then hands over part of a large transaction.
+  // the first time (data events only: Debezium 2.7 gives a message no transaction metadata);
+  // then hands over part of a large transaction.
   void EmitAppended(size_t first, Lsn wal_start, const SourceMeta& meta,
-                    std::vector<data::Record>* out);
+                    std::vector<data::Record>* out, bool data_event = true);
   // Gives the records appended to tx_buffer_ from index `first` on their positions in the
   // transaction, dropping those a previous run delivered.
   void PositionAppended(size_t first, Lsn wal_start);
@@ -124,6 +142,8 @@ class PostgresSource {
   std::optional<pg::ReplicationStream> stream_;
   pg::PgoutputDecoder decoder_;
   std::unordered_map<uint32_t, Table> tables_;
+  std::optional<MessageEvents> message_events_;  // built when streaming starts
+  bool messages_warned_ = false;                 // the server cannot send messages
 
   SourceOffset offset_;     // after everything returned by Poll
   SourceOffset committed_;  // durable downstream
@@ -142,16 +162,21 @@ class PostgresSource {
   std::unique_ptr<TransactionEvents> tx_events_;
   bool tx_begin_emitted_ = false;
 
-  // Failover-safe mode: completed transactions wait here until the standbys have flushed them.
+  // Failover-safe mode: completed transactions (and non-transactional logical decoding messages,
+  // in stream order with them) wait here until the standbys have flushed them.
   struct HeldTransaction {
     std::vector<data::Record> records;
-    Lsn commit_lsn, end_lsn;
+    Lsn commit_lsn, end_lsn;  // a message: no commit LSN, end_lsn its own LSN
     uint32_t xid = 0;
+    bool message = false;  // a non-transactional logical decoding message
   };
   Status ReleaseHeld(std::vector<data::Record>* out, bool wait);
   Result<Lsn> StandbyFlushPosition();
   // Moves the transaction's records to `out` (leaving moved-from records in tx.records).
   void Complete(HeldTransaction& tx, std::vector<data::Record>* out);
+  // Completes `tx` into `out`, or holds it (failover-safe mode, or others already held: the order
+  // is kept).
+  void CompleteOrHold(HeldTransaction& tx, std::vector<data::Record>* out);
   bool failover_safe_ = false;
   std::vector<HeldTransaction> held_;
   Lsn standby_flush_;
@@ -180,6 +205,10 @@ class PostgresSource {
   bool snapshot_resumed_ = false;  // this snapshot continues an interrupted one
   bool started_once_ = false;      // snapshot.mode=always snapshots once per process start
   const StopSource* stop_ = nullptr;
+  Backoff reconnect_backoff_;  // reset when WAL arrives after a reconnect
+  // CheckMissingWal: since when, and at which position, streams fail to read the WAL.
+  std::optional<std::chrono::steady_clock::time_point> missing_wal_since_;
+  Lsn missing_wal_at_;
 };
 
 }  // namespace walrelay::source

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config/config_strings.h"
 #include "pg/connection.h"
 
 namespace walrelay::source {
@@ -18,7 +19,34 @@ Status BadValue(const config::ConnectorConfig& c, const std::string& key,
                          "': " + allowed);
 }
 
+// Compiles a comma-separated regex list the way Debezium's Predicates.includes reads it.
+Status CompileRegexList(const config::ConnectorConfig& c, const std::string& key,
+                        std::vector<std::regex>* out) {
+  for (const std::string& pattern : config::SplitRegexList(c.Get(key, ""))) {
+    try {
+      out->emplace_back(pattern, std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error& e) {
+      return BadValue(c, key,
+                      "must be a comma-separated list of regular expressions; '" + pattern +
+                          "' is not valid (" + e.what() + ")");
+    }
+  }
+  return Status::Ok();
+}
+
+bool MatchesAny(const std::vector<std::regex>& regexes, std::string_view s) {
+  for (const std::regex& re : regexes) {
+    if (std::regex_match(s.begin(), s.end(), re)) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool PostgresSourceConfig::IncludeMessagePrefix(std::string_view prefix) const {
+  if (!message_prefix_include.empty()) return MatchesAny(message_prefix_include, prefix);
+  return !MatchesAny(message_prefix_exclude, prefix);
+}
 
 Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::ConnectorConfig& c) {
   PostgresSourceConfig p;
@@ -192,6 +220,13 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
     table.erase(0, table.find_first_not_of(" \t"));
     table.erase(table.find_last_not_of(" \t") + 1);
     p.message_key_columns.emplace_back(table, cols);
+  }
+
+  WR_RETURN_IF_ERROR(CompileRegexList(c, "message.prefix.include.list", &p.message_prefix_include));
+  WR_RETURN_IF_ERROR(CompileRegexList(c, "message.prefix.exclude.list", &p.message_prefix_exclude));
+  if (!p.message_prefix_include.empty() && !p.message_prefix_exclude.empty()) {
+    return BadValue(c, "message.prefix.exclude.list",
+                    "\"message.prefix.include.list\" is already specified; set only one of them");
   }
 
   p.events.topic_prefix = prefix;

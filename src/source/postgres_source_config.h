@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -41,10 +43,17 @@ struct PostgresSourceConfig {
   FailoverSafeMode failover_safe = FailoverSafeMode::kAuto;
   int64_t failover_safe_standbys = 0;  // 0: every streaming standby
   std::vector<std::pair<std::string, std::vector<std::string>>> message_key_columns;  // regex, cols
+  // message.prefix.include.list / message.prefix.exclude.list: regexes matched against the whole
+  // prefix of a logical decoding message, ignoring case (Debezium's Predicates.includes). At most
+  // one of the two is set.
+  std::vector<std::regex> message_prefix_include, message_prefix_exclude;
   TypeModes modes;
   EventOptions events;
 
   static Result<PostgresSourceConfig> Parse(const config::ConnectorConfig& config);
+
+  // Whether logical decoding messages with `prefix` are emitted.
+  bool IncludeMessagePrefix(std::string_view prefix) const;
 };
 
 }  // namespace walrelay::source

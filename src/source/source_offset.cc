@@ -58,7 +58,15 @@ bool XidSnapshot::Visible(uint32_t xid32) const {
 }
 
 void SourceOffset::Advance(const data::SourcePosition& p) {
-  if (p.snapshot || !p.tx_lsn.valid()) return;
+  if (p.snapshot) return;
+  if (!p.tx_lsn.valid()) {
+    // A non-transactional logical decoding message: complete on its own, at its own LSN. The
+    // last commit LSN (which transactions were delivered) stays.
+    if (p.last_in_transaction && p.commit_end_lsn > last_commit_end) {
+      last_commit_end = p.commit_end_lsn;
+    }
+    return;
+  }
   if (p.last_in_transaction) {
     last_commit_end = p.commit_end_lsn.valid() ? p.commit_end_lsn : p.tx_lsn;
     last_commit_lsn = p.tx_lsn;

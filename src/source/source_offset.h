@@ -52,7 +52,9 @@ struct SourceOffset {
   // a failover the new leader's timeline history says where this timeline ended.
   uint32_t timeline = 0;
 
-  // Moves the offset past a delivered record. Pure.
+  // Moves the offset past a delivered record. Pure. A record outside any transaction with
+  // last_in_transaction and a commit_end_lsn (a non-transactional logical decoding message) moves
+  // last_commit_end only; heartbeats and snapshot records move nothing.
   void Advance(const data::SourcePosition& position);
   // Whether a change (transaction commit LSN, index within it) was already delivered.
   bool Delivered(Lsn tx_lsn, uint64_t event_index) const;

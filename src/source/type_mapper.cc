@@ -1,9 +1,11 @@
 #include "source/type_mapper.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -1496,6 +1498,134 @@ Status TypeCatalog::Load(pg::Connection& conn) {
   }
   for (auto& [oid, t] : loaded) Add(std::move(t));
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column defaults, as Debezium's PostgresDefaultValueConverter reads pg_get_expr's text.
+
+namespace {
+
+// What a default of one type family is read as when it is computed by a function (nextval(),
+// now(), CURRENT_TIMESTAMP, ...): Debezium's "generated value placeholder", in PostgreSQL's text
+// form. nullopt: no default then (Debezium's interval, bit and enum mappers end without one).
+struct DefaultRule {
+  const char* type_name;
+  const char* generated;  // nullptr: a function default gives no default
+};
+constexpr DefaultRule kDefaultRules[] = {
+    {"bool", "false"},
+    {"int2", "0"},
+    {"int4", "0"},
+    {"int8", "0"},
+    {"float4", "0.0"},
+    {"float8", "0.0"},
+    {"numeric", "0.0"},
+    {"bpchar", ""},
+    {"varchar", ""},
+    {"text", ""},
+    {"xml", ""},
+    {"json", "{}"},
+    {"jsonb", "{}"},
+    {"uuid", "00000000-0000-0000-0000-000000000000"},
+    {"date", "1970-01-01"},
+    {"time", "00:00:00"},
+    {"timestamp", "1970-01-01 00:00:00"},
+    {"timestamptz", "1970-01-01 00:00:00+00"},
+    {"interval", nullptr},
+    {"bit", nullptr},
+    {"varbit", nullptr},
+};
+
+// Debezium's FUNCTION_DEFAULT_PATTERN `^[(]?[A-Za-z0-9_.]+\((?:.+(?:, ?.+)*)?\)`: an optional
+// '(', a name, '(' and a later ')' on the same line.
+bool IsFunctionCall(std::string_view e) {
+  size_t i = 0;
+  if (i < e.size() && e[i] == '(') ++i;
+  const size_t name_start = i;
+  while (i < e.size() &&
+         (std::isalnum(static_cast<unsigned char>(e[i])) != 0 || e[i] == '_' || e[i] == '.')) {
+    ++i;
+  }
+  if (i == name_start || i >= e.size() || e[i] != '(') return false;
+  const size_t close = e.find(')', i + 1);
+  return close != std::string_view::npos &&
+         e.substr(i, close - i).find('\n') == std::string_view::npos;
+}
+
+bool IsCurrentDateTime(std::string_view e) {
+  std::string lower(e);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "current_timestamp" || lower == "current_time" || lower == "current_date" ||
+         lower == "localtime" || lower == "localtimestamp";
+}
+
+// The first quoted literal of `e` with '' unescaped ('abc'::character varying -> abc), or `e`
+// itself when it has no quote (42, true, 1.5). nullopt for NULL::type or an unterminated quote.
+std::optional<std::string> DefaultLiteral(std::string_view e) {
+  const size_t open = e.find('\'');
+  if (open == std::string_view::npos) {
+    if (e.substr(0, 6) == "NULL::") return std::nullopt;
+    return std::string(e);
+  }
+  std::string out;
+  for (size_t i = open + 1; i < e.size(); ++i) {
+    if (e[i] != '\'') {
+      out.push_back(e[i]);
+    } else if (i + 1 < e.size() && e[i + 1] == '\'') {
+      out.push_back('\'');
+      ++i;
+    } else {
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::shared_ptr<const data::Value> TypeMapper::Default(uint32_t type_oid,
+                                                       const ColumnMapping& mapping,
+                                                       std::string_view expression) const {
+  const PgType* type = catalog_->Find(type_oid);
+  if (type == nullptr || mapping.passthrough() || !mapping.schema()) return nullptr;
+  const std::string_view e = TrimSpaces(expression);
+  std::optional<std::string> text;
+  if (type->typtype == 'e') {
+    // Debezium takes an enum default only as '<label>'::<the enum type>.
+    if (e.empty() || e.front() != '\'' || e.find("::") == std::string_view::npos) return nullptr;
+    text = DefaultLiteral(e);
+  } else {
+    if (type->typtype != 'b') return nullptr;  // domains, arrays of them, ranges, composites
+    const DefaultRule* rule = nullptr;
+    for (const DefaultRule& r : kDefaultRules) {
+      if (type->name == r.type_name) rule = &r;
+    }
+    if (rule == nullptr) return nullptr;  // bytea, money, arrays, geometric, network types...
+    if (IsFunctionCall(e) || IsCurrentDateTime(e)) {
+      if (rule->generated == nullptr) return nullptr;
+      text = rule->generated;
+    } else {
+      text = DefaultLiteral(e);
+    }
+  }
+  if (!text) return nullptr;
+  Result<data::Value> value = mapping.FromText(*text);
+  // A default Connect cannot hold (Debezium: KAFKA-12694 for structs, e.g. a variable-scale
+  // numeric) or an expression that is not a constant of the type: no default, as in Debezium.
+  if (!value.ok() || value->is_null() || value->is_struct()) {
+    if (LogEnabled(LogLevel::kDebug)) {
+      LogDebug(kComponent, "no Connect default for " + type->name + " default expression '" +
+                               std::string(expression) + "'");
+    }
+    return nullptr;
+  }
+  return std::make_shared<const data::Value>(std::move(value).value());
 }
 
 }  // namespace walrelay::source

@@ -84,6 +84,17 @@ class TypeMapper {
   // Unknown types map to an optional string of their text form and log one warning per type.
   ColumnMapping Map(uint32_t type_oid, int32_t type_modifier, bool optional);
 
+  // The Connect default of a column of `type_oid` mapped as `mapping` (from Map), from its default
+  // expression as pg_get_expr prints it in walrelay's session (UTC, ISO dates), following
+  // Debezium's PostgresDefaultValueConverter: a constant of the type ('abc'::character varying,
+  // 42, true, '2024-01-31'::date, 'x'::my_enum) is converted like a value of the column, in the
+  // handling modes; a function call or CURRENT_* gives the type's placeholder (0, 0.0, false, "",
+  // "{}", the zero UUID, the epoch) except for interval, bit and enum columns; NULL::type, other
+  // expressions, other types (bytea, money, arrays, domains, ...) and defaults Connect cannot
+  // hold (a variable-scale numeric's struct) give none: nullptr. Never fails.
+  std::shared_ptr<const data::Value> Default(uint32_t type_oid, const ColumnMapping& mapping,
+                                             std::string_view expression) const;
+
  private:
   const TypeCatalog* catalog_;
   TypeModes modes_;

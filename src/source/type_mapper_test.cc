@@ -602,5 +602,123 @@ TEST_F(TypeMapperTest, ErrorsNameTheType) {
   EXPECT_FALSE(empty.FromText("1").ok());
 }
 
+// Column defaults as pg_get_expr prints them (PostgreSQL 15, TimeZone=UTC, DateStyle=ISO), read
+// as Debezium's PostgresDefaultValueConverter reads them.
+class ColumnDefaultTest : public TypeMapperTest {
+ protected:
+  // The default of a column of `oid`, or null Value when there is none.
+  Value Default(uint32_t oid, std::string_view expression, int32_t typmod = -1,
+                TypeModes modes = {}) {
+    TypeMapper mapper(&catalog_, modes);
+    ColumnMapping m = mapper.Map(oid, typmod, true);
+    auto d = mapper.Default(oid, m, expression);
+    return d ? *d : Value();
+  }
+  bool HasDefault(uint32_t oid, std::string_view expression, int32_t typmod = -1) {
+    TypeMapper mapper(&catalog_, {});
+    return mapper.Default(oid, mapper.Map(oid, typmod, true), expression) != nullptr;
+  }
+};
+
+TEST_F(ColumnDefaultTest, Numbers) {
+  EXPECT_EQ(Default(kInt4, "42"), Value(int64_t{42}));
+  EXPECT_EQ(Default(kInt4, "'-7'::integer"), Value(int64_t{-7}));
+  EXPECT_EQ(Default(kInt2, "32767"), Value(int64_t{32767}));
+  EXPECT_EQ(Default(kInt8, "'9223372036854775807'::bigint"), Value(int64_t{9223372036854775807}));
+  EXPECT_EQ(Default(kFloat8, "1.5"), Value(1.5));
+  EXPECT_EQ(Default(kFloat4, "'2.25'::real"), Value(2.25));
+  // numeric(6,2): the column's scale (1.5 -> 1.50), in each decimal.handling.mode.
+  EXPECT_EQ(Default(kNumeric, "1.5", NumericTypmod(6, 2)), Value(B({0x00, 0x96})));  // 150
+  EXPECT_EQ(Default(kNumeric, "1.5", NumericTypmod(6, 2), Decimal(DecimalHandlingMode::kDouble)),
+            Value(1.5));
+  EXPECT_EQ(Default(kNumeric, "1.5", NumericTypmod(6, 2), Decimal(DecimalHandlingMode::kString)),
+            Value("1.50"));
+  // A variable-scale numeric's default would be a struct, which Connect cannot hold.
+  EXPECT_FALSE(HasDefault(kNumeric, "1.5"));
+  // Sequences and other functions give the placeholder; other expressions give nothing.
+  EXPECT_EQ(Default(kInt4, "nextval('t_id_seq'::regclass)"), Value(int64_t{0}));
+  EXPECT_EQ(Default(kInt8, "(random() * 10)::bigint"), Value(int64_t{0}));
+  EXPECT_EQ(Default(kNumeric, "nextval('s'::regclass)", NumericTypmod(6, 2)),
+            Value(B({0x00})));  // 0.00
+  EXPECT_FALSE(HasDefault(kInt4, "(1 + 2)"));
+  EXPECT_FALSE(HasDefault(kInt4, "NULL::integer"));
+  EXPECT_FALSE(HasDefault(kInt4, "'abc'::integer"));
+}
+
+TEST_F(ColumnDefaultTest, StringsAndBooleans) {
+  EXPECT_EQ(Default(kVarchar, "'abc'::character varying", 36), Value("abc"));
+  EXPECT_EQ(Default(kText, "'it''s'::text"), Value("it's"));
+  EXPECT_EQ(Default(kText, "''::text"), Value(""));
+  EXPECT_EQ(Default(kBpchar, "'ab '::bpchar", 7), Value("ab "));  // not trimmed
+  EXPECT_EQ(Default(kText, "upper('x'::text)"), Value(""));
+  EXPECT_FALSE(HasDefault(kText, "NULL::text"));
+  EXPECT_EQ(Default(kJsonb, "'{\"a\": 1}'::jsonb"), Value("{\"a\": 1}"));
+  EXPECT_EQ(Default(kJson, "json_build_object()"), Value("{}"));
+  EXPECT_EQ(Default(kUuid, "gen_random_uuid()"), Value("00000000-0000-0000-0000-000000000000"));
+  EXPECT_EQ(Default(kUuid, "'76019d1a-ad2e-4b22-96e9-1a6d6543c818'::uuid"),
+            Value("76019d1a-ad2e-4b22-96e9-1a6d6543c818"));
+  EXPECT_EQ(Default(kBool, "true"), Value(true));
+  EXPECT_EQ(Default(kBool, "false"), Value(false));
+  EXPECT_FALSE(HasDefault(kBool, "NULL::boolean"));
+  EXPECT_EQ(Default(kBit, "'1'::\"bit\"", 1), Value(true));
+  EXPECT_EQ(Default(kBit, "'11'::\"bit\"", 2), Value(B({3})));
+  // Debezium has no default mapper for these.
+  EXPECT_FALSE(HasDefault(kBytea, "'\\x0102'::bytea"));
+  EXPECT_FALSE(HasDefault(kMoney, "'1.00'::money"));
+  EXPECT_FALSE(HasDefault(kInt4Array, "'{1,2}'::integer[]"));
+  EXPECT_FALSE(HasDefault(kInet, "'127.0.0.1'::inet"));
+}
+
+TEST_F(ColumnDefaultTest, DatesAndTimes) {
+  EXPECT_EQ(Default(kDate, "'2016-11-04'::date"), Value(int64_t{17109}));
+  EXPECT_EQ(Default(kDate, "CURRENT_DATE"), Value(int64_t{0}));
+  EXPECT_EQ(Default(kTime, "'13:51:30'::time without time zone"), Value(int64_t{49890000000}));
+  EXPECT_EQ(Default(kTime, "LOCALTIME"), Value(int64_t{0}));
+  EXPECT_EQ(Default(kTimestamp, "'2016-11-04 13:51:30.123456'::timestamp without time zone"),
+            Value(int64_t{1478267490123456}));
+  EXPECT_EQ(Default(kTimestamp, "'2016-11-04 13:51:30'::timestamp without time zone", 3),
+            Value(int64_t{1478267490000}));  // timestamp(3): io.debezium.time.Timestamp (ms)
+  EXPECT_EQ(Default(kTimestamp, "LOCALTIMESTAMP"), Value(int64_t{0}));
+  EXPECT_EQ(Default(kTimestamptz, "'2016-11-04 13:51:30+00'::timestamp with time zone"),
+            Value("2016-11-04T13:51:30.000000Z"));
+  // now(), CURRENT_TIMESTAMP and transaction_timestamp() are read as the epoch, as in Debezium.
+  EXPECT_EQ(Default(kTimestamptz, "now()"), Value("1970-01-01T00:00:00.000000Z"));
+  EXPECT_EQ(Default(kTimestamptz, "CURRENT_TIMESTAMP"), Value("1970-01-01T00:00:00.000000Z"));
+  EXPECT_EQ(Default(kTimestamptz, "CURRENT_TIMESTAMP(3)"), Value("1970-01-01T00:00:00.000000Z"));
+  // time.precision.mode=connect applies too.
+  EXPECT_EQ(Default(kTimestamp, "'2016-11-04 13:51:30'::timestamp without time zone", -1,
+                    Time(TimePrecisionMode::kConnect)),
+            Value(int64_t{1478267490000}));
+  // Intervals: constants only (Debezium has no placeholder for a computed one).
+  EXPECT_EQ(Default(kInterval, "'1 day'::interval"), Value(int64_t{86400000000}));
+  EXPECT_FALSE(HasDefault(kInterval, "make_interval(days => 1)"));
+  // An expression that is not a constant of the type.
+  EXPECT_FALSE(HasDefault(kTimestamptz, "(CURRENT_TIMESTAMP + '1 day'::interval)"));
+}
+
+TEST_F(ColumnDefaultTest, EnumsAndDomains) {
+  PgType mood;
+  mood.oid = 16500;
+  mood.name = "mood";
+  mood.typtype = 'e';
+  mood.enum_labels = {"sad", "happy"};
+  catalog_.Add(mood);
+  PgType posint;
+  posint.oid = 16600;
+  posint.name = "posint";
+  posint.typtype = 'd';
+  posint.base_oid = kInt4;
+  catalog_.Add(posint);
+  EXPECT_EQ(Default(16500, "'happy'::mood"), Value("happy"));
+  EXPECT_EQ(Default(16500, "'happy'::public.mood"), Value("happy"));
+  EXPECT_FALSE(HasDefault(16500, "first_mood()"));
+  // A domain's type name is the domain's: Debezium finds no default mapper for it.
+  EXPECT_FALSE(HasDefault(16600, "1"));
+  // Unknown types and garbage never fail.
+  EXPECT_FALSE(HasDefault(99999, "1"));
+  EXPECT_FALSE(HasDefault(kText, "'unterminated"));
+  EXPECT_FALSE(HasDefault(kInt4, ""));
+}
+
 }  // namespace
 }  // namespace walrelay::source

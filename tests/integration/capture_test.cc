@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -805,6 +806,270 @@ TEST_F(CaptureTest, WrongPasswordAndUnreachableHostFailClearly) {
   r = Run({Connector({{"database.port", "1"}, {"errors.max.retries", "1"}})});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("127.0.0.1"), std::string::npos) << r.err;
+}
+
+// pg_logical_emit_message as Debezium 2.7 emits it: <prefix>.message, op "m", the message block;
+// transactional ones in their transaction's order with its txId (not counted in END, no
+// transaction block), non-transactional ones at once with their own LSN; prefixes filtered;
+// each delivered once across restarts, even when a run stops right after one.
+TEST_F(CaptureTest, LogicalDecodingMessages) {
+  Sql("CREATE TABLE t(id int primary key)");
+  std::string file = Connector({{"snapshot.mode", "never"},
+                                {"provide.transaction.metadata", "true"},
+                                {"message.prefix.exclude.list", "skip\\..*,other"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'first')");
+  Sql("BEGIN; INSERT INTO t VALUES (1); SELECT pg_logical_emit_message(true, 'audit', 'in tx'); "
+      "SELECT pg_logical_emit_message(true, 'skip.me', 'x'); INSERT INTO t VALUES (2); COMMIT;");
+  Sql("SELECT pg_logical_emit_message(false, 'skip.me', 'filtered')");
+  Sql("SELECT pg_logical_emit_message(false, 'AUDIT', '\\x00ff'::bytea)");
+  auto r = Run({file, "--idle-exit", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = Lines(r.out);
+  std::vector<std::string> seen;
+  std::vector<json> messages;
+  int64_t txid = -1;
+  for (const auto& l : lines) {
+    const json& p = l["value"]["payload"];
+    if (l["topic"] == "srv.transaction") {
+      std::string e = p["status"].get<std::string>();
+      if (e == "END") e += " " + std::to_string(p["event_count"].get<int>());
+      seen.push_back(e);
+    } else if (l["topic"] == "srv.public.t") {
+      seen.push_back(std::to_string(p["after"]["id"].get<int>()));
+      txid = p["source"]["txId"].get<int64_t>();
+    } else if (l["topic"] == "srv.message") {
+      seen.push_back("m:" + p["message"]["prefix"].get<std::string>());
+      messages.push_back(l);
+    }
+  }
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"m:audit", "BEGIN", "1", "m:audit", "2", "END 2", "m:AUDIT"}))
+      << r.out;
+  ASSERT_EQ(messages.size(), 3u);
+
+  // Non-transactional, field by field.
+  const json& nt = messages[0];
+  EXPECT_EQ(nt["key"]["schema"]["name"], "io.debezium.connector.postgresql.MessageKey");
+  EXPECT_EQ(nt["key"]["schema"]["version"], 1);
+  EXPECT_EQ(nt["key"]["payload"], json({{"prefix", "audit"}}));
+  const json& schema = nt["value"]["schema"];
+  EXPECT_EQ(schema["name"], "io.debezium.connector.postgresql.MessageValue");
+  EXPECT_EQ(schema["version"], 1);
+  std::vector<std::string> fields;
+  for (const auto& f : schema["fields"]) fields.push_back(f["field"]);
+  EXPECT_EQ(fields, (std::vector<std::string>{"op", "ts_ms", "source", "message"}));
+  EXPECT_EQ(schema["fields"][3]["name"], "io.debezium.connector.postgresql.Message");
+  EXPECT_EQ(schema["fields"][3]["optional"], false);
+  EXPECT_EQ(schema["fields"][3]["fields"][1],
+            json({{"type", "bytes"}, {"optional", true}, {"field", "content"}}));
+  const json& p = nt["value"]["payload"];
+  EXPECT_EQ(p["op"], "m");
+  EXPECT_TRUE(p["ts_ms"].is_number_integer());
+  EXPECT_EQ(p["message"], json({{"prefix", "audit"}, {"content", "Zmlyc3Q="}}));  // "first"
+  const json& src = p["source"];
+  EXPECT_EQ(src["connector"], "postgresql");
+  EXPECT_EQ(src["name"], "srv");
+  EXPECT_EQ(src["db"], db_);
+  EXPECT_EQ(src["schema"], "");
+  EXPECT_EQ(src["table"], "");
+  EXPECT_EQ(src["snapshot"], "false");
+  EXPECT_TRUE(src["txId"].is_null());
+  ASSERT_TRUE(src["lsn"].is_number_integer());
+  const std::string lsn = std::to_string(src["lsn"].get<int64_t>());
+  EXPECT_EQ(src["sequence"], "[\"" + lsn + "\",\"" + lsn + "\"]");
+
+  // Transactional: the transaction's txId, no transaction block.
+  const json& tx = messages[1]["value"]["payload"];
+  EXPECT_EQ(tx["message"]["content"], "aW4gdHg=");  // "in tx"
+  EXPECT_EQ(tx["source"]["txId"], txid);
+  EXPECT_FALSE(tx.contains("transaction"));
+  EXPECT_GT(tx["source"]["lsn"].get<int64_t>(), src["lsn"].get<int64_t>());
+  EXPECT_EQ(messages[2]["value"]["payload"]["message"]["content"], "AP8=");
+
+  // A restart emits none of them again.
+  auto again = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(ForTopic(Lines(again.out), "srv.message").empty()) << again.out;
+
+  // A run that stops right after a non-transactional message has recorded it.
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'one')");
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'two')");
+  auto one = Run({file, "--max-records", "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto two = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  auto m1 = ForTopic(Lines(one.out), "srv.message");
+  auto m2 = ForTopic(Lines(two.out), "srv.message");
+  ASSERT_EQ(m1.size(), 1u) << one.out;
+  ASSERT_EQ(m2.size(), 1u) << two.out;
+  EXPECT_EQ(m1[0]["value"]["payload"]["message"]["content"], "b25l");  // "one"
+  EXPECT_EQ(m2[0]["value"]["payload"]["message"]["content"], "dHdv");  // "two"
+}
+
+// message.prefix.include.list keeps only matching prefixes (whole prefix, any case); both lists
+// at once are refused.
+TEST_F(CaptureTest, LogicalDecodingMessagePrefixIncludeList) {
+  std::string file =
+      Connector({{"snapshot.mode", "never"}, {"message.prefix.include.list", "keep,wal.*"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  for (const char* prefix : {"keep", "keeper", "WALRELAY", "drop"}) {
+    Sql(std::string("SELECT pg_logical_emit_message(false, '") + prefix + "', 'x')");
+  }
+  auto r = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> prefixes;
+  for (const auto& l : ForTopic(Lines(r.out), "srv.message")) {
+    prefixes.push_back(l["key"]["payload"]["prefix"]);
+  }
+  EXPECT_EQ(prefixes, (std::vector<std::string>{"keep", "WALRELAY"})) << r.out;
+
+  auto both =
+      Run({Connector({{"message.prefix.include.list", "a"}, {"message.prefix.exclude.list", "b"}},
+                     "both"),
+           "--idle-exit", "1"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("message.prefix.exclude.list"), std::string::npos) << both.err;
+}
+
+// Sinks apply nothing for messages: a pipeline whose sink subscribes to every topic of the
+// source, the message topic included, copies the rows and does not fail.
+TEST_F(CaptureTest, SinkIgnoresLogicalDecodingMessages) {
+  const std::string dst = db_ + "_dst";
+  ASSERT_TRUE(server_->CreateDatabase(dst).ok());
+  Sql("CREATE TABLE t(id int primary key, v text)");
+  std::string source = Connector({{"snapshot.mode", "never"}});
+  json sink = {
+      {"name", "sink"},
+      {"config",
+       {{"connector.class", "io.debezium.connector.jdbc.JdbcSinkConnector"},
+        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(server_->port()) + "/" +
+                               dst + "?user=postgres&password=postgres"},
+        {"topics.regex", "srv\\..*"},
+        {"insert.mode", "upsert"},
+        {"primary.key.mode", "record_key"},
+        {"schema.evolution", "basic"},
+        {"collection.name.format", "${source.table}"}}}};
+  std::string sink_file = dir_ + "/sink.json";
+  std::ofstream(sink_file) << sink.dump(2);
+  ASSERT_EQ(Run({source, sink_file, "--idle-exit", "1"}).exit_code, 0);
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'before')");
+  Sql("BEGIN; INSERT INTO t VALUES (1, 'a'); SELECT pg_logical_emit_message(true, 'audit', 'tx'); "
+      "COMMIT;");
+  Sql("SELECT pg_logical_emit_message(false, 'audit', 'after')");
+  auto r = Run({source, sink_file, "--idle-exit", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto copied = server_->Psql("SELECT string_agg(id || '=' || v, ',') FROM t", dst);
+  ASSERT_TRUE(copied.ok()) << copied.status().ToString();
+  EXPECT_EQ(copied->substr(0, 3), "1=a");
+  auto tables = server_->Psql(
+      "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
+      "WHERE table_schema = 'public'",
+      dst);
+  ASSERT_TRUE(tables.ok());
+  EXPECT_EQ(tables->substr(0, 17), "t,walrelay_offset") << *tables;
+}
+
+// Column defaults reach the field schemas as Debezium's PostgresDefaultValueConverter reads them,
+// in the handling modes; the source block's snapshot field keeps its "false" default.
+TEST_F(CaptureTest, ColumnDefaultsInSchemas) {
+  Sql("CREATE TYPE mood AS ENUM ('sad', 'happy')");
+  Sql("CREATE TABLE d(id serial primary key, n int NOT NULL DEFAULT 42, "
+      "s varchar(10) DEFAULT 'it''s', b boolean DEFAULT true, "
+      "amount numeric(6,2) DEFAULT 1.5, f float8 DEFAULT 2.5, "
+      "day date DEFAULT '2024-01-31', at timestamptz DEFAULT now(), "
+      "m mood DEFAULT 'happy', bin bytea DEFAULT '\\x01', plain text, nul text DEFAULT NULL, "
+      "expr int DEFAULT (1 + 2))");
+  std::string file = Connector({{"snapshot.mode", "never"}, {"decimal.handling.mode", "string"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  Sql("INSERT INTO d(id) VALUES (1)");
+  auto r = Run({file, "--idle-exit", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto recs = ForTopic(Lines(r.out), "srv.public.d");
+  ASSERT_EQ(recs.size(), 1u) << r.out;
+  const json& value = recs[0]["value"];
+  std::map<std::string, json> defaults;
+  for (const auto& f : value["schema"]["fields"][1]["fields"]) {  // after
+    defaults[f["field"]] = f.contains("default") ? f["default"] : json("(none)");
+  }
+  EXPECT_EQ(defaults["id"], 0);  // nextval(): Debezium's placeholder
+  EXPECT_EQ(defaults["n"], 42);
+  EXPECT_EQ(defaults["s"], "it's");
+  EXPECT_EQ(defaults["b"], true);
+  EXPECT_EQ(defaults["amount"], "1.50");  // decimal.handling.mode=string, the column's scale
+  EXPECT_EQ(defaults["f"], 2.5);
+  EXPECT_EQ(defaults["day"], 19753);  // io.debezium.time.Date: days since the epoch
+  EXPECT_EQ(defaults["at"], "1970-01-01T00:00:00.000000Z");  // now(): the epoch
+  EXPECT_EQ(defaults["m"], "happy");
+  EXPECT_EQ(defaults["bin"], "(none)");
+  EXPECT_EQ(defaults["plain"], "(none)");
+  EXPECT_EQ(defaults["nul"], "(none)");
+  EXPECT_EQ(defaults["expr"], "(none)");
+  // The key field has the default too (Debezium shares the column's schema).
+  EXPECT_EQ(recs[0]["key"]["schema"]["fields"][0]["default"], 0);
+  // The row's own values are untouched.
+  const json& after = value["payload"]["after"];
+  EXPECT_EQ(after["n"], 42);
+  EXPECT_EQ(after["s"], "it's");
+  EXPECT_TRUE(after["plain"].is_null());
+  // source.snapshot: an optional Enum string with default "false", "false" in streaming events.
+  for (const auto& f : value["schema"]["fields"][2]["fields"]) {
+    if (f["field"] != "snapshot") continue;
+    EXPECT_EQ(f["default"], "false");
+    EXPECT_EQ(f["optional"], true);
+    EXPECT_EQ(f["name"], "io.debezium.data.Enum");
+  }
+  EXPECT_EQ(value["payload"]["source"]["snapshot"], "false");
+}
+
+// WAL the slot needs is damaged (a zeroed page, as a torn write or a failover to a standby that
+// never had it leaves it): the walsender fails with XX000 "could not find record while sending
+// logically-decoded data". walrelay reconnects, and once that has lasted 60 s at the same position
+// stops with exit status 1 and a message saying what the operator can do.
+TEST_F(CaptureTest, UnreadableSlotWalStopsWithGuidance) {
+  auto started = PgServer::Start();
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<PgServer> own = std::move(started).value();
+  auto sql = [&own](const std::string& q) {
+    auto r = own->Psql(q);
+    EXPECT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    std::string out = r.ok() ? *r : "";
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+  };
+  sql("CREATE TABLE w(id int primary key, v text)");
+  std::string file = Connector({{"database.port", std::to_string(own->port())},
+                                {"database.dbname", "postgres"},
+                                {"snapshot.mode", "never"}});
+  ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
+  sql("INSERT INTO w SELECT g, repeat('x', 50) FROM generate_series(1, 2000) g");
+  const std::string where =
+      sql("SELECT file_name || ' ' || file_offset FROM pg_walfile_name_offset((SELECT restart_lsn "
+          "FROM pg_replication_slots WHERE slot_name = 'slot_" +
+          db_ + "'))");
+  const size_t space = where.find(' ');
+  ASSERT_NE(space, std::string::npos) << where;
+  const std::string segment = own->data_dir() + "/pg_wal/" + where.substr(0, space);
+  const long page = (std::stol(where.substr(space + 1)) / 8192 + 2) * 8192;
+  ASSERT_TRUE(own->Stop().ok());
+  {
+    std::fstream wal(segment, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(wal.is_open()) << segment;
+    wal.seekp(page);
+    const std::string zeros(8192, '\0');
+    wal.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  }
+  ASSERT_TRUE(own->Restart().ok());
+  const auto begin = std::chrono::steady_clock::now();
+  auto r = Run({file, "--idle-exit", "120"}, 200);
+  const auto took = std::chrono::steady_clock::now() - begin;
+  EXPECT_EQ(r.exit_code, 1) << r.err.substr(r.err.size() > 3000 ? r.err.size() - 3000 : 0);
+  EXPECT_GE(took, std::chrono::seconds(60));
+  EXPECT_NE(r.err.find("could not find record while sending logically-decoded data"),
+            std::string::npos);
+  EXPECT_NE(r.err.find("reconnecting"), std::string::npos);  // treated as transient first
+  EXPECT_NE(r.err.find("pg_replication_slot_advance('slot_" + db_ + "'"), std::string::npos)
+      << r.err.substr(r.err.size() > 3000 ? r.err.size() - 3000 : 0);
 }
 
 }  // namespace
