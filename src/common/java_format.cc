@@ -344,44 +344,55 @@ void AppendInt(std::string* out, int64_t v) {
   out->append(buf, res.ptr);
 }
 
-// BinaryToASCIIBuffer.getChars: plain notation for 1e-3 <= |v| < 1e7, else d.dddE[-]n.
-void AppendJavaChars(std::string* out, const JavaDigits& d) {
-  const std::string_view digits(d.digits, static_cast<size_t>(d.n));
+// BinaryToASCIIBuffer.getChars: plain notation for 1e-3 <= |v| < 1e7, else d.dddE[-]n. The text
+// is built in a local buffer and appended once: this runs for every double the JsonConverter
+// writes.
+void AppendJavaChars(std::string* out, bool negative, const JavaDigits& d) {
+  // Longest text: a sign, 7 integer digits, '.', and the rest of at most 24 digits.
+  char buf[8 + sizeof(d.digits) + 8];
+  char* p = buf;
+  if (negative) *p++ = '-';
+  const char* digits = d.digits;
+  const int n = d.n;
   const int e = d.dec_exponent;
   if (e > 0 && e < 8) {
-    const int int_len = std::min(d.n, e);
-    out->append(digits.substr(0, static_cast<size_t>(int_len)));
+    const int int_len = std::min(n, e);
+    p = std::copy_n(digits, int_len, p);
     if (int_len < e) {
-      out->append(static_cast<size_t>(e - int_len), '0');
-      out->append(".0");
+      p = std::fill_n(p, e - int_len, '0');
+      *p++ = '.';
+      *p++ = '0';
     } else {
-      out->push_back('.');
-      if (int_len < d.n) {
-        out->append(digits.substr(static_cast<size_t>(int_len)));
+      *p++ = '.';
+      if (int_len < n) {
+        p = std::copy_n(digits + int_len, n - int_len, p);
       } else {
-        out->push_back('0');
+        *p++ = '0';
       }
     }
   } else if (e <= 0 && e > -3) {
-    out->append("0.");
-    out->append(static_cast<size_t>(-e), '0');
-    out->append(digits);
+    *p++ = '0';
+    *p++ = '.';
+    p = std::fill_n(p, -e, '0');
+    p = std::copy_n(digits, n, p);
   } else {
-    out->push_back(digits[0]);
-    out->push_back('.');
-    if (d.n > 1) {
-      out->append(digits.substr(1));
+    *p++ = digits[0];
+    *p++ = '.';
+    if (n > 1) {
+      p = std::copy_n(digits + 1, n - 1, p);
     } else {
-      out->push_back('0');
+      *p++ = '0';
     }
-    out->push_back('E');
-    AppendInt(out, e - 1);
+    *p++ = 'E';
+    p = std::to_chars(p, buf + sizeof(buf), e - 1).ptr;
   }
+  out->append(buf, static_cast<size_t>(p - buf));
 }
 
 // Splits a finite non-zero value into dtoa's inputs, as getBinaryToASCIIConverter does, and runs
 // dtoa.
-JavaDigits FiniteDigits(uint64_t fract_bits, int biased_exp, int fraction_width, int exp_bias) {
+inline void FiniteDigits(uint64_t fract_bits, int biased_exp, int fraction_width, int exp_bias,
+                         JavaDigits* digits) {
   int n_significant_bits;
   int bin_exp;
   if (biased_exp == 0) {  // subnormal: normalize
@@ -396,14 +407,14 @@ JavaDigits FiniteDigits(uint64_t fract_bits, int biased_exp, int fraction_width,
     n_significant_bits = fraction_width + 1;
   }
   bin_exp -= exp_bias;
-  JavaDigits digits;
-  Dtoa(bin_exp, fract_bits << (kExpShift - fraction_width), n_significant_bits, &digits);
-  return digits;
+  Dtoa(bin_exp, fract_bits << (kExpShift - fraction_width), n_significant_bits, digits);
 }
 
-JavaDigits FiniteDoubleDigits(uint64_t bits) {
-  return FiniteDigits(bits & kSignifMask, static_cast<int>((bits >> kExpShift) & 0x7FF), kExpShift,
-                      1023);
+void AppendJavaFinite(std::string* out, bool negative, uint64_t fract_bits, int biased_exp,
+                      int fraction_width, int exp_bias) {
+  JavaDigits digits;
+  FiniteDigits(fract_bits, biased_exp, fraction_width, exp_bias, &digits);
+  AppendJavaChars(out, negative, digits);
 }
 
 void AppendJavaDoubleImpl(std::string* out, double v) {
@@ -414,12 +425,12 @@ void AppendJavaDoubleImpl(std::string* out, double v) {
     out->append(fract != 0 ? "NaN" : (bits >> 63) != 0 ? "-Infinity" : "Infinity");
     return;
   }
-  if ((bits >> 63) != 0) out->push_back('-');
+  const bool negative = (bits >> 63) != 0;
   if (biased_exp == 0 && fract == 0) {
-    out->append("0.0");
+    out->append(negative ? "-0.0" : "0.0");
     return;
   }
-  AppendJavaChars(out, FiniteDoubleDigits(bits));
+  AppendJavaFinite(out, negative, fract, biased_exp, kExpShift, 1023);
 }
 
 void AppendJavaFloatImpl(std::string* out, float v) {
@@ -430,14 +441,13 @@ void AppendJavaFloatImpl(std::string* out, float v) {
     out->append(fract != 0 ? "NaN" : (bits >> 31) != 0 ? "-Infinity" : "Infinity");
     return;
   }
-  if ((bits >> 31) != 0) out->push_back('-');
+  const bool negative = (bits >> 31) != 0;
   if (biased_exp == 0 && fract == 0) {
-    out->append("0.0");
+    out->append(negative ? "-0.0" : "0.0");
     return;
   }
-  AppendJavaChars(out, FiniteDigits(fract, biased_exp, 23, 127));
+  AppendJavaFinite(out, negative, fract, biased_exp, 23, 127);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Base64.
@@ -515,7 +525,10 @@ void JavaDoubleDigits(double v, std::string* digits, int* point) {
   digits->clear();
   *point = 0;
   if (!std::isfinite(v) || v == 0) return;
-  const JavaDigits d = FiniteDoubleDigits(std::bit_cast<uint64_t>(v));
+  const auto bits = std::bit_cast<uint64_t>(v);
+  JavaDigits d;
+  FiniteDigits(bits & kSignifMask, static_cast<int>((bits >> kExpShift) & 0x7FF), kExpShift, 1023,
+               &d);
   int n = d.n;
   while (n > 1 && d.digits[n - 1] == '0') --n;
   digits->assign(d.digits, static_cast<size_t>(n));
@@ -775,8 +788,8 @@ void AppendIsoDate(std::string* out, const CivilDate& date) {
   if (date.year > 9999) out->push_back('+');
   if (date.year < 0) out->push_back('-');
   // The magnitude as unsigned: -INT64_MIN does not fit int64.
-  const uint64_t year = date.year < 0 ? 0 - static_cast<uint64_t>(date.year)
-                                      : static_cast<uint64_t>(date.year);
+  const uint64_t year =
+      date.year < 0 ? 0 - static_cast<uint64_t>(date.year) : static_cast<uint64_t>(date.year);
   AppendPadded(out, year, 4);
   out->push_back('-');
   AppendPadded(out, static_cast<uint64_t>(date.month), 2);

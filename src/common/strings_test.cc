@@ -10,7 +10,8 @@ TEST(StringsTest, TrimRemovesAsciiWhitespaceOnly) {
   EXPECT_EQ(Trim("  a b  "), "a b");
   EXPECT_EQ(Trim(" \t "), "");
   EXPECT_EQ(Trim(""), "");
-  EXPECT_EQ(Trim("\xc2\xa0x\xc2\xa0"), "\xc2\xa0x\xc2\xa0");  // U+00A0 is not trimmed (Java neither)
+  EXPECT_EQ(Trim("\xc2\xa0x\xc2\xa0"),
+            "\xc2\xa0x\xc2\xa0");  // U+00A0 is not trimmed (Java neither)
 }
 
 TEST(StringsTest, CaseChangesAsciiLettersOnly) {

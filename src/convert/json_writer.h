@@ -21,7 +21,8 @@ void AppendJsonInt(std::string* out, int64_t v);
 void AppendJsonUint(std::string* out, uint64_t v);
 
 // A JSON number as Jackson writes a Java double/float: Double.toString / Float.toString
-// (AppendJavaDouble in common/java_format.h, the JDK 17 text), except that NaN and the infinities are written as the quoted strings "NaN", "Infinity", "-Infinity" (Jackson's default
+// (AppendJavaDouble in common/java_format.h, the JDK 17 text), except that NaN and the infinities
+// are written as the quoted strings "NaN", "Infinity", "-Infinity" (Jackson's default
 // WRITE_NAN_AS_STRINGS).
 void AppendJsonDouble(std::string* out, double v);
 void AppendJsonFloat(std::string* out, float v);

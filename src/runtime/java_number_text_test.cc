@@ -46,7 +46,8 @@ std::string CastToString(const data::SchemaPtr& schema, const Value& value) {
 
 TEST(JavaNumberTextTest, CastAndJsonConverterPrintADoubleAlike) {
   const auto schema = PrimitiveSchema(Type::kFloat64, false);
-  // The first values are those where JDK 17 and the shortest-digits form (JDK 19+) differ.
+  // The first values are those where JDK 17 does not print the shortest digits (which Cast and
+  // money printed before; JDK 19+ does for the first three).
   const std::vector<std::pair<double, std::string>> cases = {
       {1.0E23, "9.999999999999999E22"},
       {2.82879384806159E17, "2.82879384806159008E17"},

@@ -139,7 +139,8 @@ Result<std::string> RenderNonNull(const Schema& schema, const Value& v) {
         return DataError("VariableScaleDecimal value " + v.DebugString() +
                          " lacks an int scale and bytes value");
       }
-      return JavaBigDecimalToPlainString(unscaled->as_bytes().data, static_cast<int32_t>(scale->as_int()));
+      return JavaBigDecimalToPlainString(unscaled->as_bytes().data,
+                                         static_cast<int32_t>(scale->as_int()));
     }
     if (v.is_int()) {
       int64_t n = v.as_int();

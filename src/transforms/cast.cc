@@ -199,7 +199,8 @@ Result<data::Value> Cast::CastValue(const data::Schema* schema, const data::Valu
     if (IsLogicalDateTime(schema) && value.is_int()) {
       return data::Value(FormatDateValue(LogicalMillis(*schema, value.as_int())));
     }
-    if (is_decimal) return data::Value(JavaBigDecimalToString(value.as_bytes().data, ScaleOf(*schema)));
+    if (is_decimal)
+      return data::Value(JavaBigDecimalToString(value.as_bytes().data, ScaleOf(*schema)));
     if (value.is_bytes()) return data::Value(Base64Encode(value.as_bytes().data));
     if (value.is_bool()) return data::Value(value.as_bool() ? "true" : "false");
     if (value.is_int()) return data::Value(std::to_string(value.as_int()));
