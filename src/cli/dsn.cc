@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
 #include "pg/connection.h"
 
 namespace walrelay::cli {
@@ -20,19 +21,6 @@ constexpr const char* kKnownKeys =
 // Npgsql's default Timeout: without one libpq waits for the kernel's TCP timeout (minutes) when
 // the address black-holes, e.g. while a failover moves a virtual IP.
 constexpr const char* kDefaultConnectTimeout = "15";
-
-std::string Trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // "User Id" and "userid" are the same Npgsql key.
 std::string NormalizeKey(std::string_view key) {
@@ -67,7 +55,7 @@ bool ParsesAsLibpq(const std::string& s, std::string* error) {
   char* err = nullptr;
   PQconninfoOption* options = PQconninfoParse(s.c_str(), &err);
   if (err != nullptr) {
-    *error = Trim(err);
+    *error = std::string(Trim(err));
     PQfreemem(err);
   }
   if (options == nullptr) return false;
@@ -96,7 +84,7 @@ Result<std::vector<Part>> SplitAdoNet(std::string_view s) {
                              " of the connection string is not Key=Value (quote a value that "
                              "holds ';' with \" or ')");
     }
-    Part part{Trim(s.substr(i, eq - i)), {}};
+    Part part{std::string(Trim(s.substr(i, eq - i))), {}};
     if (part.key.empty()) {
       return InvalidArgument("part " + std::to_string(index) +
                              " of the connection string has no key");
@@ -127,7 +115,7 @@ Result<std::vector<Part>> SplitAdoNet(std::string_view s) {
     } else {
       size_t end = s.find(';', i);
       if (end == std::string_view::npos) end = s.size();
-      part.value = Trim(s.substr(i, end - i));
+      part.value = std::string(Trim(s.substr(i, end - i)));
       i = end;
     }
     parts.push_back(std::move(part));
@@ -162,7 +150,7 @@ Status Apply(const Part& part, AdoNetSettings* out) {
     }
     out->connect_timeout = part.value;
   } else if (key == "sslmode") {
-    std::string mode = Lower(part.value);
+    std::string mode = ToLower(part.value);
     if (mode == "verifyca") mode = "verify-ca";
     if (mode == "verifyfull") mode = "verify-full";
     static constexpr const char* kModes[] = {"disable", "allow",     "prefer",
@@ -175,7 +163,7 @@ Status Apply(const Part& part, AdoNetSettings* out) {
   } else if (key == "applicationname") {
     out->application_name = part.value;
   } else if (key == "targetsessionattributes") {
-    out->target_session_attrs = Lower(part.value);
+    out->target_session_attrs = ToLower(part.value);
   } else if (key == "pooling" || key == "minpoolsize" || key == "minimumpoolsize" ||
              key == "maxpoolsize" || key == "maximumpoolsize" || key == "connectionidlelifetime" ||
              key == "connectionlifetime" || key == "includeerrordetail" ||
@@ -197,7 +185,7 @@ void SplitHostPorts(AdoNetSettings* s) {
   std::string_view list = *s->host;
   while (true) {
     size_t comma = list.find(',');
-    std::string entry = Trim(list.substr(0, comma));
+    std::string entry(Trim(list.substr(0, comma)));
     size_t colon = entry.find(':');
     if (colon != std::string::npos && entry.find(':', colon + 1) == std::string::npos &&
         AllDigits(std::string_view(entry).substr(colon + 1))) {
@@ -228,7 +216,7 @@ void SplitHostPorts(AdoNetSettings* s) {
 }  // namespace
 
 Result<std::string> ToConninfo(std::string_view dsn) {
-  const std::string text = Trim(dsn);
+  const std::string text(Trim(dsn));
   if (text.empty()) return InvalidArgument("empty connection string");
   if (text.rfind("postgres://", 0) == 0 || text.rfind("postgresql://", 0) == 0) return text;
   std::string libpq_error;

@@ -6,15 +6,16 @@
 #include <string_view>
 #include <vector>
 
+#include "common/strings.h"
+
 // Small text helpers shared by the config subsystem (property values are text, and Kafka Connect
 // and Debezium trim, split and compare them in specific ways that every config file must agree on).
 namespace walrelay::config {
 
-// Removes leading and trailing ASCII whitespace (space, tab, CR, LF, FF, VT), like Java's trim()
-// for the characters that matter in config files.
-std::string_view Trim(std::string_view s);
-std::string ToLower(std::string_view s);
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Trim, ToLower and EqualsIgnoreCase are common/strings.h's.
+using ::walrelay::EqualsIgnoreCase;
+using ::walrelay::ToLower;
+using ::walrelay::Trim;
 // Splits on `sep`, trims each item and drops empty items.
 std::vector<std::string> SplitTrimmed(std::string_view s, char sep);
 // Debezium's RegExSplitterByComma: splits on commas not escaped by a backslash, trims each

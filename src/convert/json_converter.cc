@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/java_format.h"
 #include "convert/json_writer.h"
 
 namespace walrelay::convert {
@@ -25,104 +26,8 @@ constexpr size_t kMaxJsonDepth = 512;
 
 // ---------------------------------------------------------------------------------------------
 // Decimal helpers. Connect's Decimal holds the unscaled value as big-endian two's-complement
-// bytes (BigInteger.toByteArray); decimal.format=NUMERIC writes BigDecimal.toString.
-
-// Decimal digits of the unscaled value held in two's-complement `bytes`, and its sign.
-std::string UnscaledDigits(std::string_view bytes, bool* negative) {
-  std::vector<uint8_t> mag(bytes.begin(), bytes.end());
-  *negative = !mag.empty() && (mag[0] & 0x80) != 0;
-  if (*negative) {  // magnitude = ~x + 1
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) break;
-    }
-  }
-  // Repeated division of the base-256 number by 1e9 yields base-1e9 chunks, least significant
-  // first.
-  std::vector<uint32_t> chunks;
-  size_t start = 0;
-  while (start < mag.size()) {
-    uint64_t rem = 0;
-    for (size_t i = start; i < mag.size(); ++i) {
-      const uint64_t cur = (rem << 8) | mag[i];
-      mag[i] = static_cast<uint8_t>(cur / 1000000000u);
-      rem = cur % 1000000000u;
-    }
-    chunks.push_back(static_cast<uint32_t>(rem));
-    while (start < mag.size() && mag[start] == 0) ++start;
-  }
-  if (chunks.empty()) return "0";
-  std::string digits = std::to_string(chunks.back());
-  for (size_t i = chunks.size() - 1; i-- > 0;) {
-    std::string part = std::to_string(chunks[i]);
-    digits.append(9 - part.size(), '0');
-    digits += part;
-  }
-  return digits;
-}
-
-// Java's BigDecimal.toString for unscaled digits `coeff` (no sign) and `scale`.
-void AppendBigDecimal(std::string* out, bool negative, const std::string& coeff, int32_t scale) {
-  if (negative) out->push_back('-');
-  const int64_t len = static_cast<int64_t>(coeff.size());
-  const int64_t adjusted = -static_cast<int64_t>(scale) + (len - 1);
-  if (scale >= 0 && adjusted >= -6) {
-    if (scale == 0) {
-      out->append(coeff);
-    } else if (len > scale) {
-      out->append(coeff, 0, static_cast<size_t>(len - scale));
-      out->push_back('.');
-      out->append(coeff, static_cast<size_t>(len - scale));
-    } else {
-      out->append("0.");
-      out->append(static_cast<size_t>(scale - len), '0');
-      out->append(coeff);
-    }
-    return;
-  }
-  out->push_back(coeff[0]);
-  if (len > 1) {
-    out->push_back('.');
-    out->append(coeff, 1);
-  }
-  out->push_back('E');
-  if (adjusted > 0) out->push_back('+');
-  AppendJsonInt(out, adjusted);
-}
-
-// Minimal two's-complement big-endian bytes (BigInteger.toByteArray) of the integer whose
-// decimal digits are `digits`.
-std::string DigitsToTwosComplement(std::string_view digits, bool negative) {
-  std::vector<uint8_t> mag;  // big-endian magnitude
-  for (char c : digits) {
-    uint32_t carry = static_cast<uint32_t>(c - '0');
-    for (size_t i = mag.size(); i-- > 0;) {
-      const uint32_t cur = mag[i] * 10u + carry;
-      mag[i] = static_cast<uint8_t>(cur & 0xFF);
-      carry = cur >> 8;
-    }
-    while (carry != 0) {
-      mag.insert(mag.begin(), static_cast<uint8_t>(carry & 0xFF));
-      carry >>= 8;
-    }
-  }
-  size_t lead = 0;
-  while (lead < mag.size() && mag[lead] == 0) ++lead;
-  mag.erase(mag.begin(), mag.begin() + static_cast<std::ptrdiff_t>(lead));
-  mag.insert(mag.begin(), 0);  // room for the sign bit
-  if (negative && mag.size() > 1) {
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) break;
-    }
-    size_t drop = 0;
-    while (drop + 1 < mag.size() && mag[drop] == 0xFF && (mag[drop + 1] & 0x80) != 0) ++drop;
-    mag.erase(mag.begin(), mag.begin() + static_cast<std::ptrdiff_t>(drop));
-  } else if (mag.size() > 1 && (mag[1] & 0x80) == 0) {
-    mag.erase(mag.begin());
-  }
-  return std::string(mag.begin(), mag.end());
-}
+// bytes (BigInteger.toByteArray); decimal.format=NUMERIC writes BigDecimal.toString. The
+// conversions themselves are in common/java_format.h.
 
 Result<int32_t> DecimalScale(const Schema& schema) {
   const std::string* scale = schema.Parameter("scale");
@@ -178,7 +83,7 @@ Result<std::string> DecimalTextToUnscaled(std::string_view text, int32_t scale) 
     }
     digits.resize(keep);
   }
-  return DigitsToTwosComplement(digits, negative);
+  return DigitsToUnscaled(negative, digits);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,8 +281,8 @@ class Encoder {
     WR_ASSIGN_OR_RETURN(int32_t scale, DecimalScale(schema));
     if (bytes.empty()) return DataError("Decimal value has no bytes");
     bool negative = false;
-    const std::string digits = UnscaledDigits(bytes, &negative);
-    AppendBigDecimal(out_, negative, digits, scale);
+    const std::string digits = UnscaledToDigits(bytes, &negative);
+    AppendJavaBigDecimal(out_, negative, digits, scale);
     return Status::Ok();
   }
 

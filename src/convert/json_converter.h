@@ -12,8 +12,8 @@
 namespace walrelay::convert {
 
 // Kafka Connect's org.apache.kafka.connect.json.JsonConverter on walrelay's record model, writing
-// the same bytes Kafka Connect 3.x writes (key order, number formatting, base64, escaping), so a
-// consumer cannot tell which one produced a message.
+// the same bytes Kafka Connect writes on Java 17 (key order, number formatting, base64, escaping),
+// so a consumer cannot tell which one produced a message.
 //
 // Configured once (schemas.enable, decimal.format) and then used for every record of a connector.
 // Serialize and Deserialize are const and thread-safe: the only shared state is a cache of the

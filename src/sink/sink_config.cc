@@ -5,24 +5,12 @@
 #include <charconv>
 
 #include "common/log.h"
+#include "common/strings.h"
 #include "config/postgres_connector_def.h"
 #include "pg/connection.h"
 
 namespace walrelay::sink {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
 
 // Kafka Connect LIST: comma-separated, entries trimmed, empty entries dropped.
 std::vector<std::string> SplitList(std::string_view s) {
@@ -31,7 +19,7 @@ std::vector<std::string> SplitList(std::string_view s) {
   while (start <= s.size()) {
     size_t comma = s.find(',', start);
     if (comma == std::string_view::npos) comma = s.size();
-    std::string item = Trim(s.substr(start, comma - start));
+    std::string item(Trim(s.substr(start, comma - start)));
     if (!item.empty()) out.push_back(std::move(item));
     start = comma + 1;
   }
@@ -111,7 +99,7 @@ class Props {
   Result<bool> Bool(const std::string& key, bool def) const {
     const std::string* v = Find(key);
     if (!v) return def;
-    std::string l = Lower(Trim(*v));
+    std::string l = ToLower(Trim(*v));
     if (l == "true") return true;
     if (l == "false") return false;
     return BadValue(key, *v, "expected true or false");
@@ -119,7 +107,7 @@ class Props {
   Result<int64_t> Int(const std::string& key, int64_t def, int64_t min, int64_t max) const {
     const std::string* v = Find(key);
     if (!v) return def;
-    std::string t = Trim(*v);
+    std::string t(Trim(*v));
     int64_t out = 0;
     auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
     if (ec != std::errc() || p != t.data() + t.size() || t.empty()) {
@@ -140,7 +128,7 @@ class Props {
 template <typename E>
 Result<E> ParseEnum(const std::string& prop, const std::string& value,
                     std::initializer_list<std::pair<const char*, E>> allowed) {
-  std::string l = Lower(Trim(value));
+  std::string l = ToLower(Trim(value));
   std::string names;
   for (const auto& [name, e] : allowed) {
     if (l == name) return e;
@@ -339,9 +327,9 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
                                          {"verify-ca", 0},
                                          {"verify-full", 0}})
                              .status());
-      ci.emplace_back("sslmode", Lower(v));
+      ci.emplace_back("sslmode", ToLower(v));
     } else if (k == "ssl") {
-      if (Lower(v) == "true" && !url.params.count("sslmode")) {
+      if (ToLower(v) == "true" && !url.params.count("sslmode")) {
         ci.emplace_back("sslmode", "verify-full");  // pgjdbc's meaning of ssl=true
       }
     } else if (k == "sslrootcert" || k == "sslcert" || k == "sslkey" || k == "sslpassword" ||
@@ -381,7 +369,7 @@ Result<SinkConfig> SinkConfig::Parse(SinkFlavor flavor,
   const std::string* topics = p.Find("topics");
   const std::string* regex = p.Find("topics.regex");
   if (topics && !SplitList(*topics).empty()) c.topics = SplitList(*topics);
-  if (regex && !Trim(*regex).empty()) c.topics_regex_text = Trim(*regex);
+  if (regex && !Trim(*regex).empty()) c.topics_regex_text = std::string(Trim(*regex));
   if (!c.topics.empty() && !c.topics_regex_text.empty()) {
     return InvalidArgument(
         "configurations topics and topics.regex are both set: set exactly one of them");

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string_view>
 
+#include "common/java_format.h"
+
 namespace walrelay::sink {
 namespace {
 
@@ -39,12 +41,6 @@ Status Mismatch(const Schema& schema, const Value& value) {
   return DataError("value " + value.DebugString() + " does not match schema type " + type);
 }
 
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 int64_t Pow10(int digits) {
   int64_t p = 1;
   for (int i = 0; i < digits; ++i) p *= 10;
@@ -68,19 +64,6 @@ void AppendClock(std::string& out, int64_t seconds, int64_t frac, int digits) {
     out += '.';
     AppendPadded(out, frac, digits);
   }
-}
-
-// Howard Hinnant's civil_from_days.
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
 std::string FormatFloat(double v, bool single) {
@@ -145,7 +128,7 @@ Result<std::string> RenderNonNull(const Schema& schema, const Value& v) {
     if (name == kConnectDecimal) {
       if (!v.is_bytes()) return Mismatch(schema, v);
       WR_ASSIGN_OR_RETURN(int32_t scale, DecimalScale(schema));
-      return DecimalToString(v.as_bytes().data, scale);
+      return JavaBigDecimalToPlainString(v.as_bytes().data, scale);
     }
     if (name == kDbzVariableScaleDecimal) {
       if (!v.is_struct()) return Mismatch(schema, v);
@@ -156,7 +139,8 @@ Result<std::string> RenderNonNull(const Schema& schema, const Value& v) {
         return DataError("VariableScaleDecimal value " + v.DebugString() +
                          " lacks an int scale and bytes value");
       }
-      return DecimalToString(unscaled->as_bytes().data, static_cast<int32_t>(scale->as_int()));
+      return JavaBigDecimalToPlainString(unscaled->as_bytes().data,
+                                         static_cast<int32_t>(scale->as_int()));
     }
     if (v.is_int()) {
       int64_t n = v.as_int();
@@ -218,62 +202,15 @@ Result<std::string> RenderNonNull(const Schema& schema, const Value& v) {
 
 }  // namespace
 
-std::string DecimalToString(const std::string& unscaled_be, int32_t scale) {
-  bool negative = !unscaled_be.empty() && (static_cast<uint8_t>(unscaled_be[0]) & 0x80);
-  std::string digits;
-  if (unscaled_be.size() <= 8) {
-    // Fits 64 bits (the usual case): sign-extend, then print the magnitude.
-    uint64_t bits = negative ? ~uint64_t{0} : 0;
-    for (char c : unscaled_be) bits = (bits << 8) | static_cast<uint8_t>(c);
-    const uint64_t magnitude = negative ? ~bits + 1 : bits;
-    char buf[24];
-    auto end = std::to_chars(buf, buf + sizeof(buf), magnitude).ptr;
-    digits.assign(buf, end);
-  }
-  std::vector<uint8_t> mag;
-  if (digits.empty()) mag.assign(unscaled_be.begin(), unscaled_be.end());
-  if (negative && !mag.empty()) {  // two's complement -> magnitude: invert and add one
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) break;
-    }
-  }
-  // Repeated division by 10^9 of the big-endian base-256 number.
-  size_t start = 0;
-  while (start < mag.size() && mag[start] == 0) ++start;
-  while (start < mag.size()) {
-    uint64_t rem = 0;
-    for (size_t i = start; i < mag.size(); ++i) {
-      uint64_t cur = (rem << 8) | mag[i];
-      mag[i] = static_cast<uint8_t>(cur / 1000000000u);
-      rem = cur % 1000000000u;
-    }
-    while (start < mag.size() && mag[start] == 0) ++start;
-    std::string chunk = std::to_string(rem);
-    if (start < mag.size()) chunk.insert(0, 9 - chunk.size(), '0');
-    digits.insert(0, chunk);
-  }
-  if (digits.empty()) digits = "0";
-  if (scale > 0) {
-    size_t s = static_cast<size_t>(scale);
-    if (digits.size() <= s) digits.insert(0, s - digits.size() + 1, '0');
-    digits.insert(digits.size() - s, ".");
-  } else if (scale < 0 && digits != "0") {
-    digits.append(static_cast<size_t>(-static_cast<int64_t>(scale)), '0');
-  }
-  return negative ? "-" + digits : digits;
-}
-
 std::string FormatDate(int64_t days) {
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
+  const CivilDate date = CivilFromDays(days);
+  const int64_t y = date.year;
   std::string out;
   AppendPadded(out, y > 0 ? y : 1 - y, 4);  // no year 0: 1 BC precedes 1 AD
   out += '-';
-  AppendPadded(out, m, 2);
+  AppendPadded(out, date.month, 2);
   out += '-';
-  AppendPadded(out, d, 2);
+  AppendPadded(out, date.day, 2);
   if (y <= 0) out += " BC";
   return out;
 }

@@ -25,9 +25,8 @@ Result<std::string> PgColumnType(const data::Schema& schema);
 Result<std::optional<std::string>> RenderValue(const data::Schema& schema,
                                                const data::Value& value);
 
-// Building blocks, exposed for tests and for callers that render outside a schema.
-// Two's-complement big-endian unscaled bytes with `scale` -> "-123.45".
-std::string DecimalToString(const std::string& unscaled_be, int32_t scale);
+// Building blocks, exposed for tests and for callers that render outside a schema. A Decimal's
+// text is JavaBigDecimalToPlainString (common/java_format.h).
 // Days since 1970-01-01 -> "YYYY-MM-DD" ("YYYY-MM-DD BC" before year 1).
 std::string FormatDate(int64_t days);
 // Time since 1970-01-01T00:00 UTC in units of 10^-digits seconds (digits 3, 6 or 9) ->

@@ -87,34 +87,6 @@ TEST(TypeMappingTest, LogicalTypes) {
   EXPECT_EQ(r.status().kind(), ErrorKind::kDataError);
 }
 
-TEST(TypeMappingTest, DecimalToString) {
-  EXPECT_EQ(DecimalToString(std::string("\x30\x39", 2), 2), "123.45");   // 12345
-  EXPECT_EQ(DecimalToString(std::string("\xcf\xc7", 2), 2), "-123.45");  // -12345
-  EXPECT_EQ(DecimalToString(std::string("\x05", 1), 3), "0.005");
-  EXPECT_EQ(DecimalToString(std::string("\xfb", 1), 3), "-0.005");
-  EXPECT_EQ(DecimalToString(std::string("\x00", 1), 2), "0.00");
-  EXPECT_EQ(DecimalToString("", 0), "0");
-  EXPECT_EQ(DecimalToString(std::string("\x07", 1), -2), "700");
-  EXPECT_EQ(DecimalToString(std::string("\x80", 1), 0), "-128");
-  // The 64-bit fast path at its edges, and the first width past it.
-  EXPECT_EQ(DecimalToString(std::string("\x80\0\0\0\0\0\0\0", 8), 0), "-9223372036854775808");
-  EXPECT_EQ(DecimalToString(std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8), 2),
-            "92233720368547758.07");
-  EXPECT_EQ(DecimalToString(std::string("\xff\xff\xff\xff\xff\xff\xff\xff", 8), 4), "-0.0001");
-  EXPECT_EQ(DecimalToString(std::string("\0\x80\0\0\0\0\0\0\0", 9), 0), "9223372036854775808");
-  EXPECT_EQ(DecimalToString(std::string("\xff\x7f\xff\xff\xff\xff\xff\xff\xff", 9), 0),
-            "-9223372036854775809");
-  // 2^80 = 1208925819614629174706176, more digits than any machine integer.
-  std::string big(11, '\0');
-  big[0] = 1;
-  EXPECT_EQ(DecimalToString(big, 0), "1208925819614629174706176");
-  EXPECT_EQ(DecimalToString(big, 30), "0.000001208925819614629174706176");
-  // -(2^80)
-  std::string negbig(11, '\0');
-  negbig[0] = static_cast<char>(0xff);
-  EXPECT_EQ(DecimalToString(negbig, 0), "-1208925819614629174706176");
-}
-
 TEST(TypeMappingTest, DatesAndTimes) {
   EXPECT_EQ(FormatDate(0), "1970-01-01");
   EXPECT_EQ(FormatDate(19723), "2024-01-01");

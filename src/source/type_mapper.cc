@@ -9,7 +9,9 @@
 #include <string>
 #include <utility>
 
+#include "common/java_format.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "pg/connection.h"
 
 // Conversions follow Debezium 2.x's PostgreSQL connector (PostgresValueConverter and the
@@ -155,34 +157,6 @@ bool FractionMicros(std::string_view s, size_t& pos, int64_t& micros) {
   return true;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (astronomical year numbering).
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t& y, int64_t& m, int64_t& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = yoe + era * 400 + (m <= 2);
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
 bool ValidDate(int64_t y, int64_t m, int64_t d) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m < 1 || m > 12 || d < 1) return false;
@@ -272,114 +246,17 @@ bool ParseTimestamp(std::string_view s, bool with_offset, int64_t& micros) {
 // ---------------------------------------------------------------------------------------------
 // Formatting.
 
-void AppendPadded(std::string& out, int64_t v, int width) {
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), v);
-  (void)ec;
-  for (int i = static_cast<int>(p - buf); i < width; ++i) out.push_back('0');
-  out.append(buf, p);
-}
-
-// Fraction of a second as Java's DateTimeFormatter prints it: `width` > 0 prints exactly that many
-// digits; 0 prints the shortest form without trailing zeros, and nothing for a whole second.
-void AppendFraction(std::string& out, int64_t micros_of_second, int width) {
-  char digits[9];
-  int64_t nanos = micros_of_second * 1000;
-  for (int i = 8; i >= 0; --i) {
-    digits[i] = static_cast<char>('0' + nanos % 10);
-    nanos /= 10;
-  }
-  int n = width;
-  if (n <= 0) {
-    n = 9;
-    while (n > 0 && digits[n - 1] == '0') --n;
-    if (n == 0) return;
-  }
-  out.push_back('.');
-  out.append(digits, static_cast<size_t>(n));
-}
-
-// "HH:MM:SS" of a time of day in microseconds.
-void AppendHms(std::string& out, int64_t micros_of_day) {
-  const int64_t secs = micros_of_day / kMicrosPerSecond;
-  AppendPadded(out, secs / 3600, 2);
-  out.push_back(':');
-  AppendPadded(out, secs / 60 % 60, 2);
-  out.push_back(':');
-  AppendPadded(out, secs % 60, 2);
-}
-
 // io.debezium.time.ZonedTimestamp: ISO-8601 in UTC like Java's ISO_OFFSET_DATE_TIME (years past
 // 9999 get a '+', negative years a '-' and at least four digits).
 std::string FormatZonedTimestamp(int64_t epoch_micros, int fraction_width) {
   const int64_t days = FloorDiv(epoch_micros, kMicrosPerDay);
   const int64_t tod = epoch_micros - days * kMicrosPerDay;
-  int64_t y, m, d;
-  CivilFromDays(days, y, m, d);
   std::string out;
   out.reserve(32);
-  if (y > 9999) out.push_back('+');
-  if (y < 0) out.push_back('-');
-  AppendPadded(out, y < 0 ? -y : y, 4);
-  out.push_back('-');
-  AppendPadded(out, m, 2);
-  out.push_back('-');
-  AppendPadded(out, d, 2);
+  AppendIsoDate(&out, CivilFromDays(days));
   out.push_back('T');
-  AppendHms(out, tod);
-  AppendFraction(out, tod % kMicrosPerSecond, fraction_width);
+  AppendIsoTime(&out, tod * 1000, fraction_width);
   out.push_back('Z');
-  return out;
-}
-
-// Shortest round-trip digits of a finite double: value = 0.D1D2... * 10^point (D has no leading
-// or trailing zeros; empty for zero).
-void ShortestDigits(double v, std::string& digits, int& point) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), std::fabs(v), std::chars_format::scientific);
-  (void)ec;
-  std::string_view s(buf, static_cast<size_t>(p - buf));
-  const size_t e = s.find('e');
-  digits.clear();
-  for (char c : s.substr(0, e)) {
-    if (c != '.') digits.push_back(c);
-  }
-  int exp10 = 0;
-  std::from_chars(s.data() + e + 1 + (s[e + 1] == '+' ? 1 : 0), s.data() + s.size(), exp10);
-  while (!digits.empty() && digits.back() == '0') digits.pop_back();
-  point = exp10 + 1;
-  if (digits.empty()) point = 0;
-}
-
-// Java's Double.toString (JDK 19+ shortest digits): plain for 1e-3 <= |v| < 1e7 with at least
-// one fractional digit ("1000.0"), otherwise "1.2345E10" / "1.0E-5".
-std::string JavaDoubleToString(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  std::string out = std::signbit(v) ? "-" : "";
-  if (v == 0) return out + "0.0";
-  std::string digits;
-  int point;
-  ShortestDigits(v, digits, point);
-  const double a = std::fabs(v);
-  if (a >= 1e-3 && a < 1e7) {
-    if (point <= 0) {
-      out += "0.";
-      out.append(static_cast<size_t>(-point), '0');
-      out += digits;
-    } else {
-      const size_t ip = static_cast<size_t>(point);
-      out += digits.substr(0, std::min(ip, digits.size()));
-      if (ip > digits.size()) out.append(ip - digits.size(), '0');
-      out.push_back('.');
-      out += ip < digits.size() ? digits.substr(ip) : "0";
-    }
-    return out;
-  }
-  out.push_back(digits[0]);
-  out.push_back('.');
-  out += digits.size() > 1 ? digits.substr(1) : "0";
-  out += "E" + std::to_string(point - 1);
   return out;
 }
 
@@ -415,116 +292,6 @@ bool ParseDecimalText(std::string_view s, DecimalText& out) {
     out.frac_digits = s.substr(start, pos - start);
   }
   return pos == s.size() && (!out.int_digits.empty() || !out.frac_digits.empty());
-}
-
-// Minimal big-endian two's-complement bytes of a decimal integer given as ASCII digits, exactly as
-// Java's BigInteger.toByteArray (zero is a single 0x00 byte).
-std::string TwosComplement(bool negative, std::string_view digits) {
-  while (!digits.empty() && digits.front() == '0') digits.remove_prefix(1);
-  std::string bytes;
-  if (digits.size() <= 18) {
-    int64_t v = 0;
-    for (char c : digits) v = v * 10 + (c - '0');
-    if (negative) v = -v;
-    int n = 1;
-    while (n < 8 && (v < -(int64_t{1} << (8 * n - 1)) || v >= (int64_t{1} << (8 * n - 1)))) ++n;
-    bytes.resize(static_cast<size_t>(n));
-    for (int i = n - 1; i >= 0; --i) {
-      bytes[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
-      v >>= 8;  // arithmetic shift keeps the sign
-    }
-    return bytes;
-  }
-  // Magnitude in base 2^32 limbs (least significant first), built 9 decimal digits at a time.
-  std::vector<uint32_t> limbs;
-  size_t pos = 0;
-  size_t chunk = digits.size() % 9 == 0 ? 9 : digits.size() % 9;
-  while (pos < digits.size()) {
-    uint32_t add = 0;
-    uint64_t mul = 1;
-    for (size_t i = 0; i < chunk; ++i) {
-      add = add * 10 + static_cast<uint32_t>(digits[pos + i] - '0');
-      mul *= 10;
-    }
-    pos += chunk;
-    chunk = 9;
-    uint64_t carry = add;
-    for (auto& limb : limbs) {
-      uint64_t t = static_cast<uint64_t>(limb) * mul + carry;
-      limb = static_cast<uint32_t>(t);
-      carry = t >> 32;
-    }
-    if (carry != 0) limbs.push_back(static_cast<uint32_t>(carry));
-  }
-  std::string mag;
-  for (auto it = limbs.rbegin(); it != limbs.rend(); ++it) {
-    for (int shift = 24; shift >= 0; shift -= 8) mag.push_back(static_cast<char>(*it >> shift));
-  }
-  size_t lead = 0;
-  while (lead + 1 < mag.size() && mag[lead] == 0) ++lead;
-  mag.erase(0, lead);
-  if (!negative) {
-    if (static_cast<unsigned char>(mag[0]) & 0x80) mag.insert(mag.begin(), '\0');
-    return mag;
-  }
-  // Two's complement: invert and add one, then make sure the sign bit is set.
-  unsigned carry = 1;
-  for (size_t i = mag.size(); i-- > 0;) {
-    unsigned b = (~static_cast<unsigned char>(mag[i]) & 0xffu) + carry;
-    mag[i] = static_cast<char>(b & 0xff);
-    carry = b >> 8;
-  }
-  if (!(static_cast<unsigned char>(mag[0]) & 0x80)) mag.insert(mag.begin(), '\xff');
-  return mag;
-}
-
-// Java's BigDecimal.toString for unscaled digits `u` (no leading zeros, "0" for zero) and a
-// non-negative scale: plain unless the adjusted exponent is below -6 ("1.2E-7", "0E-7").
-std::string JavaBigDecimalString(bool negative, std::string_view u, size_t scale) {
-  std::string out = negative && u != "0" ? "-" : "";
-  const int64_t adjusted = -static_cast<int64_t>(scale) + static_cast<int64_t>(u.size()) - 1;
-  if (adjusted >= -6) {
-    if (scale == 0) return out.append(u);
-    if (u.size() > scale) {
-      out.append(u.substr(0, u.size() - scale)).push_back('.');
-      return out.append(u.substr(u.size() - scale));
-    }
-    out += "0.";
-    out.append(scale - u.size(), '0');
-    return out.append(u);
-  }
-  out.push_back(u[0]);
-  if (u.size() > 1) out.append(".").append(u.substr(1));
-  out += "E" + std::to_string(adjusted);
-  return out;
-}
-
-// Base64 with padding (Java's Base64.getEncoder / getUrlEncoder).
-std::string Base64(const std::string& in, bool url_safe) {
-  const char* alphabet = url_safe
-                             ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(in[k])); };
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(alphabet[(v >> s) & 63]);
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = byte(i) << 16;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out += "==";
-  } else if (i + 2 == in.size()) {
-    uint32_t v = byte(i) << 16 | byte(i + 1) << 8;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back('=');
-  }
-  return out;
 }
 
 int HexValue(char c) {
@@ -662,7 +429,7 @@ std::string IntervalIsoString(const IntervalParts& p) {
   const double secs = p.Seconds();
   std::string digits;
   int point;
-  ShortestDigits(secs, digits, point);
+  JavaDoubleDigits(secs, &digits, &point);
   if (digits.empty()) return out + "0S";
   // Keep at most 6 fractional digits (RoundingMode.DOWN), then strip trailing zeros again.
   const int64_t keep = static_cast<int64_t>(point) + 6;
@@ -712,17 +479,6 @@ bool ParseMoney(std::string_view s, bool& negative, std::string& digits, size_t&
     }
   }
   return any;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'a' && x <= 'z') x = static_cast<char>(x - 32);
-    if (y >= 'a' && y <= 'z') y = static_cast<char>(y - 32);
-    if (x != y) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -884,9 +640,11 @@ Result<Value> ColumnMapping::Impl::Convert(std::string_view text) const {
         std::string_view u = digits;
         while (u.size() > 1 && u.front() == '0') u.remove_prefix(1);
         if (u.empty()) u = "0";
-        return Value(JavaBigDecimalString(d.negative, u, frac));
+        std::string out;
+        AppendJavaBigDecimal(&out, d.negative, u, static_cast<int32_t>(frac));
+        return Value(std::move(out));
       }
-      data::Bytes unscaled{TwosComplement(d.negative, digits)};
+      data::Bytes unscaled{DigitsToUnscaled(d.negative, digits)};
       if (kind == Kind::kDecimal) return Value(std::move(unscaled));
       data::Struct s;
       s.schema = schema;
@@ -924,7 +682,7 @@ Result<Value> ColumnMapping::Impl::Convert(std::string_view text) const {
             }
           }
         }
-        return Value(data::Bytes{TwosComplement(negative, digits)});
+        return Value(data::Bytes{DigitsToUnscaled(negative, digits)});
       }
       // pgjdbc's PGmoney holds a double; Debezium emits it, or its Double.toString in string mode.
       std::string plain = digits;
@@ -952,7 +710,8 @@ Result<Value> ColumnMapping::Impl::Convert(std::string_view text) const {
         }
         return Value(std::move(hex));
       }
-      return Value(Base64(raw, kind == Kind::kBytesBase64Url));
+      return Value(Base64Encode(
+          raw, kind == Kind::kBytesBase64Url ? Base64Alphabet::kUrlSafe : Base64Alphabet::kBasic));
     }
     case Kind::kDate: {
       int64_t days;
@@ -1003,8 +762,7 @@ Result<Value> ColumnMapping::Impl::Convert(std::string_view text) const {
       } else {
         int64_t utc = (micros - offset * kMicrosPerSecond) % kMicrosPerDay;
         if (utc < 0) utc += kMicrosPerDay;
-        AppendHms(out, utc);
-        AppendFraction(out, utc % kMicrosPerSecond, 0);
+        AppendIsoTime(&out, utc * 1000, 0);
       }
       out.push_back('Z');
       return Value(std::move(out));

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "common/java_format.h"
 #include "transforms/java_text.h"
 
 namespace walrelay::transforms {
@@ -116,7 +117,7 @@ std::optional<int64_t> JavaParseInt(const std::string& s, Type t) {
 // Double.parseDouble: surrounding whitespace allowed, optional f/F/d/D suffix, "NaN" and
 // "Infinity" spelled as Java spells them.
 std::optional<double> JavaParseDouble(const std::string& text) {
-  std::string s = Trim(text);
+  std::string s(Trim(text));
   if (s == "NaN" || s == "+NaN" || s == "-NaN") return std::nan("");
   if (s == "Infinity" || s == "+Infinity") return std::numeric_limits<double>::infinity();
   if (s == "-Infinity") return -std::numeric_limits<double>::infinity();
@@ -198,7 +199,8 @@ Result<data::Value> Cast::CastValue(const data::Schema* schema, const data::Valu
     if (IsLogicalDateTime(schema) && value.is_int()) {
       return data::Value(FormatDateValue(LogicalMillis(*schema, value.as_int())));
     }
-    if (is_decimal) return data::Value(DecimalToString(value.as_bytes().data, ScaleOf(*schema)));
+    if (is_decimal)
+      return data::Value(JavaBigDecimalToString(value.as_bytes().data, ScaleOf(*schema)));
     if (value.is_bytes()) return data::Value(Base64Encode(value.as_bytes().data));
     if (value.is_bool()) return data::Value(value.as_bool() ? "true" : "false");
     if (value.is_int()) return data::Value(std::to_string(value.as_int()));
@@ -212,7 +214,7 @@ Result<data::Value> Cast::CastValue(const data::Schema* schema, const data::Valu
 
   if (is_decimal) {
     // BigDecimal's Number conversions: via its decimal text.
-    std::string text = DecimalToString(value.as_bytes().data, ScaleOf(*schema));
+    std::string text = JavaBigDecimalToString(value.as_bytes().data, ScaleOf(*schema));
     double d = std::strtod(text.c_str(), nullptr);
     if (target == Type::kFloat32) return data::Value(static_cast<double>(static_cast<float>(d)));
     if (target == Type::kFloat64) return data::Value(d);

@@ -4,168 +4,13 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
-#include <cmath>
-#include <cstdlib>
+
+#include "common/java_format.h"
+#include "common/strings.h"
 
 namespace walrelay::transforms {
 
 namespace {
-
-// Java's rendering of a finite non-zero value from its shortest round-trip digits.
-std::string JavaFromScientific(const char* text) {
-  // `text` is "[-]d[.ddd]e[+-]xx" from std::to_chars(..., scientific).
-  std::string s(text);
-  std::string out;
-  size_t pos = 0;
-  if (s[0] == '-') {
-    out += '-';
-    pos = 1;
-  }
-  size_t e = s.find('e');
-  std::string digits;
-  for (size_t i = pos; i < e; ++i) {
-    if (s[i] != '.') digits += s[i];
-  }
-  int exponent = std::atoi(s.c_str() + e + 1);
-  if (exponent >= -3 && exponent < 7) {
-    if (exponent >= 0) {
-      size_t int_len = static_cast<size_t>(exponent) + 1;
-      while (digits.size() < int_len) digits += '0';
-      std::string frac = digits.substr(int_len);
-      out += digits.substr(0, int_len) + "." + (frac.empty() ? "0" : frac);
-    } else {
-      out += "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
-    }
-  } else {
-    std::string frac = digits.substr(1);
-    out += digits.substr(0, 1) + "." + (frac.empty() ? "0" : frac) + "E" + std::to_string(exponent);
-  }
-  return out;
-}
-
-template <typename F>
-std::string JavaFloatingToString(F value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof(buf) - 1, value, std::chars_format::scientific);
-  *res.ptr = '\0';
-  return JavaFromScientific(buf);
-}
-
-}  // namespace
-
-std::string JavaDoubleToString(double value) { return JavaFloatingToString(value); }
-std::string JavaFloatToString(float value) { return JavaFloatingToString(value); }
-
-std::string Base64Encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) |
-                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-std::string DecimalToString(std::string_view unscaled, int scale) {
-  // Magnitude of the two's-complement big-endian integer, then repeated division by 10.
-  std::vector<uint8_t> mag(unscaled.begin(), unscaled.end());
-  bool negative = !mag.empty() && (mag[0] & 0x80);
-  if (negative) {
-    for (auto& b : mag) b = static_cast<uint8_t>(~b);
-    for (size_t i = mag.size(); i-- > 0;) {
-      if (++mag[i] != 0) break;
-    }
-  }
-  std::string digits;
-  while (std::any_of(mag.begin(), mag.end(), [](uint8_t b) { return b != 0; })) {
-    uint32_t rem = 0;
-    for (auto& b : mag) {
-      uint32_t cur = (rem << 8) | b;
-      b = static_cast<uint8_t>(cur / 10);
-      rem = cur % 10;
-    }
-    digits += static_cast<char>('0' + rem);
-  }
-  if (digits.empty()) digits = "0";
-  std::reverse(digits.begin(), digits.end());
-  // BigDecimal.toString: plain when scale >= 0 and the adjusted exponent >= -6.
-  int64_t adjusted = -static_cast<int64_t>(scale) + static_cast<int64_t>(digits.size()) - 1;
-  std::string out = negative ? "-" : "";
-  if (scale == 0) return out + digits;
-  if (scale > 0 && adjusted >= -6) {
-    size_t s = static_cast<size_t>(scale);
-    if (digits.size() > s) {
-      return out + digits.substr(0, digits.size() - s) + "." + digits.substr(digits.size() - s);
-    }
-    return out + "0." + std::string(s - digits.size(), '0') + digits;
-  }
-  out += digits.substr(0, 1);
-  if (digits.size() > 1) out += "." + digits.substr(1);
-  out += "E";
-  if (adjusted >= 0) out += "+";
-  return out + std::to_string(adjusted);
-}
-
-int64_t FloorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
-
-int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
-  year += FloorDiv(month - 1, 12);
-  month = FloorMod(month - 1, 12) + 1;
-  year -= month <= 2;
-  const int64_t era = FloorDiv(year, 400);
-  const int64_t yoe = year - era * 400;
-  const int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468 + (day - 1);
-}
-
-namespace {
-
-struct Civil {
-  int64_t year;
-  int month;
-  int day;
-};
-
-Civil CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  const int m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return {yoe + era * 400 + (m <= 2), m, d};
-}
 
 constexpr const char* kMonths[] = {"January",   "February", "March",    "April",
                                    "May",       "June",     "July",     "August",
@@ -179,12 +24,6 @@ std::string Pad(int64_t v, int count) {
 
 bool IsNumericField(char letter, int count) {
   return letter != 0 && letter != 'a' && !(letter == 'M' && count >= 3);
-}
-
-std::string ToUpperAscii(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -250,7 +89,7 @@ Result<DateFormat> DateFormat::Compile(std::string_view pattern) {
 std::string DateFormat::Format(int64_t epoch_ms) const {
   int64_t days = FloorDiv(epoch_ms, kMillisPerDay);
   int64_t ms_of_day = FloorMod(epoch_ms, kMillisPerDay);
-  Civil date = CivilFromDays(days);
+  CivilDate date = CivilFromDays(days);
   int hour = static_cast<int>(ms_of_day / 3600000);
   int minute = static_cast<int>(ms_of_day / 60000 % 60);
   int second = static_cast<int>(ms_of_day / 1000 % 60);
@@ -321,7 +160,7 @@ Result<int64_t> DateFormat::Parse(std::string_view text) const {
       continue;
     }
     if (t.letter == 'a') {
-      std::string word = ToUpperAscii(text.substr(pos, 2));
+      std::string word = ToUpper(text.substr(pos, 2));
       if (word == "AM") {
         pm = 0;
       } else if (word == "PM") {
@@ -337,7 +176,7 @@ Result<int64_t> DateFormat::Parse(std::string_view text) const {
       for (int m = 0; m < 12 && !found; ++m) {
         std::string full = kMonths[m];
         for (const std::string& name : {full, full.substr(0, 3)}) {
-          if (ToUpperAscii(text.substr(pos, name.size())) == ToUpperAscii(name)) {
+          if (ToUpper(text.substr(pos, name.size())) == ToUpper(name)) {
             month = m + 1;
             pos += name.size();
             found = true;

@@ -9,22 +9,9 @@
 
 namespace walrelay::transforms {
 
-// Text forms Java gives values, so transforms that turn values into strings (Cast, MaskField,
-// TimestampConverter) print what Kafka Connect prints.
-
-// Double.toString / Float.toString: "1.0", "0.001", "1.0E7", "1.234E-5", "NaN", "Infinity".
-std::string JavaDoubleToString(double value);
-std::string JavaFloatToString(float value);
-// java.util.Base64 basic encoder (with padding).
-std::string Base64Encode(std::string_view bytes);
-// BigDecimal.toString of a Connect Decimal: big-endian two's-complement unscaled bytes and scale.
-std::string DecimalToString(std::string_view unscaled, int scale);
-
-// Integer division and modulo rounding towards negative infinity.
-int64_t FloorDiv(int64_t a, int64_t b);
-int64_t FloorMod(int64_t a, int64_t b);
-// Days since 1970-01-01 of a proleptic Gregorian date; month may be outside 1..12 (lenient).
-int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day);
+// Java's date text for transforms that turn values into strings and back (Cast,
+// TimestampConverter). Numbers, decimals, base64 and the calendar arithmetic are in
+// common/java_format.h.
 
 inline constexpr int64_t kMillisPerDay = 86400000;
 

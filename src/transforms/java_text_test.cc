@@ -5,33 +5,6 @@
 namespace walrelay::transforms {
 namespace {
 
-TEST(JavaTextTest, DoubleToStringAsJava) {
-  EXPECT_EQ(JavaDoubleToString(1.0), "1.0");
-  EXPECT_EQ(JavaDoubleToString(0.001), "0.001");
-  EXPECT_EQ(JavaDoubleToString(0.0001), "1.0E-4");
-  EXPECT_EQ(JavaDoubleToString(1234567.0), "1234567.0");
-  EXPECT_EQ(JavaDoubleToString(12345678.9), "1.23456789E7");
-  EXPECT_EQ(JavaDoubleToString(-2.5), "-2.5");
-  EXPECT_EQ(JavaDoubleToString(0.1), "0.1");
-  EXPECT_EQ(JavaFloatToString(0.1f), "0.1");
-  EXPECT_EQ(JavaDoubleToString(-0.0), "-0.0");
-}
-
-TEST(JavaTextTest, DecimalToStringAsBigDecimal) {
-  EXPECT_EQ(DecimalToString(std::string("\x30\x39", 2), 2), "123.45");
-  EXPECT_EQ(DecimalToString(std::string("\x01", 1), 3), "0.001");
-  EXPECT_EQ(DecimalToString(std::string("\x00", 1), 0), "0");
-  EXPECT_EQ(DecimalToString(std::string("\xFF", 1), 0), "-1");
-  EXPECT_EQ(DecimalToString(std::string("\x01", 1), 8), "1E-8");
-}
-
-TEST(JavaTextTest, Base64) {
-  EXPECT_EQ(Base64Encode(""), "");
-  EXPECT_EQ(Base64Encode("f"), "Zg==");
-  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
-}
-
 TEST(DateFormatTest, FormatsAndParsesInUtc) {
   auto f = DateFormat::Compile("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'");
   ASSERT_TRUE(f.ok());

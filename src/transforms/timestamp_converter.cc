@@ -1,5 +1,7 @@
 #include "transforms/timestamp_converter.h"
 
+#include "common/java_format.h"
+
 namespace walrelay::transforms {
 
 namespace {

@@ -5,27 +5,12 @@
 
 namespace walrelay::transforms {
 
-std::string Trim(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
-}
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::vector<std::string> SplitTrim(std::string_view text, char sep) {
   std::vector<std::string> out;
   size_t start = 0;
   while (true) {
     size_t pos = text.find(sep, start);
-    out.push_back(Trim(text.substr(start, pos == std::string_view::npos ? pos : pos - start)));
+    out.emplace_back(Trim(text.substr(start, pos == std::string_view::npos ? pos : pos - start)));
     if (pos == std::string_view::npos) break;
     start = pos + 1;
   }
@@ -45,7 +30,7 @@ std::optional<std::string> TransformConfig::Get(std::string_view key) const {
   if (!read_->count(key)) read_->emplace(key);
   auto it = props_->find(Name(key));
   if (it == props_->end()) return std::nullopt;
-  return Trim(it->second);
+  return std::string(Trim(it->second));
 }
 
 std::string TransformConfig::GetString(std::string_view key, std::string_view default_value) const {

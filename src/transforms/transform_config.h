@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/strings.h"
 #include "data/record.h"
 
 namespace walrelay::transforms {
@@ -54,9 +55,8 @@ class TransformConfig {
 };
 
 // Splits on `sep`, trimming each item; empty items are kept (callers decide).
+// Trim and ToLower come from common/strings.h.
 std::vector<std::string> SplitTrim(std::string_view text, char sep);
-std::string Trim(std::string_view text);
-std::string ToLower(std::string_view text);
 
 // Which half of a record a $Key / $Value transform works on.
 enum class Operand { kKey, kValue };
