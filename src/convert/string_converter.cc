@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "common/java_format.h"
 #include "convert/json_converter.h"
 #include "convert/json_writer.h"
 
@@ -17,8 +18,6 @@ constexpr std::string_view kDate = "org.apache.kafka.connect.data.Date";
 constexpr std::string_view kTime = "org.apache.kafka.connect.data.Time";
 constexpr std::string_view kTimestamp = "org.apache.kafka.connect.data.Timestamp";
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 void AppendTwoDigits(std::string* out, int64_t v) {
   out->push_back(static_cast<char>('0' + v / 10));
   out->push_back(static_cast<char>('0' + v % 10));
@@ -31,16 +30,8 @@ void AppendJavaDate(std::string* out, int64_t epoch_ms) {
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const int64_t days = FloorDiv(epoch_ms, 86'400'000);
   const int64_t ms_of_day = epoch_ms - days * 86'400'000;
-  // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil inverse).
-  const int64_t z = days + 719468;
-  const int64_t era = FloorDiv(z, 146097);
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const CivilDate date = CivilFromDays(days);
+  const int64_t day = date.day, month = date.month, year = date.year;
   const int64_t weekday = days - FloorDiv(days + 4, 7) * 7 + 4;  // 1970-01-01 was a Thursday
   out->append(kDays[weekday % 7]);
   out->push_back(' ');

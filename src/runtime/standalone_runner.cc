@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/java_format.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "convert/converter.h"
@@ -119,7 +120,7 @@ class JsonLines {
       convert::AppendJsonString(&buf_, scratch_);
     } else if (converter->output() == convert::ConverterOutput::kBinary) {
       buf_ += '"';
-      convert::AppendBase64(&buf_, scratch_);
+      AppendBase64(&buf_, scratch_);
       buf_ += '"';
     }
     return Status::Ok();

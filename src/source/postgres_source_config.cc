@@ -2,16 +2,12 @@
 
 #include <algorithm>
 
+#include "common/strings.h"
 #include "config/config_strings.h"
 #include "pg/connection.h"
 
 namespace walrelay::source {
 namespace {
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 Status BadValue(const config::ConnectorConfig& c, const std::string& key,
                 const std::string& allowed) {
@@ -75,7 +71,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   p.slot_name = c.Get("slot.name", "debezium");
   WR_ASSIGN_OR_RETURN(p.slot_drop_on_stop, c.GetBool("slot.drop.on.stop", false));
   p.publication_name = c.Get("publication.name", "dbz_publication");
-  std::string pub = Lower(c.Get("publication.autocreate.mode", "all_tables"));
+  std::string pub = ToLower(c.Get("publication.autocreate.mode", "all_tables"));
   if (pub == "all_tables")
     p.publication_mode = PublicationAutocreate::kAllTables;
   else if (pub == "filtered")
@@ -88,7 +84,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
     return BadValue(c, "publication.autocreate.mode",
                     "must be one of: all_tables, filtered, disabled, no_tables");
 
-  std::string snap = Lower(c.Get("snapshot.mode", "initial"));
+  std::string snap = ToLower(c.Get("snapshot.mode", "initial"));
   if (snap == "initial")
     p.snapshot_mode = SnapshotMode::kInitial;
   else if (snap == "always")
@@ -106,7 +102,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   if (c.Has("skipped.operations")) {
     p.skip_truncate = false;
     for (const auto& op : c.GetList("skipped.operations")) {
-      std::string o = Lower(op);
+      std::string o = ToLower(op);
       if (o == "c")
         p.skip_create = true;
       else if (o == "u")
@@ -137,7 +133,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   WR_ASSIGN_OR_RETURN(p.max_retries, c.GetInt("errors.max.retries", -1));
   WR_ASSIGN_OR_RETURN(p.retry_max_wait_ms, c.GetInt("retriable.restart.connector.wait.ms", 10000));
 
-  std::string fs = Lower(c.Get("walrelay.failover.safe.mode", "auto"));
+  std::string fs = ToLower(c.Get("walrelay.failover.safe.mode", "auto"));
   if (fs == "auto")
     p.failover_safe = FailoverSafeMode::kAuto;
   else if (fs == "on")
@@ -150,7 +146,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   if (p.failover_safe_standbys < 0)
     return BadValue(c, "walrelay.failover.safe.standbys", "must be >= 0");
 
-  std::string dec = Lower(c.Get("decimal.handling.mode", "precise"));
+  std::string dec = ToLower(c.Get("decimal.handling.mode", "precise"));
   if (dec == "precise")
     p.modes.decimal = DecimalHandlingMode::kPrecise;
   else if (dec == "double")
@@ -159,7 +155,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
     p.modes.decimal = DecimalHandlingMode::kString;
   else
     return BadValue(c, "decimal.handling.mode", "must be one of: precise, double, string");
-  std::string tpm = Lower(c.Get("time.precision.mode", "adaptive"));
+  std::string tpm = ToLower(c.Get("time.precision.mode", "adaptive"));
   if (tpm == "adaptive")
     p.modes.time = TimePrecisionMode::kAdaptive;
   else if (tpm == "adaptive_time_microseconds")
@@ -169,7 +165,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   else
     return BadValue(c, "time.precision.mode",
                     "must be one of: adaptive, adaptive_time_microseconds, connect");
-  std::string bin = Lower(c.Get("binary.handling.mode", "bytes"));
+  std::string bin = ToLower(c.Get("binary.handling.mode", "bytes"));
   if (bin == "bytes")
     p.modes.binary = BinaryHandlingMode::kBytes;
   else if (bin == "base64")
@@ -181,7 +177,7 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   else
     return BadValue(c, "binary.handling.mode",
                     "must be one of: bytes, base64, base64-url-safe, hex");
-  std::string iv = Lower(c.Get("interval.handling.mode", "numeric"));
+  std::string iv = ToLower(c.Get("interval.handling.mode", "numeric"));
   if (iv == "numeric")
     p.modes.interval = IntervalHandlingMode::kNumeric;
   else if (iv == "string")

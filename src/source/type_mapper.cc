@@ -1311,8 +1311,7 @@ bool IsFunctionCall(std::string_view e) {
 }
 
 bool IsCurrentDateTime(std::string_view e) {
-  std::string lower(e);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = ToLower(e);
   return lower == "current_timestamp" || lower == "current_time" || lower == "current_date" ||
          lower == "localtime" || lower == "localtimestamp";
 }
@@ -1339,12 +1338,6 @@ std::optional<std::string> DefaultLiteral(std::string_view e) {
   return std::nullopt;
 }
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())) != 0) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::shared_ptr<const data::Value> TypeMapper::Default(uint32_t type_oid,
@@ -1352,7 +1345,7 @@ std::shared_ptr<const data::Value> TypeMapper::Default(uint32_t type_oid,
                                                        std::string_view expression) const {
   const PgType* type = catalog_->Find(type_oid);
   if (type == nullptr || mapping.passthrough() || !mapping.schema()) return nullptr;
-  const std::string_view e = TrimSpaces(expression);
+  const std::string_view e = Trim(expression);
   std::optional<std::string> text;
   if (type->typtype == 'e') {
     // Debezium takes an enum default only as '<label>'::<the enum type>.
