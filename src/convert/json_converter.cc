@@ -857,13 +857,16 @@ Result<Value> ToSchemalessValue(const JsonNode& node) {
 }
 
 Result<Value> ToDecimal(const Schema& schema, const JsonNode& node) {
+  // Connect's Decimal.toLogical needs the scale and at least one byte, in either form (a value
+  // without them could not be written again).
+  WR_ASSIGN_OR_RETURN(int32_t scale, DecimalScale(schema));
   if (node.kind == JsonNode::Kind::kString) {
     std::string bytes;
     if (!DecodeBase64(node.text, &bytes)) return DataError("invalid base64 for Decimal");
+    if (bytes.empty()) return DataError("Decimal value has no bytes");
     return Value(data::Bytes{std::move(bytes)});
   }
   if (node.is_number()) {
-    WR_ASSIGN_OR_RETURN(int32_t scale, DecimalScale(schema));
     WR_ASSIGN_OR_RETURN(std::string bytes, DecimalTextToUnscaled(node.NumberText(), scale));
     return Value(data::Bytes{std::move(bytes)});
   }

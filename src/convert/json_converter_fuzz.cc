@@ -5,6 +5,7 @@
 // and serializing again gives the same text.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -14,21 +15,26 @@
 namespace walrelay::convert {
 namespace {
 
-// Aborts (a finding) when `cond` is false.
-void Check(bool cond) {
-  if (!cond) std::abort();
+// Aborts (a finding) when `cond` is false, printing what was expected and the text involved.
+void Check(bool cond, const char* what, const std::string& detail) {
+  if (cond) return;
+  std::fprintf(stderr, "consistency check failed: %s\n%s\n", what, detail.c_str());
+  std::abort();
 }
 
 void Run(const JsonConverter& converter, std::string_view input) {
   auto first = converter.Deserialize(input);
   if (!first.ok()) return;
   std::string text;
-  Check(converter.Serialize(first->first, first->second, &text).ok());
+  Status st = converter.Serialize(first->first, first->second, &text);
+  Check(st.ok(), "a deserialized value serializes", st.ToString());
   auto second = converter.Deserialize(text);
-  Check(second.ok());
+  Check(second.ok(), "serialized text deserializes",
+        text + "\n" + (second.ok() ? "" : second.status().ToString()));
   std::string again;
-  Check(converter.Serialize(second->first, second->second, &again).ok());
-  Check(again == text);
+  st = converter.Serialize(second->first, second->second, &again);
+  Check(st.ok(), "the second value serializes", text + "\n" + st.ToString());
+  Check(again == text, "serialize(deserialize(text)) == text", text + "\n" + again);
 }
 
 }  // namespace
