@@ -8,6 +8,7 @@
 // value it was given.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,30 +21,34 @@
 namespace walrelay::config {
 namespace {
 
-// Aborts (a finding) when `cond` is false.
-void Check(bool cond) {
-  if (!cond) std::abort();
+// Aborts (a finding) when `cond` is false, printing which check failed.
+void Check(bool cond, const char* what) {
+  if (cond) return;
+  std::fprintf(stderr, "consistency check failed: %s\n", what);
+  std::abort();
 }
 
 void CheckConsistent(const ConnectorConfig& config) {
   auto it = config.props.find("name");
-  Check(it != config.props.end() && it->second == config.name);
+  Check(it != config.props.end() && it->second == config.name, "props[\"name\"] == name");
   nlohmann::json props(config.props);
   std::string text = nlohmann::json({{"name", config.name}, {"config", props}}).dump();
   auto again = ParseConnectorJson(text, "round trip");
-  Check(again.ok() && again->name == config.name && again->props == config.props);
+  Check(again.ok() && again->name == config.name && again->props == config.props,
+        "the config written as JSON parses to the same config");
 }
 
 void CheckOverride(const std::vector<ConnectorConfig>& before,
                    const std::vector<ConnectorConfig>& after, std::string_view spec) {
-  Check(after.size() == before.size());
+  Check(after.size() == before.size(), "an override keeps the connectors");
   bool value_set = false;
   std::string_view value = spec.substr(spec.find('=') + 1);
   for (size_t i = 0; i < after.size(); ++i) {
-    Check(after[i].name == before[i].name && after[i].Get("name", "") == before[i].name);
+    Check(after[i].name == before[i].name && after[i].Get("name", "") == before[i].name,
+          "an override keeps the names");
     for (const auto& [key, v] : after[i].props) value_set = value_set || v == value;
   }
-  Check(value_set);
+  Check(value_set, "an override sets its value");
 }
 
 void Run(std::string_view input) {

@@ -7,6 +7,7 @@
 // their relation's column count.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -18,21 +19,25 @@
 namespace walrelay::pg {
 namespace {
 
-// Aborts (a finding) when `cond` is false.
-void Check(bool cond) {
-  if (!cond) std::abort();
+// Aborts (a finding) when `cond` is false, printing which check failed.
+void Check(bool cond, const char* what) {
+  if (cond) return;
+  std::fprintf(stderr, "consistency check failed: %s\n", what);
+  std::abort();
 }
 
 void CheckColumns(const PgoutputDecoder& decoder, uint32_t relation_id, const TupleData& tuple) {
   const RelationMessage* rel = decoder.FindRelation(relation_id);
-  Check(rel != nullptr && rel->columns.size() == tuple.size());
+  Check(rel != nullptr && rel->columns.size() == tuple.size(),
+        "a row message's tuple has its relation's column count");
 }
 
 void CheckMessage(const PgoutputDecoder& decoder, const PgoutputMessage& message) {
   if (const auto* r = std::get_if<RelationMessage>(&message)) {
     const RelationMessage* cached = decoder.FindRelation(r->relation_id);
     Check(cached != nullptr && cached->relation_name == r->relation_name &&
-          cached->columns.size() == r->columns.size());
+              cached->columns.size() == r->columns.size(),
+          "a decoded Relation is the one FindRelation returns");
   } else if (const auto* i = std::get_if<InsertMessage>(&message)) {
     CheckColumns(decoder, i->relation_id, i->new_tuple);
   } else if (const auto* u = std::get_if<UpdateMessage>(&message)) {
