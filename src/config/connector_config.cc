@@ -68,8 +68,9 @@ Result<json> ParseJson(std::string_view text, const std::string& source) {
   json root;
   try {
     root = json::parse(text.begin(), text.end(), callback);
-  } catch (const json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 3, column 5: ...".
+  } catch (const json::exception& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line 3, column 5: ...", or
+    // "[json.exception.out_of_range.406] number overflow parsing '1e999'" (not a parse_error).
     std::string what = e.what();
     size_t bracket = what.find("] ");
     if (what.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos) {

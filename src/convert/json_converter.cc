@@ -408,6 +408,8 @@ class Encoder {
 // Parsing: nlohmann's SAX parser builds a small DOM that keeps object member order and the text
 // of non-integer numbers (Decimal and float32 need it exactly).
 
+struct JsonMember;
+
 struct JsonNode {
   enum class Kind : uint8_t { kNull, kBool, kInt, kUint, kFloat, kString, kArray, kObject };
   Kind kind = Kind::kNull;
@@ -417,18 +419,15 @@ struct JsonNode {
   double float_value = 0;
   std::string text;  // kString: the string; kFloat: the number as written
   std::vector<JsonNode> items;
-  std::vector<std::pair<std::string, JsonNode>> members;
+  // Not std::pair<std::string, JsonNode>: clang 14 with libstdc++ 12 cannot instantiate that
+  // pair while JsonNode is incomplete.
+  std::vector<JsonMember> members;
 
   bool is_number() const {
     return kind == Kind::kInt || kind == Kind::kUint || kind == Kind::kFloat;
   }
   // The member called `key` (the last one when repeated, as Jackson keeps), or nullptr.
-  const JsonNode* Get(std::string_view key) const {
-    for (size_t i = members.size(); i-- > 0;) {
-      if (members[i].first == key) return &members[i].second;
-    }
-    return nullptr;
-  }
+  const JsonNode* Get(std::string_view key) const;
   // The number's decimal text.
   std::string NumberText() const {
     if (kind == Kind::kInt) return std::to_string(int_value);
@@ -436,6 +435,18 @@ struct JsonNode {
     return text;
   }
 };
+
+struct JsonMember {
+  std::string key;
+  JsonNode value;
+};
+
+const JsonNode* JsonNode::Get(std::string_view key) const {
+  for (size_t i = members.size(); i-- > 0;) {
+    if (members[i].key == key) return &members[i].value;
+  }
+  return nullptr;
+}
 
 const char* NodeKindName(const JsonNode& n) {
   switch (n.kind) {
@@ -546,8 +557,8 @@ class DomBuilder {
       parent->items.push_back(std::move(node));
       return &parent->items.back();
     }
-    parent->members.emplace_back(std::move(key_), std::move(node));
-    return &parent->members.back().second;
+    parent->members.push_back(JsonMember{std::move(key_), std::move(node)});
+    return &parent->members.back().value;
   }
 
   JsonNode* root_;
@@ -751,13 +762,16 @@ Result<Value> ToSchemalessValue(const JsonNode& node) {
 }
 
 Result<Value> ToDecimal(const Schema& schema, const JsonNode& node) {
+  // Connect's Decimal.toLogical needs the scale and at least one byte, in either form (a value
+  // without them could not be written again).
+  WR_ASSIGN_OR_RETURN(int32_t scale, DecimalScale(schema));
   if (node.kind == JsonNode::Kind::kString) {
     std::string bytes;
     if (!DecodeBase64(node.text, &bytes)) return DataError("invalid base64 for Decimal");
+    if (bytes.empty()) return DataError("Decimal value has no bytes");
     return Value(data::Bytes{std::move(bytes)});
   }
   if (node.is_number()) {
-    WR_ASSIGN_OR_RETURN(int32_t scale, DecimalScale(schema));
     WR_ASSIGN_OR_RETURN(std::string bytes, DecimalTextToUnscaled(node.NumberText(), scale));
     return Value(data::Bytes{std::move(bytes)});
   }

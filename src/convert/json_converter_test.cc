@@ -585,6 +585,14 @@ TEST(JsonConverterTest, DeserializeErrors) {
   EXPECT_FALSE(c.Deserialize(R"({"schema":{"type":"bytes"},"payload":"***"})").ok());
   EXPECT_FALSE(c.Deserialize(R"({"schema":{"type":"nope"},"payload":1})").ok());
   EXPECT_FALSE(c.Deserialize(R"({"schema":{"type":"array"},"payload":[]})").ok());
+  // Found by json_converter_fuzz: a Decimal without its scale, or with no bytes, deserialized but
+  // could not be serialized again (decimal.format=NUMERIC). Connect refuses both.
+  const std::string decimal =
+      R"({"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal",)";
+  EXPECT_FALSE(c.Deserialize(decimal + R"("parameters":{"x":"1"}},"payload":"BNI="})").ok());
+  EXPECT_FALSE(c.Deserialize(decimal + R"("parameters":{"scale":"z"}},"payload":"BNI="})").ok());
+  EXPECT_FALSE(c.Deserialize(decimal + R"("parameters":{"scale":"2"}},"payload":""})").ok());
+  EXPECT_TRUE(c.Deserialize(decimal + R"("parameters":{"scale":"2"}},"payload":"BNI="})").ok());
   auto r = c.Deserialize(
       R"({"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}]},)"
       R"("payload":{"id":"x"}})");
