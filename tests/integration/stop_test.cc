@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -34,7 +35,12 @@ using testing::Process;
 constexpr char kDb[] = "stopdb";
 constexpr int kExitStoppedInFlight = 3;  // runtime/standalone_runner.h
 // The bar of issue 11: a stop request is honoured within one second in every state.
-constexpr auto kStopBudget = std::chrono::milliseconds(1000);
+// WALRELAY_STOP_BUDGET_MS loosens it for sanitizer builds only (scripts/test), whose processes
+// run several times slower.
+std::chrono::milliseconds StopBudget() {
+  const char* env = std::getenv("WALRELAY_STOP_BUDGET_MS");
+  return std::chrono::milliseconds(env != nullptr ? std::atoi(env) : 1000);
+}
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -181,7 +187,7 @@ class StopTest : public testing::RequiresPostgres {
     auto code = p->Wait(std::chrono::seconds(30));
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     EXPECT_TRUE(code.ok()) << "walrelay did not stop within 30 s of the signal:\n" << p->Stderr();
-    EXPECT_LE(took, kStopBudget) << "stop took " << took.count() << " ms:\n" << p->Stderr();
+    EXPECT_LE(took, StopBudget()) << "stop took " << took.count() << " ms:\n" << p->Stderr();
     std::fprintf(stderr, "[stop_test] stopped in %lld ms, exit %d\n",
                  static_cast<long long>(took.count()), code.ok() ? *code : -1);
     return code.ok() ? *code : -1;
