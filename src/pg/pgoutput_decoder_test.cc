@@ -283,7 +283,8 @@ TEST(PgoutputDecoderTest, LogicalMessageFixtures) {
   PgoutputDecoder d;
   const std::string nontx = std::string("M\x00", 2) + std::string("\0\0\0\0\x01\x5a\x3b\x28", 8) +
                             std::string("audit\0", 6) + std::string("\0\0\0\x01", 4) + "x";
-  const auto& n = As<LogicalMessage>(d.Decode(nontx));
+  const auto decoded = d.Decode(nontx);  // As<> returns a reference into it
+  const auto& n = As<LogicalMessage>(decoded);
   EXPECT_FALSE(n.transactional);
   EXPECT_EQ(n.lsn.ToString(), "0/15A3B28");
   EXPECT_EQ(n.prefix, "audit");
