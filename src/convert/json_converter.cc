@@ -62,7 +62,10 @@ Result<std::string> DecimalTextToUnscaled(std::string_view text, int32_t scale) 
     ++i;
     if (i < text.size() && text[i] == '+') ++i;
     auto res = std::from_chars(text.data() + i, text.data() + text.size(), e);
-    if (res.ec != std::errc() || e > 100000 || e < -100000) {
+    // Java's BigDecimal takes any int exponent; so does a Decimal's scale, and JsonConverter's
+    // numeric format prints such a scale as an exponent that must read back.
+    if (res.ec != std::errc() || e > std::numeric_limits<int32_t>::max() ||
+        e < std::numeric_limits<int32_t>::min()) {
       return DataError("invalid Decimal number " + std::string(text));
     }
     i = static_cast<size_t>(res.ptr - text.data());
