@@ -1,23 +1,18 @@
 #include "runtime/standalone_runner.h"
-
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <memory>
 #include <optional>
 
-#include "common/java_format.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "convert/converter.h"
-#include "convert/json_writer.h"
 #include "runtime/error_handler.h"
 #include "runtime/offset_file.h"
 #include "runtime/progress.h"
 #include "runtime/sink_applier.h"
+#include "runtime/source_task.h"
+#include "runtime/stdout_delivery.h"
 #include "sink/jdbc_sink.h"
 #include "source/postgres_source.h"
 #include "transforms/transform.h"
@@ -53,84 +48,6 @@ bool HasChanges(const std::vector<data::Record>& batch) {
   }
   return false;
 }
-
-// Writes all of `buf` to stdout; a closed pipe or full disk is fatal for the connector.
-Status WriteStdout(std::string* buf) {
-  size_t done = 0;
-  while (done < buf->size()) {
-    ssize_t n = ::write(STDOUT_FILENO, buf->data() + done, buf->size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return FatalError(std::string("cannot write to stdout: ") + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  buf->clear();
-  return Status::Ok();
-}
-
-// Formats records as JSON lines {"topic", "key", "value"}, key and value as the connector's
-// key.converter / value.converter serialize them: JsonConverter's JSON as it is, StringConverter's
-// text as a JSON string, ByteArrayConverter's bytes as a base64 JSON string; null bytes (a
-// tombstone, a null key) as null.
-class JsonLines {
- public:
-  JsonLines(std::unique_ptr<convert::Converter> key, std::unique_ptr<convert::Converter> value)
-      : key_(std::move(key)), value_(std::move(value)) {}
-
-  // Appends the record's line. When a converter fails, appends nothing, sets `*stage` to "key
-  // converter" or "value converter" and returns its error.
-  Status Append(const data::Record& rec, std::string_view* stage) {
-    const size_t size = buf_.size();
-    buf_ += "{\"topic\":";
-    convert::AppendJsonString(&buf_, rec.topic);
-    buf_ += ",\"key\":";
-    Status s = AppendConverted(key_.get(), rec, /*is_key=*/true);
-    if (s.ok()) {
-      buf_ += ",\"value\":";
-      s = AppendConverted(value_.get(), rec, /*is_key=*/false);
-      if (!s.ok()) *stage = "value converter";
-    } else {
-      *stage = "key converter";
-    }
-    if (!s.ok()) {
-      buf_.resize(size);
-      return s;
-    }
-    buf_ += "}\n";
-    return Status::Ok();
-  }
-  bool Full() const { return buf_.size() >= 256 * 1024; }
-  Status Flush() { return WriteStdout(&buf_); }
-
- private:
-  Status AppendConverted(convert::Converter* converter, const data::Record& rec, bool is_key) {
-    const data::SchemaPtr& schema = is_key ? rec.key_schema : rec.value_schema;
-    const data::Value& value = is_key ? rec.key : rec.value;
-    const bool raw = converter->output() == convert::ConverterOutput::kJson;
-    std::string* target = raw ? &buf_ : &scratch_;
-    scratch_.clear();
-    const size_t size = target->size();
-    WR_ASSIGN_OR_RETURN(bool present,
-                        converter->Serialize(rec.topic, is_key, schema, value, target));
-    if (!present) {
-      target->resize(size);
-      buf_ += "null";
-    } else if (converter->output() == convert::ConverterOutput::kText) {
-      convert::AppendJsonString(&buf_, scratch_);
-    } else if (converter->output() == convert::ConverterOutput::kBinary) {
-      buf_ += '"';
-      AppendBase64(&buf_, scratch_);
-      buf_ += '"';
-    }
-    return Status::Ok();
-  }
-
-  std::unique_ptr<convert::Converter> key_;
-  std::unique_ptr<convert::Converter> value_;
-  std::string buf_;
-  std::string scratch_;  // a text or binary converter's bytes before they are quoted
-};
 
 // Starts the source, retrying transient failures (server not up yet, slot busy) per
 // errors.max.retries, with backoff up to retriable.restart.connector.wait.ms. kStopped when a stop
@@ -198,86 +115,17 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
     return ExitCodeFor(started);
   }
 
-  JsonLines out(convert::CreateConverter(*key_settings), convert::CreateConverter(*value_settings));
-  Progress progress(name, std::chrono::seconds(5));
-  std::vector<data::Record> batch;
-  int64_t emitted = 0;
-  auto last_record = Clock::now();
-  int exit_code = 0;
-  bool done = false;
-  // The offset of everything delivered so far; between batches it equals the source's own.
-  source::SourceOffset running = source->CurrentOffset();
-  auto deliver = [&](const source::SourceOffset& offset) -> Status {
-    WR_RETURN_IF_ERROR(out.Flush());
-    return offsets.Store(offset.ToJson());
-  };
-  while (!done && !Stopping(options)) {
-    batch.clear();
-    bool finished = false;
-    Status s = source->Poll(&batch, std::chrono::milliseconds(500), &finished);
-    // Stopped while reconnecting: nothing was handed over that is not delivered below.
-    if (s.kind() == ErrorKind::kStopped) break;
-    if (!s.ok()) {
-      LogError(name, s.message());
-      exit_code = ExitCodeFor(s);
-      break;
-    }
-    progress.CountIn(static_cast<int64_t>(batch.size()));
-    bool stopped_inside = false;
-    Status ds;
-    for (size_t i = 0; i < batch.size() && ds.ok(); ++i) {
-      data::Record& rec = batch[i];
-      bool keep = true;
-      ds = chain->Apply(&rec, &keep);
-      if (!ds.ok()) {
-        ds = errors.Handle("transform", rec, ds);
-        keep = false;
-      } else if (keep) {
-        std::string_view stage;
-        ds = out.Append(rec, &stage);
-        if (!ds.ok()) {
-          ds = errors.Handle(stage, rec, ds);
-          keep = false;
-        }
-      }
-      if (!ds.ok()) break;
-      if (keep) progress.CountOut(1);
-      progress.Applied(rec.position.commit_ts_ms);
-      running.Advance(rec.position);
-      ++emitted;
-      if (options.max_records >= 0 && emitted >= options.max_records) {
-        stopped_inside = i + 1 < batch.size();
-        done = true;
-        break;
-      }
-      if (rec.position.last_in_transaction || out.Full()) ds = deliver(running);
-    }
-    if (!stopped_inside && ds.ok()) running = source->CurrentOffset();
-    if (ds.ok()) ds = deliver(running);
-    if (!ds.ok()) {
-      LogError(name, ds.message());
-      exit_code = ExitCodeFor(ds);
-      break;
-    }
-    source->Commit(running);
-    progress.Maybe(source->server_position(), source->confirmed_position(), batch.empty());
-    if (HasChanges(batch)) last_record = Clock::now();
-    if (finished) done = true;
-    if (options.idle_exit_seconds >= 0 &&
-        Clock::now() - last_record >= std::chrono::seconds(options.idle_exit_seconds)) {
-      LogInfo(name, "idle for " + std::to_string(options.idle_exit_seconds) + " s: stopping");
-      done = true;
-    }
-  }
-  progress.Finish();
+  StdoutDelivery out(convert::CreateConverter(*key_settings),
+                     convert::CreateConverter(*value_settings), &offsets);
+  SourceTaskOptions task_options{options.max_records, options.idle_exit_seconds, options.stop};
+  SourceTaskStats stats;
+  Status s = RunSourceTask(name, source, chain, &errors, &out, task_options, &stats);
   source->Stop();
   (void)offsets.Sync();
-  LogInfo(name, "stopped after " + std::to_string(emitted) + " record(s)");
-  if (errors.skipped() > 0) {
-    LogWarn(name, "skipped " + std::to_string(errors.skipped()) +
-                      " record(s) a transform or converter failed on (errors.tolerance=all)");
-  }
-  return exit_code;
+  LogInfo(name, "stopped after " + std::to_string(stats.records) + " record(s)");
+  if (s.ok()) return 0;
+  LogError(name, s.message());
+  return ExitCodeFor(s);
 }
 
 // Compares positions by the last fully applied transaction.

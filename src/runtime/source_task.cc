@@ -1,0 +1,114 @@
+#include "runtime/source_task.h"
+
+#include <vector>
+
+#include "common/log.h"
+#include "runtime/progress.h"
+
+namespace walrelay::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Whether a batch holds data changes (heartbeats alone do not end an idle wait).
+bool HasChanges(const std::vector<data::Record>& batch) {
+  for (const auto& r : batch) {
+    if (r.position.snapshot || r.position.tx_lsn.valid()) return true;
+  }
+  return false;
+}
+
+bool Stopping(const SourceTaskOptions& o) { return o.stop != nullptr && o.stop->stop_requested(); }
+
+}  // namespace
+
+Status RunSourceTask(const std::string& name, source::PostgresSource* source,
+                     transforms::TransformChain* chain, ErrorHandler* errors,
+                     SourceDelivery* delivery, const SourceTaskOptions& options,
+                     SourceTaskStats* stats) {
+  Progress progress(name, std::chrono::seconds(5));
+  std::vector<data::Record> batch;
+  auto last_record = Clock::now();
+  Status result;
+  bool done = false;
+  // The offset of everything handed over so far; between batches it equals the source's own.
+  source::SourceOffset running = source->CurrentOffset();
+  auto confirm = [&]() -> Status {
+    WR_ASSIGN_OR_RETURN(auto durable, delivery->TakeDurable());
+    if (durable) source->Commit(*durable);
+    return Status::Ok();
+  };
+  while (!done && !Stopping(options)) {
+    batch.clear();
+    bool finished = false;
+    Status s = source->Poll(&batch, options.poll_wait, &finished);
+    // Stopped while reconnecting: everything handed over is drained below.
+    if (s.kind() == ErrorKind::kStopped) break;
+    if (!s.ok()) {
+      result = s;
+      break;
+    }
+    progress.CountIn(static_cast<int64_t>(batch.size()));
+    bool stopped_inside = false;
+    Status ds;
+    for (size_t i = 0; i < batch.size() && ds.ok(); ++i) {
+      data::Record& rec = batch[i];
+      bool keep = true;
+      ds = chain->Apply(&rec, &keep);
+      if (!ds.ok()) {
+        ds = errors->Handle("transform", rec, ds);
+        keep = false;
+      } else if (keep) {
+        std::string_view stage;
+        ds = delivery->Send(rec, &stage);
+        if (!ds.ok() && !stage.empty()) {
+          ds = errors->Handle(stage, rec, ds);
+          keep = false;
+        }
+      }
+      if (!ds.ok()) break;
+      if (keep) progress.CountOut(1);
+      progress.Applied(rec.position.commit_ts_ms);
+      running.Advance(rec.position);
+      ++stats->records;
+      if (options.max_records >= 0 && stats->records >= options.max_records) {
+        stopped_inside = i + 1 < batch.size();
+        done = true;
+        break;
+      }
+      if (rec.position.last_in_transaction || delivery->Full()) ds = delivery->Mark(running);
+    }
+    // After a whole batch the source's own offset also covers keepalives and skipped changes.
+    if (!stopped_inside && ds.ok()) running = source->CurrentOffset();
+    if (ds.ok()) ds = delivery->Mark(running);
+    if (ds.ok()) ds = confirm();
+    if (!ds.ok()) {
+      result = ds;
+      break;
+    }
+    progress.Maybe(source->server_position(), source->confirmed_position(), batch.empty());
+    if (HasChanges(batch)) last_record = Clock::now();
+    if (finished) done = true;
+    if (options.idle_exit_seconds >= 0 &&
+        Clock::now() - last_record >= std::chrono::seconds(options.idle_exit_seconds)) {
+      LogInfo(name, "idle for " + std::to_string(options.idle_exit_seconds) + " s: stopping");
+      done = true;
+    }
+  }
+  // Whatever was handed over becomes durable (or the stop abandons it) before the last
+  // confirmation.
+  Status drained = delivery->Drain();
+  if (result.ok() && !drained.ok()) result = drained;
+  if (drained.ok()) {
+    Status c = confirm();
+    if (result.ok()) result = c;
+  }
+  progress.Finish();
+  if (errors->skipped() > 0) {
+    LogWarn(name, "skipped " + std::to_string(errors->skipped()) +
+                      " record(s) a transform or converter failed on (errors.tolerance=all)");
+  }
+  return result;
+}
+
+}  // namespace walrelay::runtime
