@@ -1,0 +1,159 @@
+#include "worker/topic_log.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/log.h"
+
+namespace walrelay::worker {
+namespace {
+
+Status LogError(const std::string& topic, const std::string& what, rd_kafka_resp_err_t err,
+                const std::string& detail = "") {
+  std::string msg = "topic " + topic + ": " + what + ": " +
+                    (detail.empty() ? std::string(rd_kafka_err2str(err)) : detail);
+  if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) {
+    return NotFound(msg);
+  }
+  if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+      err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+      err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED) {
+    return FatalError(msg);
+  }
+  return RetryError(msg);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TopicLog>> TopicLog::Open(const Options& options,
+                                                 std::chrono::milliseconds timeout) {
+  std::unique_ptr<TopicLog> log(new TopicLog(options));
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  std::map<std::string, std::string> props = options.client;
+  props["enable.auto.commit"] = "false";
+  props["enable.auto.offset.store"] = "false";
+  props["isolation.level"] = "read_committed";
+  props["enable.partition.eof"] = "false";
+  props.emplace("client.id", "walrelay-log-" + options.topic);
+  for (const auto& [k, v] : props) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return InvalidArgument("reader of topic " + options.topic + ": " + k + "=" + v + ": " + err);
+    }
+  }
+  log->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (log->rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return InvalidArgument("reader of topic " + options.topic + ": " + err);
+  }
+  rd_kafka_poll_set_consumer(log->rk_);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(log->rk_, options.topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t e =
+      rd_kafka_metadata(log->rk_, 0, rkt, &md, static_cast<int>(timeout.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "metadata", e);
+  e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+  log->partitions_ = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+  rd_kafka_metadata_destroy(md);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "metadata", e);
+  if (log->partitions_ <= 0) {
+    return NotFound("topic " + options.topic + " does not exist");
+  }
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(log->partitions_);
+  for (int32_t p = 0; p < log->partitions_; ++p) {
+    rd_kafka_topic_partition_list_add(parts, options.topic.c_str(), p)->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+  }
+  e = rd_kafka_assign(log->rk_, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "assign", e);
+  log->next_.assign(static_cast<size_t>(log->partitions_), 0);
+  return log;
+}
+
+TopicLog::~TopicLog() {
+  if (rk_ == nullptr) return;
+  rd_kafka_consumer_close(rk_);
+  rd_kafka_destroy(rk_);
+}
+
+Status TopicLog::Consume(const Apply& apply, int timeout_ms, bool* got) {
+  *got = false;
+  rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_, timeout_ms);
+  if (msg == nullptr) return Status::Ok();
+  struct Release {
+    rd_kafka_message_t* m;
+    ~Release() { rd_kafka_message_destroy(m); }
+  } release{msg};
+  if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return Status::Ok();
+    Status s = LogError(options_.topic, "read", msg->err, rd_kafka_message_errstr(msg));
+    if (s.kind() != ErrorKind::kRetry) return s;
+    LogWarn("worker", s.message());
+    return Status::Ok();
+  }
+  *got = true;
+  LogRecord rec;
+  rec.partition = msg->partition;
+  rec.offset = msg->offset;
+  if (msg->key != nullptr) rec.key.emplace(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload != nullptr) {
+    rec.value.emplace(static_cast<const char*>(msg->payload), msg->len);
+  }
+  if (rec.partition >= 0 && rec.partition < partitions_) {
+    next_[static_cast<size_t>(rec.partition)] = rec.offset + 1;
+  }
+  return apply(rec);
+}
+
+Status TopicLog::ReadToEnd(const Apply& apply, std::chrono::milliseconds timeout,
+                           const StopSource* stop) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // The end of each partition now. Under read_committed the consumer's position moves past
+  // transaction markers and aborted records, so "position >= end" is the test, not the offset
+  // of the last record seen.
+  std::vector<int64_t> end(static_cast<size_t>(partitions_), 0);
+  for (int32_t p = 0; p < partitions_; ++p) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
+        rk_, options_.topic.c_str(), p, &low, &high, static_cast<int>(timeout.count()));
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options_.topic, "end offsets", e);
+    end[static_cast<size_t>(p)] = high;
+  }
+  while (true) {
+    rd_kafka_topic_partition_list_t* pos = rd_kafka_topic_partition_list_new(partitions_);
+    for (int32_t p = 0; p < partitions_; ++p) {
+      rd_kafka_topic_partition_list_add(pos, options_.topic.c_str(), p);
+    }
+    rd_kafka_position(rk_, pos);
+    bool done = true;
+    for (int32_t p = 0; p < partitions_ && done; ++p) {
+      int64_t at = pos->elems[p].offset;
+      // Before the first fetch the position is unknown: fall back on what was read.
+      if (at < 0) at = next_[static_cast<size_t>(p)];
+      if (at < end[static_cast<size_t>(p)]) done = false;
+    }
+    rd_kafka_topic_partition_list_destroy(pos);
+    if (done) return Status::Ok();
+    if (stop != nullptr && stop->stop_requested()) {
+      return StoppedError("stopped while reading topic " + options_.topic);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return RetryError("topic " + options_.topic + ": not read to its end within " +
+                        std::to_string(timeout.count()) + " ms");
+    }
+    bool got = false;
+    WR_RETURN_IF_ERROR(Consume(apply, 100, &got));
+  }
+}
+
+Status TopicLog::Poll(const Apply& apply, std::chrono::milliseconds timeout) {
+  bool got = false;
+  WR_RETURN_IF_ERROR(Consume(apply, static_cast<int>(timeout.count()), &got));
+  // Drain what is already fetched without waiting again.
+  while (got) WR_RETURN_IF_ERROR(Consume(apply, 0, &got));
+  return Status::Ok();
+}
+
+}  // namespace walrelay::worker
