@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/retry.h"
 #include "runtime/progress.h"
 
 namespace walrelay::runtime {
@@ -21,6 +22,22 @@ bool HasChanges(const std::vector<data::Record>& batch) {
 bool Stopping(const SourceTaskOptions& o) { return o.stop != nullptr && o.stop->stop_requested(); }
 
 }  // namespace
+
+Status StartSourceWithRetry(source::PostgresSource* source,
+                            const std::optional<source::SourceOffset>& offset,
+                            const StopSource* stop) {
+  const auto& cfg = source->config();
+  Backoff backoff(RetryPolicy{std::chrono::milliseconds(200),
+                              std::chrono::milliseconds(cfg.retry_max_wait_ms), cfg.max_retries},
+                  stop);
+  return RetryTransient(
+      backoff, [&] { return source->Start(offset); },
+      [&](const Status& last, int64_t failures, std::chrono::milliseconds pause) {
+        LogWarn(cfg.name, "cannot start: " + last.message() + "; retrying in " +
+                              std::to_string(pause.count()) + " ms (attempt " +
+                              std::to_string(failures) + ")");
+      });
+}
 
 Status RunSourceTask(const std::string& name, source::PostgresSource* source,
                      transforms::TransformChain* chain, ErrorHandler* errors,

@@ -57,6 +57,13 @@ struct SourceTaskStats {
   int64_t records = 0;  // records read from the source and handled (delivered or skipped)
 };
 
+// Starts `source` from `offset`, retrying transient failures (server not up yet, slot busy by
+// another reader) per its errors.max.retries, with backoff up to
+// retriable.restart.connector.wait.ms. kStopped when `stop` is requested first.
+Status StartSourceWithRetry(source::PostgresSource* source,
+                            const std::optional<source::SourceOffset>& offset,
+                            const StopSource* stop);
+
 // Drives a started source: polls it, applies the connector's transforms, hands records to
 // `delivery` with the error policy applied to transform and converter failures, marks source
 // transaction boundaries, and confirms to the source what became durable. Runs on the calling

@@ -1,4 +1,5 @@
 #include "runtime/standalone_runner.h"
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -49,24 +50,6 @@ bool HasChanges(const std::vector<data::Record>& batch) {
   return false;
 }
 
-// Starts the source, retrying transient failures (server not up yet, slot busy) per
-// errors.max.retries, with backoff up to retriable.restart.connector.wait.ms. kStopped when a stop
-// is requested first.
-Status StartSource(source::PostgresSource* source,
-                   const std::optional<source::SourceOffset>& offset, const RunOptions& options) {
-  const auto& cfg = source->config();
-  Backoff backoff(RetryPolicy{std::chrono::milliseconds(200),
-                              std::chrono::milliseconds(cfg.retry_max_wait_ms), cfg.max_retries},
-                  options.stop);
-  return RetryTransient(
-      backoff, [&] { return source->Start(offset); },
-      [&](const Status& last, int64_t failures, std::chrono::milliseconds pause) {
-        LogWarn(cfg.name, "cannot start: " + last.message() + "; retrying in " +
-                              std::to_string(pause.count()) + " ms (attempt " +
-                              std::to_string(failures) + ")");
-      });
-}
-
 // A stop requested before the source started: nothing was read, so nothing is in flight.
 int StoppedBeforeStart(const std::string& name, const Status& s) {
   LogInfo(name, "stopped before the source started (" + s.message() + ")");
@@ -108,7 +91,7 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
     LogInfo(name, "resuming from offset file " + offsets.path() + " at " +
                       parsed->last_commit_end.ToString());
   }
-  Status started = StartSource(source, start_offset, options);
+  Status started = StartSourceWithRetry(source, start_offset, options.stop);
   if (started.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, started);
   if (!started.ok()) {
     LogError(name, started.message());
@@ -209,7 +192,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
       start = s.position;
   }
   if (any_missing) start.reset();
-  Status started = StartSource(source, start, options);
+  Status started = StartSourceWithRetry(source, start, options.stop);
   if (started.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, started);
   if (!started.ok()) {
     LogError(name, started.message());

@@ -1,0 +1,78 @@
+#include "worker/source_task_runner.h"
+
+#include <vector>
+
+#include "common/log.h"
+#include "config/connector_config.h"
+#include "runtime/error_handler.h"
+#include "runtime/source_task.h"
+#include "source/postgres_source.h"
+#include "transforms/transform.h"
+
+namespace walrelay::worker {
+
+std::map<std::string, std::string> WithWorkerConverters(
+    std::map<std::string, std::string> props, const std::map<std::string, std::string>& worker) {
+  for (const std::string role : {"key.converter", "value.converter"}) {
+    if (props.count(role) > 0) continue;
+    for (const auto& [k, v] : worker) {
+      if (k == role || k.rfind(role + ".", 0) == 0) props.emplace(k, v);
+    }
+  }
+  return props;
+}
+
+Status SourceTaskRunner::Body(const StopSource& stop) {
+  const SourceTaskContext& ctx = *context_;
+  const std::string& connector = plan().unit.connector;
+  config::ConnectorConfig cfg{connector, "the config topic",
+                              WithWorkerConverters(plan().config, ctx.worker_converters)};
+  WR_ASSIGN_OR_RETURN(auto chain, transforms::TransformChain::Create(cfg.props));
+  WR_ASSIGN_OR_RETURN(auto source, source::PostgresSource::Create(cfg));
+  source->SetStop(&stop);
+  std::vector<std::string> warnings;
+  WR_ASSIGN_OR_RETURN(auto key_settings,
+                      convert::ConverterSettings::Parse(cfg, /*is_key=*/true, &warnings));
+  WR_ASSIGN_OR_RETURN(auto value_settings,
+                      convert::ConverterSettings::Parse(cfg, /*is_key=*/false, &warnings));
+  WR_ASSIGN_OR_RETURN(auto policy, runtime::ErrorPolicy::Parse(cfg));
+  for (const std::string& w : warnings) LogWarn(name(), w);
+
+  const std::string key = ctx.offset_key(connector, source->config().events.topic_prefix);
+  WR_ASSIGN_OR_RETURN(auto stored, ctx.read_offset(key));
+  std::optional<source::SourceOffset> start;
+  if (stored) {
+    auto parsed = ctx.decode_offset(*stored);
+    if (!parsed.ok()) return parsed.status().WithContext("offset topic " + ctx.offset_topic);
+    start = std::move(*parsed);
+    LogInfo(name(), "resuming from the offset topic at " + start->last_commit_end.ToString());
+  }
+  Status started = runtime::StartSourceWithRetry(source.get(), start, &stop);
+  if (started.kind() == ErrorKind::kStopped) return Status::Ok();
+  WR_RETURN_IF_ERROR(started);
+  WR_ASSIGN_OR_RETURN(auto producer, ctx.producer(plan()));
+  KafkaDelivery::Options options;
+  options.connector = name();
+  options.offset_topic = ctx.offset_topic;
+  options.offset_key = key;
+  options.encode_offset = ctx.encode_offset;
+  options.flush_interval = ctx.flush_interval;
+  options.exactly_once = ctx.exactly_once;
+  options.stop = &stop;
+  if (ctx.metrics != nullptr) options.metrics = ctx.metrics->Task(connector, plan().unit.task);
+  KafkaDelivery delivery(std::move(options), convert::CreateConverter(key_settings),
+                         convert::CreateConverter(value_settings), producer.get());
+  runtime::ErrorHandler errors(name(), policy);
+  Running();
+  runtime::SourceTaskOptions task_options;
+  task_options.stop = &stop;
+  runtime::SourceTaskStats stats;
+  Status s = runtime::RunSourceTask(name(), source.get(), &chain, &errors, &delivery, task_options,
+                                    &stats);
+  source->Stop();
+  LogInfo(name(), "stopped after " + std::to_string(stats.records) + " record(s), " +
+                      std::to_string(delivery.acknowledged()) + " acknowledged by Kafka");
+  return s;
+}
+
+}  // namespace walrelay::worker
