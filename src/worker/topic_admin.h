@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "common/status.h"
+
+typedef struct rd_kafka_s rd_kafka_t;
+typedef struct rd_kafka_error_s rd_kafka_error_t;
+
+namespace walrelay::worker {
+
+struct TopicSpec {
+  std::string name;
+  int32_t partitions = -1;                     // -1: the broker's num.partitions
+  int16_t replication_factor = -1;             // -1: the broker's default.replication.factor
+  std::map<std::string, std::string> configs;  // cleanup.policy=compact, ...
+};
+
+// Creates topics that do not exist yet (Kafka's CreateTopics; "already exists" is success), and
+// remembers which exist. Used for the worker's internal topics and for the topics connectors
+// write to (KIP-158's topic.creation.*). One thread at a time.
+class TopicAdmin {
+ public:
+  static Result<std::unique_ptr<TopicAdmin>> Open(const std::map<std::string, std::string>& client,
+                                                  std::chrono::milliseconds timeout);
+  ~TopicAdmin();
+  TopicAdmin(const TopicAdmin&) = delete;
+  TopicAdmin& operator=(const TopicAdmin&) = delete;
+
+  // Ok when the topic exists (created now or before). kInvalidArgument naming the topic for a
+  // request the broker refuses (a replication factor above the broker count, a bad config);
+  // kRetry when the cluster does not answer.
+  Status Ensure(const TopicSpec& spec);
+  // The partition count of an existing topic; kNotFound when it does not exist.
+  Result<int32_t> Partitions(const std::string& topic);
+
+ private:
+  TopicAdmin(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  rd_kafka_t* rk_ = nullptr;
+  std::chrono::milliseconds timeout_;
+  std::set<std::string> known_;
+};
+
+}  // namespace walrelay::worker
