@@ -263,8 +263,9 @@ ConfigDef BuildFrameworkDef() {
   def.Define(ChoiceProp("errors.tolerance", {"none", "all"}, "none",
                         "none: a record a transform or converter fails on stops the connector; "
                         "all: it is skipped, counted, and logged when errors.log.enable is set. "
-                        "With sinks in process, only stdout mode skips records (a warning says "
-                        "so)."));
+                        "Sink tasks consuming from Kafka also skip records the destination "
+                        "refuses. With sinks in process, only stdout mode skips records (a "
+                        "warning says so)."));
   def.Define(BoolProp("errors.log.enable", false,
                       "Log each record skipped under errors.tolerance=all with the stage and "
                       "error."));
@@ -281,14 +282,23 @@ ConfigDef BuildFrameworkDef() {
                  .WithCheck(AtLeast(1), ">= 1")
                  .NotImplemented(never_retried));
   def.Define(StringProp("errors.deadletterqueue.topic.name", "",
-                        "Topic of the dead letter queue for records a sink fails on.")
-                 .Refused(std::string(kNoKafka) + ": skipped records would be lost"));
+                        "Topic of the dead letter queue for records a sink task consuming from "
+                        "Kafka fails on (the original key, value and headers). Sink connectors "
+                        "only: refused for sources and with sinks in process, which have no Kafka "
+                        "to write it to."));
   def.Define(IntProp("errors.deadletterqueue.topic.replication.factor", 3,
-                     "Replication factor of the dead letter queue topic.")
-                 .NotImplemented(std::string(kNoKafka) + ": there is no dead letter queue"));
+                     "Replication factor of the dead letter queue topic when it is created; -1 "
+                     "for the broker's default.")
+                 .WithCheck(
+                     [](std::string_view v) -> std::string {
+                       std::optional<int64_t> n = ParseInt64(Trim(v));
+                       if (n && (*n == -1 || (*n >= 1 && *n <= 32767))) return "";
+                       return "must be -1 (the broker's default) or from 1 to 32767";
+                     },
+                     "-1, or 1 to 32767"));
   def.Define(BoolProp("errors.deadletterqueue.context.headers.enable", false,
-                      "Add error context headers to dead letter queue records.")
-                 .NotImplemented(std::string(kNoKafka) + ": there is no dead letter queue"));
+                      "Add Kafka Connect's __connect.errors.* headers (topic, partition, offset, "
+                      "connector, task, stage, classes, message) to dead letter queue records."));
   // Topics and clients (only meaningful with Kafka).
   def.Define(ListProp("topic.creation.groups", std::nullopt, "Groups of topic creation settings.")
                  .NotImplemented(std::string(kNoKafka) + ": no topic is created"));

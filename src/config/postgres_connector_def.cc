@@ -251,6 +251,15 @@ ConfigDef BuildPostgresDef() {
     return Status::Ok();
   });
   def.AddRule(CheckExclusiveFilterLists);
+  // Kafka Connect has dead letter queues for sink connectors only; a source's failed records
+  // would silently go nowhere.
+  def.AddRule([](const ConnectorConfig& config) -> Status {
+    if (IsBlank(config, "errors.deadletterqueue.topic.name")) return Status::Ok();
+    return config.InvalidValue("errors.deadletterqueue.topic.name",
+                               "not supported yet for source connectors (Kafka Connect's dead "
+                               "letter queue serves sink connectors only: a source's skipped "
+                               "records would be lost); allowed: empty");
+  });
   def.AddRule([](const ConnectorConfig& config) -> Status {
     if (!config.Has("message.key.columns")) return Status::Ok();
     return ParseMessageKeyColumns(config.Get("message.key.columns", ""))

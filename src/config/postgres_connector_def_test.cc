@@ -89,8 +89,8 @@ TEST(PostgresConnectorDefTest, UnimplementedPropertiesWarnOrAreRefused) {
             "unconverted); allowed: empty");
   EXPECT_EQ(ErrorOf(Source({{"errors.deadletterqueue.topic.name", "dlq"}})),
             "src.json: property 'errors.deadletterqueue.topic.name' has invalid value 'dlq': not "
-            "supported yet (walrelay has no Kafka yet: skipped records would be lost); allowed: "
-            "empty");
+            "supported yet for source connectors (Kafka Connect's dead letter queue serves sink "
+            "connectors only: a source's skipped records would be lost); allowed: empty");
   EXPECT_EQ(ErrorOf(Source({{"errors.deadletterqueue.topic.name", ""}})), "ok");
   // Framework properties are type-checked too.
   EXPECT_EQ(ErrorOf(Source({{"errors.tolerance", "some"}})),

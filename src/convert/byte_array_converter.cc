@@ -63,4 +63,11 @@ Result<bool> ByteArrayConverter::Serialize(std::string_view /*topic*/, bool /*is
   return true;
 }
 
+Result<SchemaAndValue> ByteArrayConverter::Deserialize(std::string_view /*topic*/, bool /*is_key*/,
+                                                       std::optional<std::string_view> bytes) {
+  SchemaAndValue out{data::PrimitiveSchema(data::Type::kBytes, /*optional=*/true), data::Value()};
+  if (bytes) out.value = data::Value(data::Bytes{std::string(*bytes)});
+  return out;
+}
+
 }  // namespace walrelay::convert

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,10 +23,17 @@ inline constexpr char kByteArrayConverterClass[] =
 // (a JSON string) or arbitrary bytes (base64).
 enum class ConverterOutput { kJson, kText, kBinary };
 
-// Kafka Connect's Converter (fromConnectData): turns a record's key or value into the bytes a
-// Kafka message would carry. Built once per connector and role from its config (see
-// CreateConverter) and then used by the connector's single delivery thread; implementations may
-// cache.
+// A key or value in Kafka Connect's terms: its schema (null when schemaless) and the value.
+struct SchemaAndValue {
+  data::SchemaPtr schema;
+  data::Value value;
+};
+
+// Kafka Connect's Converter, both ways: fromConnectData (Serialize) turns a record's key or value
+// into the bytes a Kafka message would carry, toConnectData (Deserialize) turns a consumed
+// message's key or value bytes back into a schema and value. Built once per connector and role
+// from its config (see CreateConverter) and then used by the connector's single task thread;
+// implementations may cache.
 class Converter {
  public:
   virtual ~Converter() = default;
@@ -38,6 +46,12 @@ class Converter {
   // the value cannot be converted (leaving `out` partly written: the caller truncates).
   virtual Result<bool> Serialize(std::string_view topic, bool is_key, const data::SchemaPtr& schema,
                                  const data::Value& value, std::string* out) = 0;
+
+  // The schema and value of `bytes`, the key (`is_key`) or value of a message of `topic`;
+  // nullopt is a null key or value (a tombstone). Fails with kDataError and Connect's message
+  // when the bytes cannot be read (malformed JSON, a JSON payload that does not fit its schema).
+  virtual Result<SchemaAndValue> Deserialize(std::string_view topic, bool is_key,
+                                             std::optional<std::string_view> bytes) = 0;
 };
 
 // A connector's key.converter or value.converter setting, parsed and checked.

@@ -192,5 +192,126 @@ TEST(ConverterTest, JsonConverterKeepsTombstonesNull) {
             "{\"schema\":{\"type\":\"int32\",\"optional\":true},\"payload\":null}");
 }
 
+// Deserialize (toConnectData), from byte fixtures.
+
+std::unique_ptr<Converter> Make(std::map<std::string, std::string> props) {
+  auto s = ConverterSettings::Parse(Config(std::move(props)), false, nullptr);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return CreateConverter(*s);
+}
+
+TEST(ConverterDeserializeTest, JsonWithSchemas) {
+  auto c = Make({});
+  const std::string bytes =
+      R"({"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},)"
+      R"({"type":"string","optional":true,"field":"name"}],"optional":false,"name":"t.Value"},)"
+      R"("payload":{"id":7,"name":"x)"
+      "\xc3\xa9"
+      R"("}})";
+  auto r = c->Deserialize("t", false, bytes);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_NE(r->schema, nullptr);
+  EXPECT_EQ(r->schema->name, "t.Value");
+  EXPECT_EQ(r->value.as_struct().values[0].as_int(), 7);
+  EXPECT_EQ(r->value.as_struct().values[1].as_string(), "x\xc3\xa9");
+  // Serializing it again gives the same bytes.
+  std::string again;
+  ASSERT_TRUE(c->Serialize("t", false, r->schema, r->value, &again).ok());
+  EXPECT_EQ(again, bytes);
+  // A tombstone: SchemaAndValue.NULL.
+  auto null = c->Deserialize("t", false, std::nullopt);
+  ASSERT_TRUE(null.ok());
+  EXPECT_EQ(null->schema, nullptr);
+  EXPECT_TRUE(null->value.is_null());
+}
+
+TEST(ConverterDeserializeTest, JsonWithoutSchemas) {
+  auto c = Make({{"value.converter.schemas.enable", "false"}});
+  auto r = c->Deserialize("t", false, std::string_view(R"({"a":[1,2.5,"s",true,null]})"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->schema, nullptr);
+  ASSERT_TRUE(r->value.is_map());
+  const auto& items = r->value.as_map().at(0).second.as_array();
+  EXPECT_EQ(items[0].as_int(), 1);
+  EXPECT_EQ(items[1].as_double(), 2.5);
+  EXPECT_EQ(items[2].as_string(), "s");
+  EXPECT_TRUE(items[3].as_bool());
+  EXPECT_TRUE(items[4].is_null());
+}
+
+TEST(ConverterDeserializeTest, JsonMalformedInputIsConnectsDataError) {
+  auto with = Make({});
+  auto without = Make({{"value.converter.schemas.enable", "false"}});
+  for (std::string_view bad : {std::string_view("{\"schema\":"), std::string_view(""),
+                               std::string_view("\xff\xfe{}"), std::string_view("[1,]")}) {
+    for (Converter* c : {with.get(), without.get()}) {
+      auto r = c->Deserialize("t", false, bad);
+      ASSERT_FALSE(r.ok()) << bad;
+      EXPECT_EQ(r.status().kind(), ErrorKind::kDataError);
+      EXPECT_EQ(
+          r.status().message().rfind(
+              "Converting byte[] to Kafka Connect data failed due to serialization error: ", 0),
+          0u)
+          << r.status().message();
+    }
+  }
+  // JSON, but not an envelope while schemas.enable is on.
+  auto r = with->Deserialize("t", false, std::string_view(R"({"id":1})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("JsonConverter with schemas.enable requires \"schema\" and "
+                                       "\"payload\" fields",
+                                       0),
+            0u);
+  // An envelope whose payload does not fit its schema.
+  r = with->Deserialize("t", false,
+                        std::string_view(R"({"schema":{"type":"int8"},"payload":300})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().kind(), ErrorKind::kDataError);
+  EXPECT_NE(r.status().message().find("payload"), std::string::npos) << r.status().message();
+}
+
+TEST(ConverterDeserializeTest, StringDecodesAsJavaDoes) {
+  auto c = Make({{"value.converter", kStringConverterClass}});
+  auto r = c->Deserialize("t", true, std::string_view("h\xc3\xa9llo"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_NE(r->schema, nullptr);
+  EXPECT_EQ(r->schema->type, Type::kString);
+  EXPECT_TRUE(r->schema->optional);
+  EXPECT_EQ(r->value.as_string(), "h\xc3\xa9llo");
+  auto null = c->Deserialize("t", true, std::nullopt);
+  ASSERT_TRUE(null.ok());
+  EXPECT_EQ(null->schema->type, Type::kString);
+  EXPECT_TRUE(null->value.is_null());
+  // Malformed UTF-8 never fails: each maximal ill-formed subpart becomes U+FFFD.
+  const std::string fffd = "\xef\xbf\xbd";
+  EXPECT_EQ(DecodeUtf8Lossy("a\xff"
+                            "b"),
+            "a" + fffd + "b");
+  EXPECT_EQ(DecodeUtf8Lossy("\xe2\x82"
+                            "A"),
+            fffd + "A");                                           // truncated 3-byte sequence
+  EXPECT_EQ(DecodeUtf8Lossy("\xc0\xaf"), fffd + fffd);             // overlong: C0 never starts one
+  EXPECT_EQ(DecodeUtf8Lossy("\xed\xa0\x80"), fffd + fffd + fffd);  // a surrogate
+  EXPECT_EQ(DecodeUtf8Lossy("\xf4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // past U+10FFFF
+  EXPECT_EQ(DecodeUtf8Lossy("\xf0\x9f\x98\x80\xf0\x9f"), "\xf0\x9f\x98\x80" + fffd);
+  r = c->Deserialize("t", false, std::string_view("\x80x"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->value.as_string(), fffd + "x");
+}
+
+TEST(ConverterDeserializeTest, ByteArrayPassesBytesThrough) {
+  auto c = Make({{"value.converter", kByteArrayConverterClass}});
+  const std::string raw("\x00\xff{", 3);
+  auto r = c->Deserialize("t", false, raw);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->schema->type, Type::kBytes);
+  EXPECT_TRUE(r->schema->optional);
+  EXPECT_EQ(r->value.as_bytes().data, raw);
+  auto null = c->Deserialize("t", false, std::nullopt);
+  ASSERT_TRUE(null.ok());
+  EXPECT_EQ(null->schema->type, Type::kBytes);
+  EXPECT_TRUE(null->value.is_null());
+}
+
 }  // namespace
 }  // namespace walrelay::convert

@@ -134,4 +134,63 @@ Result<bool> StringConverter::Serialize(std::string_view /*topic*/, bool /*is_ke
   return true;
 }
 
+std::string DecodeUtf8Lossy(std::string_view bytes) {
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(bytes.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char b = p[i];
+    if (b < 0x80) {
+      out.push_back(static_cast<char>(b));
+      ++i;
+      continue;
+    }
+    // The sequence length the lead byte announces, and the range its second byte must fall in
+    // (narrower after E0, ED, F0, F4: no overlong forms, surrogates or values past U+10FFFF).
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (b >= 0xC2 && b <= 0xDF) {
+      len = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      len = 3;
+      if (b == 0xE0) lo = 0xA0;
+      if (b == 0xED) hi = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      len = 4;
+      if (b == 0xF0) lo = 0x90;
+      if (b == 0xF4) hi = 0x8F;
+    }
+    if (len == 0) {  // a continuation byte or a lead byte no valid sequence starts with
+      out.append(kReplacement);
+      ++i;
+      continue;
+    }
+    // The maximal subpart: as many bytes as still form a valid prefix.
+    size_t k = 1;
+    while (k < len && i + k < n) {
+      const unsigned char c = p[i + k];
+      const bool ok = k == 1 ? (c >= lo && c <= hi) : (c >= 0x80 && c <= 0xBF);
+      if (!ok) break;
+      ++k;
+    }
+    if (k == len) {
+      out.append(bytes.substr(i, len));
+    } else {
+      out.append(kReplacement);
+    }
+    i += k;
+  }
+  return out;
+}
+
+Result<SchemaAndValue> StringConverter::Deserialize(std::string_view /*topic*/, bool /*is_key*/,
+                                                    std::optional<std::string_view> bytes) {
+  SchemaAndValue out{data::PrimitiveSchema(Type::kString, /*optional=*/true), Value()};
+  if (bytes) out.value = Value(DecodeUtf8Lossy(*bytes));
+  return out;
+}
+
 }  // namespace walrelay::convert

@@ -25,14 +25,23 @@ namespace walrelay::convert {
 // Fails (kDataError) only when a Decimal's scale parameter is missing or bad.
 Status AppendJavaToString(const data::Schema* schema, const data::Value& value, std::string* out);
 
+// What Java's new String(bytes, UTF_8) makes of `bytes`, re-encoded in UTF-8: valid UTF-8 as it
+// is, each maximal ill-formed subsequence (Unicode's "maximal subpart" practice, which the JDK's
+// decoder follows) replaced by U+FFFD. Never fails.
+std::string DecodeUtf8Lossy(std::string_view bytes);
+
 // Kafka Connect's org.apache.kafka.connect.storage.StringConverter: the value's toString()
-// (AppendJavaToString) encoded in UTF-8; null stays null. Stateless apart from a JsonConverter
-// used to print Decimals.
+// (AppendJavaToString) encoded in UTF-8; null stays null. Read back, bytes are a string of
+// Connect's optional string schema, decoded as Java decodes UTF-8 (DecodeUtf8Lossy: malformed
+// bytes never fail); null stays null. Stateless apart from a JsonConverter used to print
+// Decimals.
 class StringConverter : public Converter {
  public:
   ConverterOutput output() const override { return ConverterOutput::kText; }
   Result<bool> Serialize(std::string_view topic, bool is_key, const data::SchemaPtr& schema,
                          const data::Value& value, std::string* out) override;
+  Result<SchemaAndValue> Deserialize(std::string_view topic, bool is_key,
+                                     std::optional<std::string_view> bytes) override;
 };
 
 }  // namespace walrelay::convert

@@ -11,12 +11,16 @@
 namespace walrelay::runtime {
 
 // Kafka Connect's error handling settings (KIP-298) that walrelay implements: errors.tolerance,
-// errors.log.enable and errors.log.include.messages. The retry and dead letter queue settings
-// are declared unimplemented in config::FrameworkDef().
+// errors.log.enable and errors.log.include.messages, and for sink tasks consuming from Kafka
+// (runtime/sink_task.h) the dead letter queue. The retry settings are declared unimplemented in
+// config::FrameworkDef().
 struct ErrorPolicy {
-  bool tolerate_all = false;  // errors.tolerance=all
-  bool log = false;           // errors.log.enable
-  bool log_messages = false;  // errors.log.include.messages
+  bool tolerate_all = false;           // errors.tolerance=all
+  bool log = false;                    // errors.log.enable
+  bool log_messages = false;           // errors.log.include.messages
+  std::string dlq_topic;               // errors.deadletterqueue.topic.name ("" for none)
+  int32_t dlq_replication_factor = 3;  // errors.deadletterqueue.topic.replication.factor
+  bool dlq_context_headers = false;    // errors.deadletterqueue.context.headers.enable
 
   // Values were checked by config::FrameworkDef(); a bad one is still kInvalidArgument naming it.
   static Result<ErrorPolicy> Parse(const config::ConnectorConfig& config);

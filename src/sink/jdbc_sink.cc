@@ -1,6 +1,7 @@
 #include "sink/jdbc_sink.h"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -100,6 +101,19 @@ void PrefetchAhead(const std::vector<const data::Record*>& records, size_t i) {
   }
 }
 
+// The text of every (partition, position) pair, to tell one batch's positions from another's.
+std::string PositionsText(const std::vector<JdbcSink::PositionUpdate>& positions) {
+  if (positions.size() == 1) return positions[0].position;
+  std::string out;
+  for (const auto& p : positions) {
+    out += p.partition;
+    out += '=';
+    out += p.position;
+    out += ';';
+  }
+  return out;
+}
+
 const char* AutoCreateHint(const SinkConfig& c) {
   return c.flavor == SinkFlavor::kDebezium ? "schema.evolution=basic" : "auto.create=true";
 }
@@ -195,6 +209,32 @@ Result<std::optional<std::string>> JdbcSink::ReadPosition(const std::string& par
   }
   if (r->rows() == 0) return std::optional<std::string>();
   return r->GetOptional(0, 0);
+}
+
+Result<std::map<std::string, std::string>> JdbcSink::ReadPositions() {
+  if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
+  // The SHARE lock waits for a previous owner's last batch still committing (see ReadPosition).
+  auto read = [&]() -> Result<pg::PgResult> {
+    WR_RETURN_IF_ERROR(RunSimple("BEGIN").status());
+    WR_RETURN_IF_ERROR(RunSimple("LOCK TABLE " + offsets_table_ + " IN SHARE MODE").status());
+    WR_ASSIGN_OR_RETURN(pg::PgResult r, Run("SELECT \"partition\", \"position\" FROM " +
+                                                offsets_table_ + " WHERE \"connector\" = $1",
+                                            {connector_name_.c_str()}));
+    WR_RETURN_IF_ERROR(RunSimple("COMMIT").status());
+    return r;
+  };
+  auto r = read();
+  if (!r.ok()) {
+    if (conn_ && conn_->IsOk()) {
+      pg::PgResult rb(PQexec(conn_->get(), "ROLLBACK"));
+    } else {
+      DropConnection();
+    }
+    return r.status().WithContext("reading the positions from " + offsets_table_);
+  }
+  std::map<std::string, std::string> out;
+  for (int i = 0; i < r->rows(); ++i) out.emplace(r->Get(i, 0), r->Get(i, 1));
+  return out;
 }
 
 Result<pg::PgResult> JdbcSink::RunSimple(const std::string& sql) {
@@ -540,9 +580,12 @@ Status JdbcSink::ApplyGroup(const Group& group) {
 }
 
 Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
-                                    const std::string& partition, const std::string& position,
-                                    size_t max_rows, bool commit, bool* multi_row_failed) {
+                                    const std::vector<PositionUpdate>& positions, size_t max_rows,
+                                    bool commit, bool* multi_row_failed) {
   *multi_row_failed = false;
+  fenced_ = false;
+  locked_.clear();
+  SetPositionParams(positions);
   const bool upsert = config_.insert_mode == InsertMode::kUpsert;
   if (upsert && max_rows > 1) {
     // The whole batch goes out pipelined up to its COMMIT: the start of the transaction, the
@@ -556,23 +599,28 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
     if (s.ok()) {
       s = SendOther("SELECT txid_current()::text", {}, "starting the batch", &current_xid_);
     }
-    if (s.ok())
-      s = SendOther(LockPositionSql(), {connector_name_.c_str(), partition.c_str()},
-                    "locking the position in " + offsets_table_);
+    if (s.ok()) {
+      s = SendOther(LockPositionSql(), {connector_name_.c_str(), partitions_param_.c_str()},
+                    "locking the position in " + offsets_table_, &locked_);
+    }
     if (s.ok()) s = ApplyCompacted(changes, max_rows, multi_row_failed);
     if (s.ok()) {
       s = SendOther(WritePositionSql(),
-                    {connector_name_.c_str(), partition.c_str(), position.c_str()},
+                    {connector_name_.c_str(), partitions_param_.c_str(), positions_param_.c_str()},
                     "writing the position to " + offsets_table_);
     }
     if (s.ok()) s = FinishPipeline(multi_row_failed);
     pipeline_allowed_ = false;
     if (!s.ok()) {
       (void)FinishPipeline();  // leaves pipeline mode before the rollback; `s` came first
+      // A stale owner's rows may well conflict with what the partition's new owner wrote: once
+      // the lock answered, being fenced is the error to report.
+      if (!locked_.empty()) WR_RETURN_IF_ERROR(CheckFence(positions));
       return s;
     }
     if (current_xid_.empty()) return FatalError("txid_current() returned no value");
-    return Commit(position, commit);
+    WR_RETURN_IF_ERROR(CheckFence(positions));
+    return Commit(positions, commit);
   }
   WR_RETURN_IF_ERROR(RunSimple("BEGIN").status());
   // The transaction id tells, if the COMMIT goes unanswered, whether it committed (see
@@ -582,9 +630,15 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
   WR_ASSIGN_OR_RETURN(pg::PgResult xid, RunSimple("SELECT txid_current()::text"));
   current_xid_ = std::string(xid.Get(0, 0));
   // Locks the position row, so two sinks sharing a connector name cannot interleave.
-  WR_RETURN_IF_ERROR(Run(LockPositionSql(), {connector_name_.c_str(), partition.c_str()})
-                         .status()
-                         .WithContext("locking the position in " + offsets_table_));
+  {
+    auto locked = Run(LockPositionSql(), {connector_name_.c_str(), partitions_param_.c_str()});
+    if (!locked.ok()) {
+      return locked.status().WithContext("locking the position in " + offsets_table_);
+    }
+    if (locked->rows() > 0) locked_ = std::string(locked->Get(0, 0));
+  }
+  // Before any row is written: a stale owner's rows may conflict with the new owner's.
+  WR_RETURN_IF_ERROR(CheckFence(positions));
   std::unordered_map<std::string, size_t> keys;
   size_t i = 0;
   while (i < changes.size()) {
@@ -634,35 +688,74 @@ Status JdbcSink::ApplyInTransaction(const std::vector<RowChange>& changes,
     }
     i = j;
   }
-  return FinishTransaction(partition, position, commit);
+  return FinishTransaction(positions, commit);
 }
 
 std::string JdbcSink::LockPositionSql() const {
-  return "SELECT \"position\" FROM " + offsets_table_ +
-         " WHERE \"connector\" = $1 AND \"partition\" = $2 FOR UPDATE";
+  return "SELECT coalesce(json_object_agg(l.\"partition\", l.\"position\"), '{}')::text FROM "
+         "(SELECT \"partition\", \"position\" FROM " +
+         offsets_table_ +
+         " WHERE \"connector\" = $1 AND \"partition\" = ANY($2::text[]) "
+         "ORDER BY \"partition\" FOR UPDATE) l";
 }
 
 std::string JdbcSink::WritePositionSql() const {
   return "INSERT INTO " + offsets_table_ +
          " (\"connector\", \"partition\", \"position\", \"updated_at\") "
-         "VALUES ($1, $2, $3, now()) ON CONFLICT (\"connector\", \"partition\") "
+         "SELECT $1, u.p, u.pos, now() FROM unnest($2::text[], $3::text[]) AS u(p, pos) "
+         "ON CONFLICT (\"connector\", \"partition\") "
          "DO UPDATE SET \"position\" = EXCLUDED.\"position\", "
          "\"updated_at\" = EXCLUDED.\"updated_at\"";
 }
 
-Status JdbcSink::FinishTransaction(const std::string& partition, const std::string& position,
-                                   bool commit) {
-  WR_RETURN_IF_ERROR(
-      Run(WritePositionSql(), {connector_name_.c_str(), partition.c_str(), position.c_str()})
-          .status()
-          .WithContext("writing the position to " + offsets_table_));
-  return Commit(position, commit);
+void JdbcSink::SetPositionParams(const std::vector<PositionUpdate>& positions) {
+  partitions_param_.clear();
+  positions_param_.clear();
+  for (const PositionUpdate& p : positions) {
+    AppendArrayElement(&partitions_param_, p.partition);
+    AppendArrayElement(&positions_param_, p.position);
+  }
+  partitions_param_.push_back('}');
+  positions_param_.push_back('}');
 }
 
-Status JdbcSink::Commit(const std::string& position, bool commit) {
+Status JdbcSink::CheckFence(const std::vector<PositionUpdate>& positions) {
+  bool any = false;
+  for (const PositionUpdate& p : positions) any = any || p.check;
+  if (!any) return Status::Ok();
+  nlohmann::json locked = nlohmann::json::parse(locked_, nullptr, /*allow_exceptions=*/false);
+  if (!locked.is_object()) {
+    return FatalError("the position lock returned no JSON object: '" + locked_ + "'");
+  }
+  for (const PositionUpdate& p : positions) {
+    if (!p.check) continue;
+    std::optional<std::string> held;
+    if (auto it = locked.find(p.partition); it != locked.end() && it->is_string()) {
+      held = it->get<std::string>();
+    }
+    if (held != p.expected) {
+      fenced_ = true;
+      return FatalError("fenced: partition " + p.partition + " is at " +
+                        held.value_or("<no position>") + " in " + offsets_table_ + ", not at " +
+                        p.expected.value_or("<no position>") +
+                        " where this batch starts: another task applied it meanwhile");
+    }
+  }
+  return Status::Ok();
+}
+
+Status JdbcSink::FinishTransaction(const std::vector<PositionUpdate>& positions, bool commit) {
+  WR_RETURN_IF_ERROR(Run(WritePositionSql(), {connector_name_.c_str(), partitions_param_.c_str(),
+                                              positions_param_.c_str()})
+                         .status()
+                         .WithContext("writing the position to " + offsets_table_));
+  return Commit(positions, commit);
+}
+
+Status JdbcSink::Commit(const std::vector<PositionUpdate>& positions, bool commit) {
   if (!commit) return Status::Ok();
   Status committed = RunSimple("COMMIT").status();
-  if (!committed.ok()) uncertain_ = UncertainCommit{current_xid_, position};
+  if (!committed.ok()) uncertain_ = UncertainCommit{current_xid_, PositionsText(positions)};
   return committed.WithContext("committing the batch");
 }
 
@@ -868,6 +961,22 @@ void JdbcSink::EndPrepared(PreparedBatch* out) { out->changes.resize(out->count)
 
 Status JdbcSink::ApplyPrepared(const PreparedBatch& batch, const std::string& partition,
                                const std::string& position) {
+  auto r = ApplyPrepared(batch, {PositionUpdate{partition, position, false, std::nullopt}});
+  return r.status();  // unchecked positions are never fenced
+}
+
+Result<JdbcSink::ApplyOutcome> JdbcSink::ApplyPrepared(
+    const PreparedBatch& batch, const std::vector<PositionUpdate>& positions) {
+  if (positions.empty()) return InvalidArgument("a batch needs at least one position to store");
+  if (positions.size() > 1) {
+    std::set<std::string_view> seen;
+    for (const PositionUpdate& p : positions) {
+      if (!seen.insert(p.partition).second) {
+        return InvalidArgument("partition " + p.partition + " is named twice in one batch");
+      }
+    }
+  }
+  const std::string position = PositionsText(positions);
   const std::vector<RowChange>& changes = batch.changes;
   if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
   if (uncertain_) {
@@ -877,7 +986,7 @@ Status JdbcSink::ApplyPrepared(const PreparedBatch& batch, const std::string& pa
     if (committed && same) {
       LogInfo(kComponent, "connector " + connector_name_ + ": batch ending at " + position +
                               " committed although the connection was lost; not applying it again");
-      return Status::Ok();
+      return ApplyOutcome::kApplied;
     }
   }
 
@@ -891,11 +1000,14 @@ Status JdbcSink::ApplyPrepared(const PreparedBatch& batch, const std::string& pa
     if (conn_ && !conn_->IsOk()) DropConnection();
   };
   bool multi_row_failed = false;
-  Status s =
-      ApplyInTransaction(changes, partition, position, static_cast<size_t>(config_.batch_size),
-                         /*commit=*/true, &multi_row_failed);
-  if (s.ok()) return s;
+  Status s = ApplyInTransaction(changes, positions, static_cast<size_t>(config_.batch_size),
+                                /*commit=*/true, &multi_row_failed);
+  if (s.ok()) return ApplyOutcome::kApplied;
   rollback();
+  if (fenced_ && conn_) {
+    LogWarn(kComponent, "connector " + connector_name_ + ": " + s.message());
+    return ApplyOutcome::kFenced;
+  }
   if (!conn_) {
     // Whatever the server said last, the connection is gone: the caller reconnects and retries.
     if (s.kind() != ErrorKind::kReconnect && s.kind() != ErrorKind::kStopped) {
@@ -906,7 +1018,7 @@ Status JdbcSink::ApplyPrepared(const PreparedBatch& batch, const std::string& pa
   if (s.kind() == ErrorKind::kDataError && multi_row_failed) {
     // A multi-row statement failed; replay row by row (and roll back) to name the failing record.
     bool ignored = false;
-    Status d = ApplyInTransaction(changes, partition, position, 1, /*commit=*/false, &ignored);
+    Status d = ApplyInTransaction(changes, positions, 1, /*commit=*/false, &ignored);
     rollback();
     if (!d.ok() && d.kind() == ErrorKind::kDataError) s = d;
   }

@@ -31,9 +31,34 @@ namespace walrelay::sink {
 // committed: if so the batch is not applied twice; if it is still in progress, kRetry. Positions
 // need not differ between batches (the chunks of one snapshot table share one).
 //
+// Several positions per transaction (Kafka sink tasks): a batch consumed from Kafka spans several
+// topic-partitions, so ApplyPrepared can also store one position per partition of the batch, all in
+// the batch's transaction (see PositionUpdate), and ReadPositions() returns every position the
+// connector holds, for the task to seek to on assignment. For Kafka the partition text is
+// KafkaPartitionKey(topic, partition), `{"topic":"orders","partition":3}`, and the position is
+// KafkaPosition(next), `{"offset":42}`, where 42 is the next offset to read from that partition
+// (the last applied offset + 1); see sink/kafka_position.h.
+//
 // Lifecycle: Create -> Open -> ApplyBatch* -> destruction. One thread at a time.
 class JdbcSink {
  public:
+  // One partition's position stored with a batch. With `check`, the batch is a compare-and-set:
+  // it commits only if, once its transaction holds the partition's row lock, the destination
+  // holds exactly `expected` for the partition (nullopt: no row). A stale owner of a partition
+  // (one that lost it to another task without noticing, e.g. frozen past its session timeout)
+  // therefore cannot overwrite what the new owner applied.
+  struct PositionUpdate {
+    std::string partition;
+    std::string position;
+    bool check = false;
+    std::optional<std::string> expected;
+  };
+  enum class ApplyOutcome {
+    kApplied,
+    // A checked position did not hold its expected value: nothing was written (rolled back).
+    kFenced,
+  };
+
   // Parses `props` (connector.class picks the flavor). kInvalidArgument naming the property.
   static Result<std::unique_ptr<JdbcSink>> Create(const std::string& connector_name,
                                                   const std::map<std::string, std::string>& props);
@@ -48,6 +73,10 @@ class JdbcSink {
 
   // The position durably applied for source `partition`, or nullopt if none yet.
   Result<std::optional<std::string>> ReadPosition(const std::string& partition);
+  // Every position this connector holds in the destination: partition -> position. Waits, like
+  // ReadPosition, for transactions still writing the offsets table. kReconnect when the
+  // destination is unreachable.
+  Result<std::map<std::string, std::string>> ReadPositions();
 
   // Applies `records` and records `position` for `partition`, all in one transaction: either
   // everything commits or nothing does. In upsert mode the changes of each table are compacted to
@@ -80,6 +109,14 @@ class JdbcSink {
   void EndPrepared(PreparedBatch* out);
   Status ApplyPrepared(const PreparedBatch& batch, const std::string& partition,
                        const std::string& position);
+  // ApplyPrepared storing every one of `positions` (at least one, distinct partitions, locked in
+  // partition order so that two writers sharing partitions cannot deadlock) in the batch's
+  // transaction. The retry protocol is ApplyPrepared's: after kReconnect retry with the same
+  // batch and positions. Returns kFenced, having written nothing, when a checked position did not
+  // hold its expected value (see PositionUpdate); errors as ApplyPrepared, kInvalidArgument for
+  // no position or a partition named twice.
+  Result<ApplyOutcome> ApplyPrepared(const PreparedBatch& batch,
+                                     const std::vector<PositionUpdate>& positions);
 
   const SinkConfig& config() const { return config_; }
   // Whether this sink reads the `source` block of Debezium envelopes: only the Debezium flavor,
@@ -129,9 +166,9 @@ class JdbcSink {
   JdbcSink(std::string connector_name, SinkConfig config);
 
   Status Connect();
-  Status ApplyInTransaction(const std::vector<RowChange>& changes, const std::string& partition,
-                            const std::string& position, size_t max_rows, bool commit,
-                            bool* multi_row_failed);
+  Status ApplyInTransaction(const std::vector<RowChange>& changes,
+                            const std::vector<PositionUpdate>& positions, size_t max_rows,
+                            bool commit, bool* multi_row_failed);
   // The data statements of ApplyInTransaction in upsert mode with multi-row statements, sent
   // pipelined; the caller finishes the pipeline.
   Status ApplyCompacted(const std::vector<RowChange>& changes, size_t max_rows,
@@ -140,14 +177,20 @@ class JdbcSink {
                     bool* multi_row_failed);
   Status FlushPending(PendingTable* table, size_t max_rows, bool* multi_row_failed);
   Status ApplyGroup(const Group& group);
-  // Writes the position and commits (when `commit`).
-  Status FinishTransaction(const std::string& partition, const std::string& position, bool commit);
+  // Writes the positions and commits (when `commit`).
+  Status FinishTransaction(const std::vector<PositionUpdate>& positions, bool commit);
   // Commits (when `commit`); a COMMIT without an answer leaves `uncertain_` to resolve.
-  Status Commit(const std::string& position, bool commit);
-  // Locks the position row ($1 connector, $2 partition), so two sinks sharing a connector name
-  // cannot interleave; and writes it ($3 position).
+  Status Commit(const std::vector<PositionUpdate>& positions, bool commit);
+  // Locks the position rows ($1 connector, $2 text[] of partitions) in partition order, so two
+  // sinks sharing a connector name cannot interleave, returning them as one JSON object
+  // (partition -> position); and writes them ($2 partitions, $3 text[] of positions).
   std::string LockPositionSql() const;
   std::string WritePositionSql() const;
+  // Fills partitions_param_ and positions_param_ (array literals) from `positions`.
+  void SetPositionParams(const std::vector<PositionUpdate>& positions);
+  // Ok when every checked position of `positions` holds its expected value in `locked_`, else
+  // sets `fenced_` and fails naming the partition.
+  Status CheckFence(const std::vector<PositionUpdate>& positions);
   // Whether the transaction of `uncertain_` committed; kRetry while it is still in progress.
   Result<bool> ResolveUncertainCommit();
   Status EnsureTable(const RowChange& change);
@@ -184,11 +227,14 @@ class JdbcSink {
   // The batch whose COMMIT got no answer: its transaction id and position.
   struct UncertainCommit {
     std::string xid;
-    std::string position;
+    std::string position;  // every partition's position, as PositionsText prints them
   };
   std::optional<UncertainCommit> uncertain_;
   std::string current_xid_;  // of the transaction ApplyInTransaction opened
-  PreparedBatch own_batch_;  // ApplyBatch's; kept to reuse its vectors
+  std::string locked_;       // what the position lock found: a JSON object partition -> position
+  std::string partitions_param_, positions_param_;  // array literals of the positions written
+  bool fenced_ = false;                             // the last transaction failed CheckFence
+  PreparedBatch own_batch_;                         // ApplyBatch's; kept to reuse its vectors
   // Statements sent in pipeline mode whose results are yet to be read, in order: a prepare
   // (`prepared_sql` set, no group) or an execution of `group`.
   struct InFlight {

@@ -14,10 +14,6 @@ using data::Schema;
 using data::Type;
 using data::Value;
 
-// The Kafka offset of a record consumed from Kafka rides in this header (data::Record has no
-// offset field); pk.mode=kafka needs it.
-constexpr char kKafkaOffsetHeader[] = "walrelay.kafka.offset";
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }

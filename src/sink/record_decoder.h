@@ -15,6 +15,10 @@
 
 namespace walrelay::sink {
 
+// The Kafka offset of a record consumed from Kafka rides in this header, an INT64 (data::Record
+// has no offset field); pk.mode=kafka needs it. runtime/sink_task.cc sets it.
+inline constexpr char kKafkaOffsetHeader[] = "walrelay.kafka.offset";
+
 // How a column's values become statement text, decided once per shape column from its schema:
 // the common plain types skip RenderValue's logical-type checks.
 enum class RenderKind {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sink/kafka_position.h"
 #include "testing/pg_fixture.h"
 
 namespace walrelay::sink {
@@ -453,6 +454,110 @@ TEST_F(JdbcSinkTest, LostConnectionIsReconnectAndRetrySucceeds) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(Query("SELECT count(*) FROM conn_items"), "2");
   EXPECT_EQ(sink->ReadPosition("p")->value_or(""), "2");
+}
+
+JdbcSink::PositionUpdate Unchecked(std::string partition, std::string position) {
+  return {std::move(partition), std::move(position), false, std::nullopt};
+}
+
+// A Kafka sink task's batch spans several topic-partitions: every partition's position is stored
+// in the batch's transaction, and ReadPositions returns them all. Both insert paths (pipelined
+// upsert, statement by statement insert) store them.
+TEST_F(JdbcSinkTest, BatchStoresOnePositionPerTopicPartition) {
+  for (const char* mode : {"upsert", "insert"}) {
+    SCOPED_TRACE(mode);
+    const std::string table = std::string("kp_items_") + mode;
+    auto sink = Open(kConfluentSinkClass,
+                     {{"pk.mode", "record_key"}, {"auto.create", "true"}, {"insert.mode", mode}});
+    ASSERT_NE(sink, nullptr);
+    Query(
+        "DELETE FROM walrelay_offsets WHERE connector = "
+        "'BatchStoresOnePositionPerTopicPartition'");
+    auto none = sink->ReadPositions();
+    ASSERT_TRUE(none.ok()) << none.status().ToString();
+    EXPECT_TRUE(none->empty());
+
+    const std::string p0 = KafkaPartitionKey({"orders", 0});
+    const std::string p1 = KafkaPartitionKey({"orders", 1});
+    const std::string q0 = KafkaPartitionKey({"quote\"d", 0});
+    std::vector<Record> batch = {Flat(table, 1, Value("a")), Flat(table, 2, Value("b")),
+                                 Flat(table, 3, Value("c"))};
+    JdbcSink::PreparedBatch rows;
+    ASSERT_TRUE(sink->Prepare(Ptrs(batch), &rows).ok());
+    auto applied = sink->ApplyPrepared(
+        rows, {Unchecked(p0, KafkaPosition(5)), Unchecked(p1, KafkaPosition(9))});
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+    EXPECT_EQ(*applied, JdbcSink::ApplyOutcome::kApplied);
+    EXPECT_EQ(Query("SELECT count(*) FROM " + table), "3");
+    auto read = sink->ReadPositions();
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    EXPECT_EQ(*read,
+              (std::map<std::string, std::string>{{p0, "{\"offset\":5}"}, {p1, "{\"offset\":9}"}}));
+
+    // A later batch moves some partitions and adds another; the others keep their position.
+    std::vector<Record> next = {Flat(table, 4, Value("d"))};
+    ASSERT_TRUE(sink->Prepare(Ptrs(next), &rows).ok());
+    applied = sink->ApplyPrepared(
+        rows, {Unchecked(p1, KafkaPosition(10)), Unchecked(q0, KafkaPosition(1))});
+    ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+    read = sink->ReadPositions();
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(*read, (std::map<std::string, std::string>{
+                         {p0, KafkaPosition(5)}, {p1, KafkaPosition(10)}, {q0, KafkaPosition(1)}}));
+    EXPECT_EQ(ParseKafkaPartitionKey(q0)->topic, "quote\"d");
+
+    // A partition named twice, or none at all, is refused before anything is written.
+    applied = sink->ApplyPrepared(
+        rows, {Unchecked(p1, KafkaPosition(11)), Unchecked(p1, KafkaPosition(12))});
+    EXPECT_EQ(applied.status().kind(), ErrorKind::kInvalidArgument);
+    applied = sink->ApplyPrepared(rows, std::vector<JdbcSink::PositionUpdate>{});
+    EXPECT_EQ(applied.status().kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(sink->ReadPositions()->at(p1), KafkaPosition(10));
+  }
+}
+
+// A checked position is a compare-and-set: a stale owner of a partition, whose idea of the stored
+// position is out of date because another task applied the partition meanwhile, writes nothing.
+TEST_F(JdbcSinkTest, StaleOwnerOfAPartitionIsFenced) {
+  for (const char* mode : {"upsert", "insert"}) {
+    SCOPED_TRACE(mode);
+    const std::string table = std::string("fence_items_") + mode;
+    std::map<std::string, std::string> props = {
+        {"pk.mode", "record_key"}, {"auto.create", "true"}, {"insert.mode", mode}};
+    auto owner = Open(kConfluentSinkClass, props);
+    auto stale = Open(kConfluentSinkClass, props);
+    ASSERT_NE(owner, nullptr);
+    ASSERT_NE(stale, nullptr);
+    const std::string p = KafkaPartitionKey({std::string("fence_") + mode, 0});
+    JdbcSink::PreparedBatch rows;
+    // Both believe the partition has no position; the owner applies offsets 0..1 first.
+    std::vector<Record> first = {Flat(table, 1, Value("owner")), Flat(table, 2, Value("owner"))};
+    ASSERT_TRUE(owner->Prepare(Ptrs(first), &rows).ok());
+    auto a = owner->ApplyPrepared(rows, {{p, KafkaPosition(2), true, std::nullopt}});
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    EXPECT_EQ(*a, JdbcSink::ApplyOutcome::kApplied);
+
+    std::vector<Record> old = {Flat(table, 1, Value("stale"))};
+    ASSERT_TRUE(stale->Prepare(Ptrs(old), &rows).ok());
+    auto b = stale->ApplyPrepared(rows, {{p, KafkaPosition(1), true, std::nullopt}});
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_EQ(*b, JdbcSink::ApplyOutcome::kFenced);
+    EXPECT_EQ(Query("SELECT string_agg(name, ',' ORDER BY id) FROM " + table), "owner,owner");
+    EXPECT_EQ(owner->ReadPositions()->at(p), KafkaPosition(2));
+
+    // With the stored position as expected, the next batch commits (and the sink stays usable).
+    std::vector<Record> next = {Flat(table, 3, Value("owner"))};
+    ASSERT_TRUE(stale->Prepare(Ptrs(next), &rows).ok());
+    b = stale->ApplyPrepared(rows, {{p, KafkaPosition(3), true, KafkaPosition(2)}});
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_EQ(*b, JdbcSink::ApplyOutcome::kApplied);
+    EXPECT_EQ(Query("SELECT count(*) FROM " + table), "3");
+    // The owner's next batch expects 2 and is fenced in turn.
+    ASSERT_TRUE(owner->Prepare(Ptrs(next), &rows).ok());
+    a = owner->ApplyPrepared(rows, {{p, KafkaPosition(4), true, KafkaPosition(2)}});
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(*a, JdbcSink::ApplyOutcome::kFenced);
+  }
 }
 
 }  // namespace
