@@ -5,6 +5,7 @@
 #include "config/config_def.h"
 #include "config/postgres_connector_def.h"
 #include "convert/converter.h"
+#include "runtime/worker_config.h"
 
 namespace walrelay::cli {
 namespace {
@@ -27,6 +28,7 @@ std::vector<PropertySection> PropertySections() {
     out.push_back({cls + " (options: key.converter.<option>, value.converter.<option>)",
                    convert::ConverterDef(cls, "")});
   }
+  out.push_back({std::string(runtime::kWorkerSectionTitle), Borrowed(runtime::WorkerDef())});
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "config/table_filter.h"
 #include "convert/converter.h"
 #include "runtime/error_handler.h"
+#include "runtime/worker_config.h"
 #include "sink/sink_config.h"
 #include "source/postgres_source_config.h"
 #include "testing/aggregate_compare.h"
@@ -30,6 +31,8 @@ using config::ConnectorConfig;
 using Props = std::map<std::string, std::string>;
 
 constexpr char kErase[] = "<erase>";
+// Base() of the worker section: a worker file, parsed as WorkerConfig.
+constexpr char kWorkerName[] = "<worker>";
 
 // Properties whose effect is not in a parsed object, each with where it is. Keep it short.
 const std::map<std::string, std::string>& EffectElsewhere() {
@@ -49,6 +52,13 @@ const std::map<std::string, std::string>& EffectElsewhere() {
       {"value.converter.*", "the converter's options: walked below, per converter class"},
       {"transforms.*", "each transform's settings, checked by the transform (transforms/*_test)"},
       {"predicates.*", "each predicate's settings, checked by the predicate (transforms/*_test)"},
+      // The worker's Kafka client settings, kept for the kafka layer.
+      {"sasl.*",
+       "every worker client's settings: WorkerConfig::client_common (worker_config_test)"},
+      {"ssl.*", "every worker client's settings: WorkerConfig::client_common (worker_config_test)"},
+      {"producer.*", "WorkerConfig::producer, for the producers (worker_config_test)"},
+      {"consumer.*", "WorkerConfig::consumer, for the consumers (worker_config_test)"},
+      {"admin.*", "WorkerConfig::admin, for the admin clients (worker_config_test)"},
   };
   return *m;
 }
@@ -77,6 +87,9 @@ std::optional<Candidate> KnownCandidate(const std::string& section, const std::s
       {"key.converter", {convert::kStringConverterClass, {}}},
       {"value.converter", {convert::kByteArrayConverterClass, {}}},
       {"transforms", {"f", {{"transforms.f.type", "org.apache.kafka.connect.transforms.Filter"}}}},
+      {"listeners", {"http://127.0.0.1:9999", {}}},
+      {"rest.extension.classes",
+       {runtime::kBasicAuthExtensionClass, {{"rest.basic.auth.jaas.config", "/jaas"}}}},
   };
   if (auto it = simple->find(name); it != simple->end()) return it->second;
   if (name == "insert.mode") return Candidate{"upsert", {{pk_mode, "record_value"}}};
@@ -120,6 +133,7 @@ struct Parsed {
   std::optional<convert::ConverterSettings> key_converter, value_converter;
   std::optional<runtime::ErrorPolicy> errors;
   size_t transforms = 0;
+  std::optional<runtime::WorkerConfig> worker;
 };
 
 bool Same(const Parsed& a, const Parsed& b) {
@@ -130,13 +144,17 @@ bool Same(const Parsed& a, const Parsed& b) {
   return same_opt(a.source, b.source) && a.filter == b.filter && same_opt(a.sink, b.sink) &&
          same_opt(a.key_converter, b.key_converter) &&
          same_opt(a.value_converter, b.value_converter) && same_opt(a.errors, b.errors) &&
-         a.transforms == b.transforms;
+         a.transforms == b.transforms && same_opt(a.worker, b.worker);
 }
 
 // Parses `c` as the code does; an error is returned as text.
 Result<Parsed> Parse(const ConnectorConfig& c) {
   std::vector<std::string> warnings;
   Parsed p;
+  if (c.name == kWorkerName) {
+    WR_ASSIGN_OR_RETURN(p.worker, runtime::WorkerConfig::Parse(c.props, c.file, &warnings));
+    return p;
+  }
   if (c.Get("connector.class", "") == config::kPostgresConnectorClass) {
     WR_RETURN_IF_ERROR(config::ValidateConnector(c, &warnings));
     WR_ASSIGN_OR_RETURN(p.source, source::PostgresSourceConfig::Parse(c));
@@ -163,6 +181,16 @@ Result<Parsed> Parse(const ConnectorConfig& c) {
 }
 
 ConnectorConfig Base(const std::string& section) {
+  if (section == runtime::kWorkerSectionTitle) {
+    return ConnectorConfig{kWorkerName,
+                           "w.properties",
+                           {{"group.id", "g"},
+                            {"config.storage.topic", "c"},
+                            {"offset.storage.topic", "o"},
+                            {"status.storage.topic", "s"},
+                            {"key.converter", convert::kJsonConverterClass},
+                            {"value.converter", convert::kJsonConverterClass}}};
+  }
   ConnectorConfig c{"c", "c.json", {{"name", "c"}}};
   if (section == config::kConfluentJdbcSinkClass || section == config::kDebeziumJdbcSinkClass) {
     c.props["connector.class"] = section;
@@ -274,11 +302,12 @@ TEST(PropertiesCommandTest, ComparisonSeesChanges) {
 TEST(PropertiesCommandTest, ListsEverySection) {
   std::vector<std::string> titles;
   for (const PropertySection& s : PropertySections()) titles.push_back(s.title);
-  ASSERT_EQ(titles.size(), 7u);
+  ASSERT_EQ(titles.size(), 8u);
   EXPECT_EQ(titles[3], "Kafka Connect framework properties (every connector)");
   EXPECT_EQ(titles[5],
             "org.apache.kafka.connect.storage.StringConverter (options: "
             "key.converter.<option>, value.converter.<option>)");
+  EXPECT_EQ(titles[7], runtime::kWorkerSectionTitle);
 }
 
 }  // namespace

@@ -14,15 +14,14 @@ std::map<std::string, std::string> Parse(std::string_view text) {
 using M = std::map<std::string, std::string>;
 
 TEST(JavaPropertiesTest, SeparatorsAndBlanks) {
-  EXPECT_EQ(Parse("a=1\nb:2\nc 3\nd\t=\t4\n  e  :  5  \nf\ng=\nh =   = x\n"),
-            (M{{"a", "1"},
-               {"b", "2"},
-               {"c", "3"},
-               {"d", "4"},
-               {"e", "5  "},
-               {"f", ""},
-               {"g", ""},
-               {"h", "= x"}}));
+  EXPECT_EQ(Parse("a=1\nb:2\nc 3\nd\t=\t4\n  e  :  5  \nf\ng=\nh =   = x\n"), (M{{"a", "1"},
+                                                                                 {"b", "2"},
+                                                                                 {"c", "3"},
+                                                                                 {"d", "4"},
+                                                                                 {"e", "5  "},
+                                                                                 {"f", ""},
+                                                                                 {"g", ""},
+                                                                                 {"h", "= x"}}));
   // Whitespace then a separator counts as one separator; a second one is part of the value.
   EXPECT_EQ(Parse("k = :v"), (M{{"k", ":v"}}));
   EXPECT_EQ(Parse("k:=v"), (M{{"k", "=v"}}));
@@ -41,8 +40,7 @@ TEST(JavaPropertiesTest, LineTerminators) {
 }
 
 TEST(JavaPropertiesTest, ContinuationDropsLeadingBlanks) {
-  EXPECT_EQ(Parse("list=a,\\\n    b,\\\r\n\t c\nnext=1\n"),
-            (M{{"list", "a,b,c"}, {"next", "1"}}));
+  EXPECT_EQ(Parse("list=a,\\\n    b,\\\r\n\t c\nnext=1\n"), (M{{"list", "a,b,c"}, {"next", "1"}}));
   // An even number of backslashes is an escaped backslash, not a continuation.
   EXPECT_EQ(Parse("p=C:\\\\\nq=2\n"), (M{{"p", "C:\\"}, {"q", "2"}}));
   // A continuation line starting with '#' is not a comment.

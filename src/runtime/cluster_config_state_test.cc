@@ -27,7 +27,8 @@ class Replay {
     return Put(TargetStateKey(name), std::nullopt);
   }
   Replay& Put(const std::string& key, std::optional<std::string> value) {
-    Status s = state.Apply(next++, key, value ? std::optional<std::string_view>(*value) : std::nullopt);
+    Status s =
+        state.Apply(next++, key, value ? std::optional<std::string_view>(*value) : std::nullopt);
     EXPECT_TRUE(s.ok()) << key << ": " << s.message();
     return *this;
   }
@@ -190,7 +191,8 @@ TEST(ClusterStatusStateTest, TombstonesRemove) {
   PutStatus(&s, ConnectorStatusKey("my-conn"), {StatusState::kRunning, std::nullopt, "w", 1});
   PutStatus(&s, TaskStatusKey("my-conn", 0), {StatusState::kRunning, std::nullopt, "w", 1});
   PutStatus(&s, TaskStatusKey("my-conn", 1), {StatusState::kRunning, std::nullopt, "w", 1});
-  ASSERT_TRUE(s.Apply(TopicStatusKey("t1", "my-conn"), EncodeTopicStatus({"t1", "my-conn", 0, 5})).ok());
+  ASSERT_TRUE(
+      s.Apply(TopicStatusKey("t1", "my-conn"), EncodeTopicStatus({"t1", "my-conn", 0, 5})).ok());
   EXPECT_EQ(s.Topics("my-conn").size(), 1u);
   ASSERT_TRUE(s.Apply(TopicStatusKey("t1", "my-conn"), std::nullopt).ok());
   EXPECT_TRUE(s.Topics("my-conn").empty());

@@ -111,7 +111,8 @@ uint32_t JavaHash(std::string_view key) {
 void AppendJson(std::string* out, const json& v);
 
 // Writes `entries` in java.util.HashMap iteration order.
-void AppendHashMap(std::string* out, const std::vector<std::pair<std::string, const json*>>& entries) {
+void AppendHashMap(std::string* out,
+                   const std::vector<std::pair<std::string, const json*>>& entries) {
   size_t table = 16;
   while (entries.size() > table * 3 / 4) table *= 2;
   std::vector<size_t> order(entries.size());
@@ -223,9 +224,9 @@ std::optional<TargetState> ParseTargetState(std::string_view s) {
 }
 
 std::optional<StatusState> ParseStatusState(std::string_view s) {
-  for (StatusState st : {StatusState::kUnassigned, StatusState::kRunning, StatusState::kPaused,
-                         StatusState::kFailed, StatusState::kDestroyed, StatusState::kRestarting,
-                         StatusState::kStopped}) {
+  for (StatusState st :
+       {StatusState::kUnassigned, StatusState::kRunning, StatusState::kPaused, StatusState::kFailed,
+        StatusState::kDestroyed, StatusState::kRestarting, StatusState::kStopped}) {
     if (s == StatusStateName(st)) return st;
   }
   return std::nullopt;
@@ -289,14 +290,11 @@ std::string EncodeConfigProperties(const std::map<std::string, std::string>& pro
   return out;
 }
 
-std::string EncodeTaskCommit(int32_t tasks) {
-  return "{\"tasks\":" + std::to_string(tasks) + "}";
-}
+std::string EncodeTaskCommit(int32_t tasks) { return "{\"tasks\":" + std::to_string(tasks) + "}"; }
 
 std::string EncodeTargetState(TargetState state) {
   const char* v1 = state == TargetState::kStopped ? "PAUSED" : TargetStateName(state);
-  return std::string("{\"state\":\"") + v1 + "\",\"state.v2\":\"" + TargetStateName(state) +
-         "\"}";
+  return std::string("{\"state\":\"") + v1 + "\",\"state.v2\":\"" + TargetStateName(state) + "\"}";
 }
 
 std::string EncodeTaskCount(int32_t task_count) {
@@ -396,7 +394,8 @@ Result<ConfigRecord> DecodeConfigRecord(std::string_view key,
         WR_ASSIGN_OR_RETURN(text, StringField(key, obj, "state"));
       }
       auto state = ParseTargetState(*text);
-      if (!state) return DataError("record '" + std::string(key) + "': unknown target state '" + *text + "'");
+      if (!state)
+        return DataError("record '" + std::string(key) + "': unknown target state '" + *text + "'");
       r.state = *state;
       break;
     }
@@ -475,7 +474,8 @@ Result<StatusRecord> DecodeStatusRecord(std::string_view key,
   if (StartsWith(key, kConnectorStatusPrefix)) {
     r.kind = StatusRecordKind::kConnector;
     r.connector = key.substr(sizeof(kConnectorStatusPrefix) - 1);
-    if (r.connector.empty()) return DataError("status record with an empty connector: '" + std::string(key) + "'");
+    if (r.connector.empty())
+      return DataError("status record with an empty connector: '" + std::string(key) + "'");
   } else if (StartsWith(key, kTaskStatusPrefix)) {
     r.kind = StatusRecordKind::kTask;
     auto id = ParseTaskId(key, 2);
@@ -516,7 +516,8 @@ Result<StatusRecord> DecodeStatusRecord(std::string_view key,
   }
   WR_ASSIGN_OR_RETURN(std::string state, StringField(key, obj, "state"));
   auto parsed = ParseStatusState(state);
-  if (!parsed) return DataError("status record '" + std::string(key) + "': unknown state '" + state + "'");
+  if (!parsed)
+    return DataError("status record '" + std::string(key) + "': unknown state '" + state + "'");
   r.status.state = *parsed;
   auto trace = obj.find("trace");
   if (trace != obj.end() && !trace->is_null()) {
@@ -573,7 +574,8 @@ Result<OffsetRecord> DecodeOffsetRecord(std::string_view key,
   r.partition = k[1];
   if (value) {
     json v = json::parse(*value, nullptr, /*allow_exceptions=*/false);
-    if (v.is_discarded()) return DataError("offset record of '" + r.connector + "': value is not JSON");
+    if (v.is_discarded())
+      return DataError("offset record of '" + r.connector + "': value is not JSON");
     if (v.is_null()) return r;  // the JSON text null is a reset too
     if (!v.is_object()) {
       return DataError("offset record of '" + r.connector + "': value is not a JSON object");
@@ -660,7 +662,8 @@ Result<source::SourceOffset> SourceOffsetFromDebezium(const json& offset) {
     o.inflight_tx_lsn = *inflight;
     auto idx = offset.find("walrelay_inflight_index");
     if (idx == offset.end() || !idx->is_number_integer() || idx->get<int64_t>() < 0) {
-      return DataError("Debezium offset: 'walrelay_inflight_index' should be a non-negative integer");
+      return DataError(
+          "Debezium offset: 'walrelay_inflight_index' should be a non-negative integer");
     }
     o.inflight_index = idx->get<uint64_t>();
   }
@@ -673,9 +676,9 @@ Result<source::SourceOffset> SourceOffsetFromDebezium(const json& offset) {
   const bool snapshot_set = snap != offset.end() && !snap->is_null() &&
                             !(snap->is_boolean() && !snap->get<bool>()) &&
                             !(snap->is_string() && snap->get<std::string>() == "false");
-  o.snapshot.active =
-      snapshot_set && !flag("snapshot_completed") && !flag("last_snapshot_record") &&
-      !(snap->is_string() && snap->get<std::string>() == "INCREMENTAL");
+  o.snapshot.active = snapshot_set && !flag("snapshot_completed") &&
+                      !flag("last_snapshot_record") &&
+                      !(snap->is_string() && snap->get<std::string>() == "INCREMENTAL");
   WR_ASSIGN_OR_RETURN(std::optional<Lsn> stream_start, lsn("walrelay_snapshot_stream_start"));
   if (stream_start) {
     o.snapshot.stream_start = *stream_start;

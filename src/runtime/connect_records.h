@@ -8,13 +8,12 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "source/source_offset.h"
@@ -48,8 +47,8 @@ struct SessionKey {
 // One decoded config-topic record. Only the fields of its kind are set.
 struct ConfigRecord {
   ConfigRecordKind kind = ConfigRecordKind::kConnector;
-  std::string connector;  // the connector, or the logger namespace for kLoggerLevel
-  int32_t task = -1;      // kTask
+  std::string connector;   // the connector, or the logger namespace for kLoggerLevel
+  int32_t task = -1;       // kTask
   bool tombstone = false;  // the value was null: connector deleted / target state removed
   std::map<std::string, std::string> properties;  // kConnector, kTask
   int32_t tasks = 0;                              // kCommit; kTaskCount's task-count
@@ -92,7 +91,15 @@ Result<ConfigRecord> DecodeConfigRecord(std::string_view key,
 // ---- Status topic ----------------------------------------------------------------------------
 
 // Connect's AbstractStatus.State. DESTROYED is never stored: it is written as a tombstone.
-enum class StatusState { kUnassigned, kRunning, kPaused, kFailed, kDestroyed, kRestarting, kStopped };
+enum class StatusState {
+  kUnassigned,
+  kRunning,
+  kPaused,
+  kFailed,
+  kDestroyed,
+  kRestarting,
+  kStopped
+};
 const char* StatusStateName(StatusState state);
 
 // A connector's or task's status: {"state":..,"trace":..,"worker_id":..,"generation":N}.
@@ -119,8 +126,8 @@ struct StatusRecord {
   int32_t task = -1;  // kTask
   std::string topic;  // kTopic
   bool tombstone = false;
-  ConnectStatus status;       // kConnector, kTask
-  TopicStatus topic_status;   // kTopic
+  ConnectStatus status;      // kConnector, kTask
+  TopicStatus topic_status;  // kTopic
 };
 
 std::string ConnectorStatusKey(std::string_view connector);

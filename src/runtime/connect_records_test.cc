@@ -20,22 +20,27 @@ TEST(ConnectRecordsTest, ConfigKeys) {
 }
 
 TEST(ConnectRecordsTest, EncodesConfigValuesAsConnectWrites) {
-  EXPECT_EQ(EncodeConfigProperties({{"connector.class", "io.debezium.connector.postgresql."
-                                                        "PostgresConnector"},
+  EXPECT_EQ(EncodeConfigProperties({{"connector.class",
+                                     "io.debezium.connector.postgresql."
+                                     "PostgresConnector"},
                                     {"name", "src"},
                                     {"table.include.list", "inventory\\.t"}}),
             "{\"properties\":{\"connector.class\":\"io.debezium.connector.postgresql."
             "PostgresConnector\",\"name\":\"src\",\"table.include.list\":\"inventory\\\\.t\"}}");
   EXPECT_EQ(EncodeConfigProperties({}), "{\"properties\":{}}");
   EXPECT_EQ(EncodeTaskCommit(1), "{\"tasks\":1}");
-  EXPECT_EQ(EncodeTargetState(TargetState::kStarted), "{\"state\":\"STARTED\",\"state.v2\":\"STARTED\"}");
-  EXPECT_EQ(EncodeTargetState(TargetState::kPaused), "{\"state\":\"PAUSED\",\"state.v2\":\"PAUSED\"}");
+  EXPECT_EQ(EncodeTargetState(TargetState::kStarted),
+            "{\"state\":\"STARTED\",\"state.v2\":\"STARTED\"}");
+  EXPECT_EQ(EncodeTargetState(TargetState::kPaused),
+            "{\"state\":\"PAUSED\",\"state.v2\":\"PAUSED\"}");
   // Workers before 3.5 read only "state": a stopped connector is paused for them.
-  EXPECT_EQ(EncodeTargetState(TargetState::kStopped), "{\"state\":\"PAUSED\",\"state.v2\":\"STOPPED\"}");
+  EXPECT_EQ(EncodeTargetState(TargetState::kStopped),
+            "{\"state\":\"PAUSED\",\"state.v2\":\"STOPPED\"}");
   EXPECT_EQ(EncodeTaskCount(3), "{\"task-count\":3}");
   EXPECT_EQ(EncodeRestartRequest(true, false), "{\"include-tasks\":true,\"only-failed\":false}");
-  EXPECT_EQ(EncodeSessionKey({"c2VjcmV0", "HmacSHA256", 1700000000000}),
-            "{\"key\":\"c2VjcmV0\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1700000000000}");
+  EXPECT_EQ(
+      EncodeSessionKey({"c2VjcmV0", "HmacSHA256", 1700000000000}),
+      "{\"key\":\"c2VjcmV0\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1700000000000}");
   EXPECT_EQ(EncodeLoggerLevel("DEBUG"), "{\"level\":\"DEBUG\"}");
   // Jackson's escaping in property values.
   EXPECT_EQ(EncodeConfigProperties({{"q", "a\"b\n\x01/é"}}),
@@ -54,7 +59,8 @@ TEST(ConnectRecordsTest, DecodesEveryConfigRecordKind) {
                                     "\"nullable\":null}}");
   EXPECT_EQ(c.kind, ConfigRecordKind::kConnector);
   EXPECT_EQ(c.connector, "my-conn");
-  EXPECT_EQ(c.properties, (std::map<std::string, std::string>{{"name", "my-conn"}, {"tasks.max", "1"}}));
+  EXPECT_EQ(c.properties,
+            (std::map<std::string, std::string>{{"name", "my-conn"}, {"tasks.max", "1"}}));
 
   ConfigRecord t = MustDecodeConfig("task-my-conn-12", "{\"properties\":{\"task.class\":\"x\"}}");
   EXPECT_EQ(t.kind, ConfigRecordKind::kTask);
@@ -66,9 +72,11 @@ TEST(ConnectRecordsTest, DecodesEveryConfigRecordKind) {
   EXPECT_EQ(commit.tasks, 2);
 
   // Pre-3.5 workers wrote "state" only; 3.5+ write both and "state.v2" wins.
-  EXPECT_EQ(MustDecodeConfig("target-state-c", "{\"state\":\"PAUSED\"}").state, TargetState::kPaused);
-  EXPECT_EQ(MustDecodeConfig("target-state-c", "{\"state\":\"PAUSED\",\"state.v2\":\"STOPPED\"}").state,
-            TargetState::kStopped);
+  EXPECT_EQ(MustDecodeConfig("target-state-c", "{\"state\":\"PAUSED\"}").state,
+            TargetState::kPaused);
+  EXPECT_EQ(
+      MustDecodeConfig("target-state-c", "{\"state\":\"PAUSED\",\"state.v2\":\"STOPPED\"}").state,
+      TargetState::kStopped);
   EXPECT_EQ(MustDecodeConfig("target-state-c", "{\"state\":\"STARTED\",\"state.v2\":7}").state,
             TargetState::kStarted);
   EXPECT_TRUE(MustDecodeConfig("target-state-c", std::nullopt).tombstone);
@@ -102,7 +110,8 @@ TEST(ConnectRecordsTest, DecodesEveryConfigRecordKind) {
 
 TEST(ConnectRecordsTest, ConfigRecordsRoundTrip) {
   std::map<std::string, std::string> props{{"a", "1"}, {"b", "x\ty"}};
-  EXPECT_EQ(MustDecodeConfig(TaskConfigKey("c", 0), EncodeConfigProperties(props)).properties, props);
+  EXPECT_EQ(MustDecodeConfig(TaskConfigKey("c", 0), EncodeConfigProperties(props)).properties,
+            props);
   EXPECT_EQ(MustDecodeConfig(CommitKey("c"), EncodeTaskCommit(7)).tasks, 7);
   for (TargetState s : {TargetState::kStarted, TargetState::kPaused, TargetState::kStopped}) {
     EXPECT_EQ(MustDecodeConfig(TargetStateKey("c"), EncodeTargetState(s)).state, s);
@@ -123,8 +132,10 @@ TEST(ConnectRecordsTest, BadConfigRecordsAreNamedErrors) {
   EXPECT_EQ(err("task-c", "{}"), "record 'task-c': not a task-<connector>-<n> key");
   EXPECT_EQ(err("connector-c", "{not json"), "record 'connector-c': value is not JSON");
   EXPECT_EQ(err("connector-c", "[1]"), "record 'connector-c': value is not a JSON object");
-  EXPECT_EQ(err("connector-c", "{\"properties\":3}"), "record 'connector-c': field 'properties' should be a map");
-  EXPECT_EQ(err("commit-c", "{\"tasks\":\"2\"}"), "record 'commit-c': field 'tasks' should be an integer");
+  EXPECT_EQ(err("connector-c", "{\"properties\":3}"),
+            "record 'connector-c': field 'properties' should be a map");
+  EXPECT_EQ(err("commit-c", "{\"tasks\":\"2\"}"),
+            "record 'commit-c': field 'tasks' should be an integer");
   EXPECT_EQ(err("target-state-c", "{\"state\":\"RUNNING\"}"),
             "record 'target-state-c': unknown target state 'RUNNING'");
   EXPECT_EQ(err("task-c-0", std::nullopt), "record 'task-c-0': unexpected null value");
@@ -143,11 +154,13 @@ TEST(ConnectRecordsTest, StatusRecordsAsConnectWritesThem) {
             "\"generation\":31}");
   EXPECT_EQ(TopicStatusKey("timescaledb.public.accounts", "timescaledb-connector"),
             "status-topic-timescaledb.public.accounts:connector-timescaledb-connector");
-  EXPECT_EQ(EncodeTopicStatus({"timescaledb.public.accounts", "timescaledb-connector", 0,
-                               1746009337985}),
-            "{\"topic\":{\"name\":\"timescaledb.public.accounts\",\"connector\":\"timescaledb-"
-            "connector\",\"task\":0,\"discoverTimestamp\":1746009337985}}");
-  ConnectStatus failed{StatusState::kFailed, "org.apache.kafka.connect.errors.ConnectException: x\n\tat A.b(A.java:1)\n", "w:8083", 2};
+  EXPECT_EQ(
+      EncodeTopicStatus({"timescaledb.public.accounts", "timescaledb-connector", 0, 1746009337985}),
+      "{\"topic\":{\"name\":\"timescaledb.public.accounts\",\"connector\":\"timescaledb-"
+      "connector\",\"task\":0,\"discoverTimestamp\":1746009337985}}");
+  ConnectStatus failed{StatusState::kFailed,
+                       "org.apache.kafka.connect.errors.ConnectException: x\n\tat A.b(A.java:1)\n",
+                       "w:8083", 2};
   EXPECT_EQ(*EncodeStatus(failed),
             "{\"state\":\"FAILED\",\"trace\":\"org.apache.kafka.connect.errors.ConnectException: "
             "x\\n\\tat A.b(A.java:1)\\n\",\"worker_id\":\"w:8083\",\"generation\":2}");
@@ -155,9 +168,10 @@ TEST(ConnectRecordsTest, StatusRecordsAsConnectWritesThem) {
 }
 
 TEST(ConnectRecordsTest, DecodesStatusRecords) {
-  auto task = DecodeStatusRecord("status-task-timescaledb-connector-0",
-                                 "{\"state\":\"UNASSIGNED\",\"trace\":null,\"worker_id\":\"172.17.0.5:"
-                                 "8083\",\"generation\":31}");
+  auto task =
+      DecodeStatusRecord("status-task-timescaledb-connector-0",
+                         "{\"state\":\"UNASSIGNED\",\"trace\":null,\"worker_id\":\"172.17.0.5:"
+                         "8083\",\"generation\":31}");
   ASSERT_TRUE(task.ok()) << task.status().message();
   EXPECT_EQ(task->kind, StatusRecordKind::kTask);
   EXPECT_EQ(task->connector, "timescaledb-connector");
@@ -167,10 +181,11 @@ TEST(ConnectRecordsTest, DecodesStatusRecords) {
   EXPECT_EQ(task->status.generation, 31);
   EXPECT_FALSE(task->status.trace.has_value());
 
-  auto topic = DecodeStatusRecord(
-      "status-topic-timescaledb.public.accounts:connector-timescaledb-connector",
-      "{\"topic\":{\"name\":\"timescaledb.public.accounts\",\"connector\":\"timescaledb-connector\","
-      "\"task\":0,\"discoverTimestamp\":1746009337985}}");
+  auto topic =
+      DecodeStatusRecord("status-topic-timescaledb.public.accounts:connector-timescaledb-connector",
+                         "{\"topic\":{\"name\":\"timescaledb.public.accounts\",\"connector\":"
+                         "\"timescaledb-connector\","
+                         "\"task\":0,\"discoverTimestamp\":1746009337985}}");
   ASSERT_TRUE(topic.ok()) << topic.status().message();
   EXPECT_EQ(topic->kind, StatusRecordKind::kTopic);
   EXPECT_EQ(topic->topic, "timescaledb.public.accounts");
@@ -189,14 +204,17 @@ TEST(ConnectRecordsTest, DecodesStatusRecords) {
 
   for (const char* key : {"status-task-c", "status-task-c-x", "status-connector-", "status-topic-t",
                           "status-topic-:connector-c", "status-x-c"}) {
-    auto r = DecodeStatusRecord(key, "{\"state\":\"RUNNING\",\"worker_id\":\"w\",\"generation\":1}");
+    auto r =
+        DecodeStatusRecord(key, "{\"state\":\"RUNNING\",\"worker_id\":\"w\",\"generation\":1}");
     EXPECT_FALSE(r.ok()) << key;
   }
-  auto bad_state = DecodeStatusRecord("status-connector-c",
-                                      "{\"state\":\"running\",\"worker_id\":\"w\",\"generation\":1}");
+  auto bad_state = DecodeStatusRecord(
+      "status-connector-c", "{\"state\":\"running\",\"worker_id\":\"w\",\"generation\":1}");
   ASSERT_FALSE(bad_state.ok());
-  EXPECT_EQ(bad_state.status().message(), "status record 'status-connector-c': unknown state 'running'");
-  EXPECT_FALSE(DecodeStatusRecord("status-connector-c", "{\"state\":\"RUNNING\",\"worker_id\":\"w\"}").ok());
+  EXPECT_EQ(bad_state.status().message(),
+            "status record 'status-connector-c': unknown state 'running'");
+  EXPECT_FALSE(
+      DecodeStatusRecord("status-connector-c", "{\"state\":\"RUNNING\",\"worker_id\":\"w\"}").ok());
 }
 
 // ---- Offset topic ----
@@ -214,14 +232,17 @@ TEST(ConnectRecordsTest, HashMapOrderMatchesDebeziumOffsetsSeenInKafka) {
   EXPECT_EQ(EncodeConnectMap(v2),
             "{\"transaction_id\":null,\"lsn_proc\":27485360,\"messageType\":\"UPDATE\","
             "\"lsn\":27485360,\"txId\":743,\"ts_usec\":1687876724804733}");
-  ConnectMap v3{{"ts_usec", 1767208115470483}, {"txId", 1007},          {"lsn", 37051152},
+  ConnectMap v3{{"ts_usec", 1767208115470483}, {"txId", 1007},           {"lsn", 37051152},
                 {"lsn_proc", 37051152},        {"lsn_commit", 36989040}, {"messageType", "INSERT"}};
   EXPECT_EQ(EncodeConnectMap(v3),
             "{\"lsn_proc\":37051152,\"messageType\":\"INSERT\",\"lsn_commit\":36989040,"
             "\"lsn\":37051152,\"txId\":1007,\"ts_usec\":1767208115470483}");
-  ConnectMap snap{{"ts_usec", 1746009337290783},   {"txId", 893},
-                  {"lsn", 33351024},               {"snapshot", "INITIAL"},
-                  {"last_snapshot_record", true}, {"snapshot_completed", true}};
+  ConnectMap snap{{"ts_usec", 1746009337290783},
+                  {"txId", 893},
+                  {"lsn", 33351024},
+                  {"snapshot", "INITIAL"},
+                  {"last_snapshot_record", true},
+                  {"snapshot_completed", true}};
   EXPECT_EQ(EncodeConnectMap(snap),
             "{\"last_snapshot_record\":true,\"lsn\":33351024,\"txId\":893,\"ts_usec\":"
             "1746009337290783,\"snapshot\":\"INITIAL\",\"snapshot_completed\":true}");
@@ -254,8 +275,8 @@ TEST(ConnectRecordsTest, DecodesOffsetRecords) {
   auto reset = DecodeOffsetRecord("[\"c\",{\"server\":\"p\"}]", std::nullopt);
   ASSERT_TRUE(reset.ok());
   EXPECT_FALSE(reset->offset.has_value());
-  for (const char* key : {"not json", "{\"a\":1}", "[\"c\"]", "[1,{}]", "[\"c\",null]",
-                          "[\"c\",{},3]"}) {
+  for (const char* key :
+       {"not json", "{\"a\":1}", "[\"c\"]", "[1,{}]", "[\"c\",null]", "[\"c\",{},3]"}) {
     EXPECT_FALSE(DecodeOffsetRecord(key, "{}").ok()) << key;
   }
   EXPECT_FALSE(DecodeOffsetRecord("[\"c\",{}]", "[1]").ok());
@@ -305,9 +326,9 @@ TEST(ConnectRecordsTest, DebeziumOffsetRoundTripsEveryWalrelayField) {
 
 TEST(ConnectRecordsTest, ResumesFromOffsetsDebeziumWrote) {
   // Debezium 3.x mid-transaction: lsn_commit is the end of the last completed transaction.
-  auto streaming = SourceOffsetFromDebezium(json::parse(
-      "{\"lsn_proc\":37051152,\"messageType\":\"INSERT\",\"lsn_commit\":36989040,"
-      "\"lsn\":37051152,\"txId\":1007,\"ts_usec\":1767208115470483}"));
+  auto streaming = SourceOffsetFromDebezium(
+      json::parse("{\"lsn_proc\":37051152,\"messageType\":\"INSERT\",\"lsn_commit\":36989040,"
+                  "\"lsn\":37051152,\"txId\":1007,\"ts_usec\":1767208115470483}"));
   ASSERT_TRUE(streaming.ok()) << streaming.status().message();
   EXPECT_EQ(streaming->last_commit_end, Lsn(36989040));
   EXPECT_EQ(streaming->last_commit_lsn, Lsn(36989040));
@@ -318,20 +339,20 @@ TEST(ConnectRecordsTest, ResumesFromOffsetsDebeziumWrote) {
   EXPECT_TRUE(streaming->Delivered(Lsn(36988000), 5));
   EXPECT_FALSE(streaming->Delivered(Lsn(37051200), 0));
   // Debezium 2.x without lsn_commit: lsn_proc, as Debezium's loader falls back.
-  auto v2 = SourceOffsetFromDebezium(json::parse(
-      "{\"transaction_id\":null,\"lsn_proc\":27485360,\"messageType\":\"UPDATE\","
-      "\"lsn\":27485360,\"txId\":743,\"ts_usec\":1687876724804733}"));
+  auto v2 = SourceOffsetFromDebezium(
+      json::parse("{\"transaction_id\":null,\"lsn_proc\":27485360,\"messageType\":\"UPDATE\","
+                  "\"lsn\":27485360,\"txId\":743,\"ts_usec\":1687876724804733}"));
   ASSERT_TRUE(v2.ok());
   EXPECT_EQ(v2->last_commit_end, Lsn(27485360));
   // A finished snapshot is not resumed; an unfinished one is redone.
-  auto done = SourceOffsetFromDebezium(json::parse(
-      "{\"last_snapshot_record\":true,\"lsn\":33351024,\"txId\":893,\"ts_usec\":"
-      "1746009337290783,\"snapshot\":\"INITIAL\",\"snapshot_completed\":true}"));
+  auto done = SourceOffsetFromDebezium(
+      json::parse("{\"last_snapshot_record\":true,\"lsn\":33351024,\"txId\":893,\"ts_usec\":"
+                  "1746009337290783,\"snapshot\":\"INITIAL\",\"snapshot_completed\":true}"));
   ASSERT_TRUE(done.ok());
   EXPECT_FALSE(done->snapshot.active);
-  auto unfinished = SourceOffsetFromDebezium(json::parse(
-      "{\"last_snapshot_record\":false,\"lsn\":33351024,\"snapshot\":\"INITIAL\","
-      "\"snapshot_completed\":false}"));
+  auto unfinished = SourceOffsetFromDebezium(
+      json::parse("{\"last_snapshot_record\":false,\"lsn\":33351024,\"snapshot\":\"INITIAL\","
+                  "\"snapshot_completed\":false}"));
   ASSERT_TRUE(unfinished.ok());
   EXPECT_TRUE(unfinished->snapshot.active);
   EXPECT_EQ(unfinished->snapshot.stream_start, Lsn(33351024));

@@ -49,15 +49,15 @@ ConfigDef BuildWorkerDef() {
                                "Replication factor when the worker creates that topic.")
                    .WithCheck(MinusOneOrPositive(32767), "-1 or 1..32767"));
     if (t.partitions) {
-      def.Define(
-          config::IntProp(prefix + "partitions", *t.partitions,
-                          "Partitions when the worker creates that topic.")
-              .WithCheck(MinusOneOrPositive(2147483647), "-1 or >= 1"));
+      def.Define(config::IntProp(prefix + "partitions", *t.partitions,
+                                 "Partitions when the worker creates that topic.")
+                     .WithCheck(MinusOneOrPositive(2147483647), "-1 or >= 1"));
     }
   }
-  const std::string converters = "org.apache.kafka.connect.json.JsonConverter, "
-                                 "org.apache.kafka.connect.storage.StringConverter or "
-                                 "org.apache.kafka.connect.converters.ByteArrayConverter";
+  const std::string converters =
+      "org.apache.kafka.connect.json.JsonConverter, "
+      "org.apache.kafka.connect.storage.StringConverter or "
+      "org.apache.kafka.connect.converters.ByteArrayConverter";
   def.Define(config::StringProp("key.converter", std::nullopt,
                                 "Default key converter of the worker's connectors: " + converters +
                                     ". Options go in key.converter.<option>.")
@@ -73,8 +73,8 @@ ConfigDef BuildWorkerDef() {
                                 "Converter of record headers.")
                  .NotImplemented("headers are written as SimpleHeaderConverter does"));
   def.AllowPrefix("header.converter.", "Options of header.converter.",
-                  config::Unimplemented{"headers are written as SimpleHeaderConverter does",
-                                        false, nullptr, ""});
+                  config::Unimplemented{"headers are written as SimpleHeaderConverter does", false,
+                                        nullptr, ""});
   // REST.
   def.Define(config::ListProp("listeners", std::nullopt,
                               "REST listeners: http://host:port or https://host:port, "
@@ -106,11 +106,12 @@ ConfigDef BuildWorkerDef() {
   def.Define(config::StringProp("rest.basic.auth.jaas.config", "",
                                 "walrelay's stand-in for -Djava.security.auth.login.config: the "
                                 "JAAS file whose KafkaConnect section names the credentials "
-                                "file (file=\"...\", user=password lines)."));
+                                "file (file=\"...\", user=password lines). Read only with that "
+                                "extension."));
   // Timing.
-  def.Define(config::LongProp("offset.flush.interval.ms", 60000,
-                              "Interval between source offset commits.")
-                 .WithCheck(config::AtLeast(0), ">= 0"));
+  def.Define(
+      config::LongProp("offset.flush.interval.ms", 60000, "Interval between source offset commits.")
+          .WithCheck(config::AtLeast(0), ">= 0"));
   def.Define(config::LongProp("offset.flush.timeout.ms", 5000,
                               "How long an offset commit may wait for records to be acknowledged.")
                  .WithCheck(config::AtLeast(0), ">= 0"));
@@ -135,8 +136,8 @@ ConfigDef BuildWorkerDef() {
   def.Define(config::LongProp("task.shutdown.graceful.timeout.ms", 5000,
                               "How long a stopping task may take before it is abandoned.")
                  .WithCheck(config::AtLeast(0), ">= 0"));
-  def.Define(config::ChoiceProp("exactly.once.source.support",
-                                {"disabled", "preparing", "enabled"}, "disabled",
+  def.Define(config::ChoiceProp("exactly.once.source.support", {"disabled", "preparing", "enabled"},
+                                "disabled",
                                 "KIP-618: enabled writes source records and their offsets in one "
                                 "Kafka transaction."));
   def.Define(config::ChoiceProp("connector.client.config.override.policy",
@@ -148,9 +149,9 @@ ConfigDef BuildWorkerDef() {
   // Clients.
   def.Define(config::StringProp("client.id", "",
                                 "Prefix of the Kafka client ids of the worker's clients."));
-  def.Define(config::ChoiceProp("security.protocol", {"PLAINTEXT", "SSL", "SASL_PLAINTEXT",
-                                                      "SASL_SSL"},
-                                "PLAINTEXT", "How every Kafka client of the worker connects."));
+  def.Define(config::ChoiceProp("security.protocol",
+                                {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}, "PLAINTEXT",
+                                "How every Kafka client of the worker connects."));
   def.AllowPrefix("sasl.", "SASL settings of every Kafka client of the worker.");
   def.AllowPrefix("ssl.", "TLS settings of every Kafka client of the worker.");
   def.AllowPrefix("producer.", "Settings of the producers of source connectors.");
@@ -171,12 +172,8 @@ ConfigDef BuildWorkerDef() {
     if (basic_auth && !jaas) {
       return InvalidArgument(c.file +
                              ": property 'rest.basic.auth.jaas.config' is required with "
-                             "rest.extension.classes=" + kBasicAuthExtensionClass);
-    }
-    if (jaas && !basic_auth) {
-      return InvalidArgument(c.file +
-                             ": property 'rest.basic.auth.jaas.config' is set but "
-                             "rest.extension.classes does not name " + kBasicAuthExtensionClass);
+                             "rest.extension.classes=" +
+                             kBasicAuthExtensionClass);
     }
     return Status::Ok();
   });
@@ -194,8 +191,7 @@ Result<StorageTopic> Topic(const ConnectorConfig& c, const std::string& role,
   t.name = std::string(config::Trim(c.Get(role + ".storage.topic", "")));
   WR_ASSIGN_OR_RETURN(int64_t rf, c.GetInt(role + ".storage.replication.factor", 3));
   t.replication_factor = static_cast<int16_t>(rf);
-  WR_ASSIGN_OR_RETURN(t.partitions,
-                      GetInt32(c, role + ".storage.partitions", default_partitions));
+  WR_ASSIGN_OR_RETURN(t.partitions, GetInt32(c, role + ".storage.partitions", default_partitions));
   return t;
 }
 
@@ -253,7 +249,8 @@ Result<WorkerConfig> WorkerConfig::Parse(const std::map<std::string, std::string
     std::string v(config::Trim(it->second));
     if (v.rfind(kPolicyPackage, 0) == 0) v = v.substr(sizeof(kPolicyPackage) - 1);
     const std::string suffix = "ConnectorClientConfigOverridePolicy";
-    if (v.size() > suffix.size() && v.compare(v.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    if (v.size() > suffix.size() &&
+        v.compare(v.size() - suffix.size(), suffix.size(), suffix) == 0) {
       it->second = v.substr(0, v.size() - suffix.size());
     }
   }
@@ -273,7 +270,8 @@ Result<WorkerConfig> WorkerConfig::Parse(const std::map<std::string, std::string
   for (size_t i = 0; i < 3; ++i) {
     for (size_t j = i + 1; j < 3; ++j) {
       if (all[i]->name == all[j]->name) {
-        return InvalidArgument(file + ": the config, offset and status storage topics must differ; '" +
+        return InvalidArgument(file +
+                               ": the config, offset and status storage topics must differ; '" +
                                all[i]->name + "' is used twice");
       }
     }
@@ -304,9 +302,8 @@ Result<WorkerConfig> WorkerConfig::Parse(const std::map<std::string, std::string
   WR_ASSIGN_OR_RETURN(w.task_shutdown_graceful_timeout_ms,
                       c.GetInt("task.shutdown.graceful.timeout.ms", 5000));
   if (w.heartbeat_interval_ms >= w.session_timeout_ms) {
-    return c.InvalidValue("heartbeat.interval.ms",
-                          "must be lower than session.timeout.ms (" +
-                              std::to_string(w.session_timeout_ms) + ")");
+    return c.InvalidValue("heartbeat.interval.ms", "must be lower than session.timeout.ms (" +
+                                                       std::to_string(w.session_timeout_ms) + ")");
   }
   const std::string eos = config::ToLower(config::Trim(c.Get("exactly.once.source.support", "")));
   w.exactly_once_source_support = eos == "enabled"     ? ExactlyOnceSourceSupport::kEnabled
@@ -330,6 +327,8 @@ Result<WorkerConfig> WorkerConfig::Parse(const std::map<std::string, std::string
       w.client_common[key] = value;
     }
   }
+  w.basic_auth = config::EqualsIgnoreCase(config::Trim(c.Get("rest.extension.classes", "")),
+                                          kBasicAuthExtensionClass);
   w.basic_auth_jaas_file = std::string(config::Trim(c.Get("rest.basic.auth.jaas.config", "")));
   return w;
 }
@@ -363,7 +362,8 @@ Result<std::map<std::string, std::string>> LoadBasicAuthCredentials(const std::s
     size_t after = pos + 12;
     while (after < text.size() && std::isspace(static_cast<unsigned char>(text[after]))) ++after;
     const bool starts_word =
-        pos == 0 || !(std::isalnum(static_cast<unsigned char>(text[pos - 1])) || text[pos - 1] == '.');
+        pos == 0 ||
+        !(std::isalnum(static_cast<unsigned char>(text[pos - 1])) || text[pos - 1] == '.');
     if (starts_word && after < text.size() && text[after] == '{') {
       section = after + 1;
       break;
@@ -373,7 +373,8 @@ Result<std::map<std::string, std::string>> LoadBasicAuthCredentials(const std::s
     return InvalidArgument(jaas_file + ": no KafkaConnect { ... }; section");
   }
   size_t end = text.find('}', section);
-  std::string body = text.substr(section, end == std::string::npos ? std::string::npos : end - section);
+  std::string body =
+      text.substr(section, end == std::string::npos ? std::string::npos : end - section);
   size_t opt = std::string::npos;
   for (size_t pos = body.find("file"); pos != std::string::npos; pos = body.find("file", pos + 1)) {
     size_t k = pos + 4;

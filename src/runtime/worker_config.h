@@ -20,7 +20,7 @@ inline constexpr char kBasicAuthExtensionClass[] =
 // One of the three compacted topics a distributed worker keeps its state in.
 struct StorageTopic {
   std::string name;
-  int32_t partitions = 1;           // -1: the broker's default
+  int32_t partitions = 1;          // -1: the broker's default
   int16_t replication_factor = 3;  // -1: the broker's default
 };
 
@@ -71,8 +71,10 @@ struct WorkerConfig {
   std::map<std::string, std::string> producer;
   std::map<std::string, std::string> consumer;
   std::map<std::string, std::string> admin;
-  // rest.basic.auth.jaas.config: the JAAS file Connect reads through
-  // -Djava.security.auth.login.config; set when BasicAuthSecurityRestExtension is on.
+  // rest.extension.classes names BasicAuthSecurityRestExtension: the REST API asks for HTTP basic
+  // auth, users from basic_auth_jaas_file (rest.basic.auth.jaas.config: the JAAS file Connect
+  // reads through -Djava.security.auth.login.config; see LoadBasicAuthCredentials).
+  bool basic_auth = false;
   std::string basic_auth_jaas_file;
 
   // Checks `props` (read from `file`) against WorkerDef() and builds the config. A bad value is
@@ -89,6 +91,10 @@ struct WorkerConfig {
   // maps them to librdkafka's.
   std::map<std::string, std::string> ClientSettings(ClientRole role) const;
 };
+
+// The title of the worker's section in `walrelay properties` and docs/properties.md.
+inline constexpr char kWorkerSectionTitle[] =
+    "Kafka Connect distributed worker (walrelay worker connect-distributed.properties)";
 
 // The worker properties as a ConfigDef, for validation and `walrelay properties`. Built on first
 // use, immutable afterwards.
