@@ -1,0 +1,215 @@
+#include "worker/kafka_sink_input.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/log.h"
+#include "common/strings.h"
+
+namespace walrelay::worker {
+namespace {
+
+std::vector<runtime::KafkaTopicPartition> Partitions(const rd_kafka_topic_partition_list_t* l) {
+  std::vector<runtime::KafkaTopicPartition> out;
+  for (int i = 0; i < l->cnt; ++i) out.push_back({l->elems[i].topic, l->elems[i].partition});
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KafkaSinkInput>> KafkaSinkInput::Open(
+    std::map<std::string, std::string> client, const std::string& connector,
+    const std::map<std::string, std::string>& config) {
+  auto topics_it = config.find("topics");
+  auto regex_it = config.find("topics.regex");
+  const bool has_topics = topics_it != config.end() && !Trim(topics_it->second).empty();
+  const bool has_regex = regex_it != config.end() && !Trim(regex_it->second).empty();
+  if (has_topics == has_regex) {
+    return InvalidArgument("sink connector " + connector +
+                           ": Must configure one of topics or topics.regex");
+  }
+  std::unique_ptr<KafkaSinkInput> in(new KafkaSinkInput());
+  in->group_ = "connect-" + connector;
+  client["group.id"] = in->group_;
+  client["enable.auto.commit"] = "false";
+  client["enable.auto.offset.store"] = "false";
+  client.emplace("partition.assignment.strategy", "cooperative-sticky");
+  client.emplace("auto.offset.reset", "earliest");  // Kafka Connect's default for sink tasks
+  client.emplace("client.id", "connector-consumer-" + connector);
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  for (const auto& [k, v] : client) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return InvalidArgument("sink connector " + connector + " consumer: " + k + "=" + v + ": " +
+                             err);
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, in.get());
+  rd_kafka_conf_set_rebalance_cb(
+      conf, [](rd_kafka_t*, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t* parts,
+               void* opaque) { static_cast<KafkaSinkInput*>(opaque)->OnRebalance(e, parts); });
+  in->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (in->rk_ == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return InvalidArgument("sink connector " + connector + " consumer: " + err);
+  }
+  rd_kafka_poll_set_consumer(in->rk_);
+  rd_kafka_topic_partition_list_t* subscription = rd_kafka_topic_partition_list_new(4);
+  if (has_topics) {
+    std::string list = topics_it->second;
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      std::string t(
+          Trim(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+      if (!t.empty()) {
+        rd_kafka_topic_partition_list_add(subscription, t.c_str(), RD_KAFKA_PARTITION_UA);
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  } else {
+    // librdkafka treats a topic starting with ^ as a regular expression; Kafka's topics.regex
+    // must match the whole name.
+    std::string re = "^(" + regex_it->second + ")$";
+    rd_kafka_topic_partition_list_add(subscription, re.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  rd_kafka_resp_err_t e = rd_kafka_subscribe(in->rk_, subscription);
+  rd_kafka_topic_partition_list_destroy(subscription);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return InvalidArgument("sink connector " + connector +
+                           ": cannot subscribe: " + rd_kafka_err2str(e));
+  }
+  return in;
+}
+
+KafkaSinkInput::~KafkaSinkInput() {
+  if (rk_ == nullptr) return;
+  rd_kafka_consumer_close(rk_);
+  rd_kafka_destroy(rk_);
+}
+
+void KafkaSinkInput::OnRebalance(int err, rd_kafka_topic_partition_list_t* parts) {
+  const bool cooperative = std::string(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
+  using Kind = runtime::AssignmentEvent::Kind;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, parts);
+      if (e != nullptr) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk_, parts);
+    }
+    events_.push_back(runtime::AssignmentEvent{Kind::kAssigned, Partitions(parts)});
+    return;
+  }
+  const bool lost = rd_kafka_assignment_lost(rk_) != 0;
+  events_.push_back(
+      runtime::AssignmentEvent{lost ? Kind::kLost : Kind::kRevoked, Partitions(parts)});
+  if (cooperative) {
+    rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, parts);
+    if (e != nullptr) rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk_, nullptr);
+  }
+}
+
+Status KafkaSinkInput::Poll(std::chrono::milliseconds timeout, const StopSource* stop,
+                            std::vector<runtime::SinkInputItem>* out) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool first = true;
+  while (true) {
+    int wait = 0;
+    if (first) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      wait = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 100));
+    }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, wait);
+    for (auto& ev : events_) out->push_back(std::move(ev));
+    if (!events_.empty()) first = false;
+    events_.clear();
+    if (m == nullptr) {
+      if (!first || !out->empty()) return Status::Ok();
+      if (stop != nullptr && stop->stop_requested()) return Status::Ok();
+      if (std::chrono::steady_clock::now() >= deadline) return Status::Ok();
+      continue;
+    }
+    struct Release {
+      rd_kafka_message_t* m;
+      ~Release() { rd_kafka_message_destroy(m); }
+    } release{m};
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      std::string what = std::string("group ") + group_ + ": " + rd_kafka_message_errstr(m);
+      if (rd_kafka_fatal_error(rk_, nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return FatalError(what);
+      }
+      LogWarn(group_, what);  // librdkafka retries by itself
+      continue;
+    }
+    runtime::ConsumedMessage msg;
+    msg.topic = rd_kafka_topic_name(m->rkt);
+    msg.partition = m->partition;
+    msg.offset = m->offset;
+    auto sought = sought_.find({msg.topic, msg.partition});
+    if (sought != sought_.end()) {
+      if (msg.offset < sought->second) continue;  // fetched before the seek took effect
+      sought_.erase(sought);
+    }
+    if (m->key != nullptr) msg.key.emplace(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload != nullptr) msg.value.emplace(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_timestamp_type_t tstype;
+    msg.timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* value;
+      size_t size;
+      for (size_t i = 0;
+           rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+           ++i) {
+        runtime::MessageHeader h{name, std::nullopt};
+        if (value != nullptr) h.value.emplace(static_cast<const char*>(value), size);
+        msg.headers.push_back(std::move(h));
+      }
+    }
+    out->push_back(std::move(msg));
+    first = false;
+  }
+}
+
+Status KafkaSinkInput::Seek(const runtime::KafkaTopicPartition& tp, int64_t offset) {
+  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition)->offset = offset;
+  rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, l, 10000);
+  rd_kafka_resp_err_t pe = l->elems[0].err;
+  rd_kafka_topic_partition_list_destroy(l);
+  if (e != nullptr) {
+    std::string msg = rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+    return RetryError("seeking " + tp.topic + "-" + std::to_string(tp.partition) + " to " +
+                      std::to_string(offset) + ": " + msg);
+  }
+  if (pe != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return RetryError("seeking " + tp.topic + "-" + std::to_string(tp.partition) + ": " +
+                      rd_kafka_err2str(pe));
+  }
+  sought_[tp] = offset;
+  return Status::Ok();
+}
+
+void KafkaSinkInput::CommitHint(const std::map<runtime::KafkaTopicPartition, int64_t>& next) {
+  if (next.empty()) return;
+  rd_kafka_topic_partition_list_t* l =
+      rd_kafka_topic_partition_list_new(static_cast<int>(next.size()));
+  for (const auto& [tp, offset] : next) {
+    rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition)->offset = offset;
+  }
+  rd_kafka_resp_err_t e = rd_kafka_commit(rk_, l, /*async=*/1);
+  rd_kafka_topic_partition_list_destroy(l);
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    LogWarn(group_, std::string("committing offsets (a hint only): ") + rd_kafka_err2str(e));
+  }
+}
+
+}  // namespace walrelay::worker

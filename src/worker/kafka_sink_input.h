@@ -1,0 +1,45 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/sink_task.h"
+
+typedef struct rd_kafka_s rd_kafka_t;
+typedef struct rd_kafka_topic_partition_list_s rd_kafka_topic_partition_list_t;
+
+namespace walrelay::worker {
+
+// A sink task's consumer: the consumer group connect-<connector> subscribed to the connector's
+// `topics` (or `topics.regex`), with the cooperative sticky assignor (partitions move one at a
+// time between the connector's tasks), no auto commit, no auto offset store.
+class KafkaSinkInput : public runtime::SinkInput {
+ public:
+  // `client`: librdkafka properties (the worker's consumer settings with the connector's
+  // consumer.override.* over them). kInvalidArgument for neither or both of topics /
+  // topics.regex, or a bad property.
+  static Result<std::unique_ptr<KafkaSinkInput>> Open(
+      std::map<std::string, std::string> client, const std::string& connector,
+      const std::map<std::string, std::string>& config);
+  ~KafkaSinkInput() override;
+
+  Status Poll(std::chrono::milliseconds timeout, const StopSource* stop,
+              std::vector<runtime::SinkInputItem>* out) override;
+  Status Seek(const runtime::KafkaTopicPartition& tp, int64_t offset) override;
+  void CommitHint(const std::map<runtime::KafkaTopicPartition, int64_t>& next_offsets) override;
+
+ private:
+  KafkaSinkInput() = default;
+  void OnRebalance(int err, rd_kafka_topic_partition_list_t* parts);
+
+  rd_kafka_t* rk_ = nullptr;
+  std::string group_;
+  std::vector<runtime::SinkInputItem> events_;  // assignment events from the rebalance callback
+  // Partitions sought since the last poll: fetched messages before the seek are dropped.
+  std::map<runtime::KafkaTopicPartition, int64_t> sought_;
+};
+
+}  // namespace walrelay::worker

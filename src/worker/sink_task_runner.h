@@ -1,0 +1,56 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "runtime/metrics.h"
+#include "runtime/sink_task.h"
+#include "worker/task_producer.h"
+#include "worker/unit_runner.h"
+
+namespace walrelay::worker {
+
+// What a worker gives its sink tasks.
+struct SinkTaskContext {
+  // librdkafka properties for the task's consumer and for its dead letter queue producer.
+  std::function<std::map<std::string, std::string>(const UnitPlan&)> consumer_client;
+  std::function<std::map<std::string, std::string>(const UnitPlan&)> producer_client;
+  std::map<std::string, std::string> worker_converters;  // as SourceTaskContext's
+  TopicAdmin* admin = nullptr;  // creates the dead letter queue topic (one thread at a time)
+  std::mutex* admin_mu = nullptr;
+  runtime::MetricsRegistry* metrics = nullptr;
+};
+
+// Kafka Connect's dead letter queue reporter over a producer: each message is sent and
+// acknowledged before the task goes on (a DLQ message is rare; losing one would lose the record).
+class KafkaDeadLetterQueue : public runtime::DeadLetterQueue {
+ public:
+  KafkaDeadLetterQueue(std::string topic, std::unique_ptr<ProducerPort> producer)
+      : topic_(std::move(topic)), producer_(std::move(producer)) {}
+  Status Send(const runtime::ConsumedMessage& original,
+              const runtime::DeadLetterContext& context) override;
+
+ private:
+  std::string topic_;
+  std::unique_ptr<ProducerPort> producer_;
+  uint64_t next_token_ = 1;
+};
+
+// A JDBC sink task in a worker: consumes as group connect-<connector> and applies exactly once
+// through JdbcSink with its positions in the destination (runtime::SinkTask).
+class SinkTaskRunner : public UnitRunner {
+ public:
+  SinkTaskRunner(UnitPlan plan, StatusListener listener, const StopSource* worker_stop,
+                 const SinkTaskContext* context)
+      : UnitRunner(std::move(plan), std::move(listener), worker_stop), context_(context) {}
+
+ protected:
+  Status Body(const StopSource& stop) override;
+
+ private:
+  const SinkTaskContext* context_;
+};
+
+}  // namespace walrelay::worker
