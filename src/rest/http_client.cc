@@ -53,7 +53,9 @@ Result<Response> HttpClient::Send(const Request& request) {
   httplib::Result result = client_->send(req);
   if (!result) {
     std::string detail = httplib::to_string(result.error());
-    if (result.error() == httplib::Error::SSLServerVerification) {
+    if (result.error() == httplib::Error::Connection) {
+      detail = "cannot connect (nothing listening, or unreachable)";
+    } else if (result.error() == httplib::Error::SSLServerVerification) {
       detail += " (the server's certificate is not trusted)";
     }
     return ReconnectError(request.method + " " + base_url_ + req.path + " failed: " + detail);
