@@ -284,7 +284,6 @@ TEST(RestServerTest, FollowerForwardsToTheLeader) {
   EXPECT_EQ(follower.herder.connectors.count("sink-connector"), 0u);
 
   // The leader is gone: Kafka Connect's 500 naming the I/O error.
-  std::string gone = leader.url();
   leader.server->Stop();
   r = Send(follower.url(), MakeRequest("DELETE", "/connectors/sink-connector"));
   EXPECT_EQ(r.status, 500);
