@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/connectors_command.h"
 #include "cli/properties_command.h"
 #include "cli/reader_command.h"
 #include "cli/run_command.h"
@@ -35,6 +36,10 @@ constexpr const char* kUsage =
     "  walrelay reader [--dsn DSN] [--interval SECONDS] [--count N]\n"
     "      The seed's reader: prints current_value of debezium_table id=1 every interval\n"
     "      (default 5 s), N times or until SIGINT/SIGTERM. DSN as for the writer.\n"
+    "  walrelay connectors list|status|config|create FILE|delete|pause|resume|stop|restart|\n"
+    "                     offsets [NAME] [--url URL] (default http://127.0.0.1:8083)\n"
+    "      Operates connectors through the Kafka Connect REST API; `walrelay connectors` alone\n"
+    "      lists the options.\n"
     "  walrelay properties [CONNECTOR_CLASS]\n"
     "      Prints every supported property (type, default, allowed values) as Markdown.\n"
     "  walrelay version\n"
@@ -58,6 +63,7 @@ int Main(int argc, char** argv) {
   if (cmd == "properties") return PropertiesCommand(args);
   if (cmd == "writer") return WriterCommand(args);
   if (cmd == "reader") return ReaderCommand(args);
+  if (cmd == "connectors") return ConnectorsCommand(args);
   std::fprintf(stderr, "walrelay: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }
