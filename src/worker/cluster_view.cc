@@ -4,18 +4,6 @@
 
 namespace walrelay::worker {
 
-const char* TargetStateName(TargetState state) {
-  switch (state) {
-    case TargetState::kStarted:
-      return "STARTED";
-    case TargetState::kPaused:
-      return "PAUSED";
-    case TargetState::kStopped:
-      return "STOPPED";
-  }
-  return "STARTED";
-}
-
 std::vector<UnitPlan> DesiredUnits(const ClusterView& view, const std::string& worker) {
   std::vector<UnitPlan> out;
   if (!view.assignment) return out;

@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "runtime/connect_records.h"
 #include "worker/assignment.h"
 
 namespace walrelay::worker {
 
 // A connector's target state, as the config topic's target-state records say (Kafka Connect's
 // TargetState). STOPPED (KIP-875) shuts the tasks down and keeps no task configs.
-enum class TargetState { kStarted, kPaused, kStopped };
-const char* TargetStateName(TargetState state);  // "STARTED", "PAUSED", "STOPPED"
+using runtime::TargetState;
 
 using Properties = std::map<std::string, std::string>;
 

@@ -29,6 +29,14 @@ TopicAdmin::~TopicAdmin() {
   if (rk_ != nullptr) rd_kafka_destroy(rk_);
 }
 
+Result<std::string> TopicAdmin::ClusterId() {
+  char* id = rd_kafka_clusterid(rk_, static_cast<int>(timeout_.count()));
+  if (id == nullptr) return RetryError("the Kafka cluster did not say its id");
+  std::string out(id);
+  rd_kafka_mem_free(rk_, id);
+  return out;
+}
+
 Result<int32_t> TopicAdmin::Partitions(const std::string& topic) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;

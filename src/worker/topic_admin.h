@@ -35,6 +35,8 @@ class TopicAdmin {
   // request the broker refuses (a replication factor above the broker count, a bad config);
   // kRetry when the cluster does not answer.
   Status Ensure(const TopicSpec& spec);
+  // The Kafka cluster's id (as GET / reports it).
+  Result<std::string> ClusterId();
   // The partition count of an existing topic; kNotFound when it does not exist.
   Result<int32_t> Partitions(const std::string& topic);
 

@@ -1,0 +1,169 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/stop.h"
+#include "rest/herder.h"
+#include "runtime/cluster_config_state.h"
+#include "runtime/metrics.h"
+#include "runtime/worker_config.h"
+#include "worker/assignment.h"
+#include "worker/cluster_view.h"
+#include "worker/membership.h"
+#include "worker/record_writer.h"
+#include "worker/sink_task_runner.h"
+#include "worker/source_task_runner.h"
+#include "worker/topic_admin.h"
+#include "worker/topic_log.h"
+
+namespace walrelay::worker {
+
+// Java client properties (as the worker file and connector overrides name them) as librdkafka
+// properties. Settings librdkafka has no equivalent for are dropped with a warning appended to
+// `warnings` (may be null); a JKS keystore or truststore is kInvalidArgument naming the property.
+Result<std::map<std::string, std::string>> LibrdkafkaProperties(
+    const std::map<std::string, std::string>& java, std::vector<std::string>* warnings);
+
+// A distributed worker: Kafka Connect's DistributedHerder, walrelay's way (docs/distributed.md).
+// It keeps connector configs, statuses and source offsets in the worker file's three topics, in
+// Kafka Connect's formats (docs/kafka-formats.md); joins its cluster through Kafka's group
+// coordinator (worker/membership.h); as the leader, writes task configs and the assignment; and
+// runs the connectors and tasks the assignment gives it. It is the rest::Herder the REST API
+// calls: reads answer from this worker's view, config changes run on the leader (others answer
+// "forward to the leader").
+//
+// Threads: Run's (the herder thread: group, config and status topics, leader duties,
+// reconciling units), one per unit, and the REST server's, which call the Herder methods.
+class Worker : public rest::Herder {
+ public:
+  static Result<std::unique_ptr<Worker>> Create(runtime::WorkerConfig config,
+                                                const StopSource* stop);
+  ~Worker() override;
+
+  // Creates missing internal topics, reads them, joins the cluster and runs until the stop
+  // request: then stops every unit (their offsets committed), leaves the group at once (the
+  // others take the units over without waiting for the session to expire) and returns Ok.
+  // Returns the failure that ended it otherwise.
+  Status Run();
+
+  const std::string& worker_id() const { return worker_id_; }
+  const std::string& rest_url() const { return rest_url_; }
+  runtime::MetricsRegistry* metrics() { return &metrics_; }
+
+  // rest::Herder.
+  rest::ServerInfo GetServerInfo() override;
+  rest::HerderResult<std::vector<std::string>> Connectors() override;
+  rest::HerderResult<rest::ConnectorInfo> GetConnectorInfo(const std::string& name) override;
+  rest::HerderResult<rest::ConnectorConfig> GetConnectorConfig(const std::string& name) override;
+  rest::HerderResult<rest::ConnectorStateInfo> GetConnectorStatus(const std::string& name) override;
+  rest::HerderResult<rest::TaskState> GetTaskStatus(const rest::ConnectorTaskId& id) override;
+  rest::HerderResult<std::vector<rest::TaskInfo>> GetTaskConfigs(const std::string& name) override;
+  rest::HerderResult<rest::Created<rest::ConnectorInfo>> PutConnectorConfig(
+      const std::string& name, const rest::ConnectorConfig& config,
+      std::optional<rest::TargetState> initial_state, bool allow_replace) override;
+  rest::HerderResult<rest::ConnectorInfo> PatchConnectorConfig(
+      const std::string& name, const rest::ConnectorConfigPatch& patch) override;
+  rest::HerderStatus DeleteConnector(const std::string& name) override;
+  rest::HerderResult<rest::ActiveTopicsInfo> GetActiveTopics(const std::string& name) override;
+  rest::HerderStatus ResetActiveTopics(const std::string& name) override;
+  rest::HerderStatus PauseConnector(const std::string& name) override;
+  rest::HerderStatus ResumeConnector(const std::string& name) override;
+  rest::HerderStatus StopConnector(const std::string& name) override;
+  rest::HerderStatus RestartConnector(const std::string& name) override;
+  rest::HerderResult<rest::ConnectorStateInfo> RestartConnectorAndTasks(
+      const rest::RestartRequest& request) override;
+  rest::HerderStatus RestartTask(const rest::ConnectorTaskId& id) override;
+  rest::HerderResult<rest::ConnectorOffsets> GetConnectorOffsets(const std::string& name) override;
+  rest::HerderResult<std::string> AlterConnectorOffsets(
+      const std::string& name, const rest::ConnectorOffsets& offsets) override;
+  rest::HerderResult<std::string> ResetConnectorOffsets(const std::string& name) override;
+  std::vector<rest::PluginInfo> Plugins() override;
+  rest::HerderResult<std::vector<rest::ConfigKeyInfo>> GetPluginConfig(
+      const std::string& plugin) override;
+  rest::HerderResult<rest::ConfigInfos> ValidateConnectorConfig(
+      const rest::ConnectorConfig& config) override;
+  std::map<std::string, rest::LoggerLevel> AllLoggerLevels() override;
+  std::optional<rest::LoggerLevel> GetLoggerLevel(const std::string& logger) override;
+  rest::HerderResult<std::vector<std::string>> SetWorkerLoggerLevel(
+      const std::string& logger, const std::string& level) override;
+  rest::HerderStatus SetClusterLoggerLevel(const std::string& logger,
+                                           const std::string& level) override;
+
+ private:
+  Worker(runtime::WorkerConfig config, const StopSource* stop);
+  Status Start();
+  Status Step();
+  void Shutdown();
+
+  // Herder-thread work.
+  Status ApplyConfigRecord(const LogRecord& record);
+  Status ApplyStatusRecord(const LogRecord& record);
+  ClusterView View() const;  // mu_ held
+  Status LeaderDuties();
+  Status WriteConfig(const std::vector<KeyedRecord>& records);
+  void Reconcile();
+  std::unique_ptr<UnitRunner> MakeRunner(const UnitPlan& plan, int32_t generation);
+  void OnUnitStatus(const WorkUnit& unit, UnitState state, const std::string& trace,
+                    int32_t generation);
+  void RunQueued();
+
+  // Runs `fn` on the herder thread (where config writes happen) and waits for its result.
+  rest::HerderStatus OnHerderThread(std::function<rest::HerderStatus()> fn);
+  // The leader check of every config change: ForwardTo(leader) when this worker is not it.
+  std::optional<rest::HerderError> NotLeader() const;
+  rest::HerderStatus WriteTargetState(const std::string& name, runtime::TargetState state);
+  Result<std::optional<std::string>> ReadOffset(const std::string& key);
+
+  runtime::WorkerConfig config_;
+  const StopSource* stop_;
+  std::string worker_id_;
+  std::string rest_url_;
+  std::map<std::string, std::string> base_client_;  // librdkafka: bootstrap, security
+  runtime::MetricsRegistry metrics_;
+
+  std::unique_ptr<TopicAdmin> admin_;
+  std::mutex admin_mu_;
+  std::unique_ptr<TopicLog> config_log_;
+  std::unique_ptr<TopicLog> status_log_;
+  std::unique_ptr<Membership> membership_;
+  std::unique_ptr<RecordWriter> leader_writer_;  // while the leader
+  std::unique_ptr<RecordWriter> status_writer_;
+  std::mutex status_writer_mu_;
+  std::unique_ptr<RecordWriter> offset_writer_;  // offset alterations through the REST API
+
+  // Offsets: the offset topic read on demand by source tasks and the REST API.
+  std::mutex offsets_mu_;
+  std::unique_ptr<TopicLog> offset_log_;
+  std::map<std::string, std::optional<std::string>> offsets_;  // key -> value (null: reset)
+
+  SourceTaskContext source_context_;
+  SinkTaskContext sink_context_;
+
+  mutable std::mutex mu_;  // guards what follows, read by the REST threads
+  runtime::ClusterConfigState config_state_;
+  runtime::ClusterStatusState status_state_;
+  std::optional<Assignment> assignment_;
+  bool leader_ = false;
+  std::string kafka_cluster_id_;
+  std::map<std::string, std::string> logger_levels_;  // set through the API on this worker
+  std::map<std::string, int64_t> logger_modified_;
+
+  // Herder-thread state.
+  std::map<WorkUnit, std::unique_ptr<UnitRunner>> runners_;
+  std::vector<WorkUnit> last_units_;
+  bool leader_dirty_ = false;
+  int64_t lost_epoch_ = -1;  // after a lost membership: run nothing until a newer assignment
+
+  std::mutex queue_mu_;
+  std::deque<std::function<void()>> queue_;
+};
+
+}  // namespace walrelay::worker
