@@ -11,6 +11,7 @@
 #include "cli/properties_command.h"
 #include "cli/reader_command.h"
 #include "cli/run_command.h"
+#include "cli/worker_command.h"
 #include "cli/writer_command.h"
 
 namespace walrelay::cli {
@@ -36,6 +37,9 @@ constexpr const char* kUsage =
     "  walrelay reader [--dsn DSN] [--interval SECONDS] [--count N]\n"
     "      The seed's reader: prints current_value of debezium_table id=1 every interval\n"
     "      (default 5 s), N times or until SIGINT/SIGTERM. DSN as for the writer.\n"
+    "  walrelay worker connect-distributed.properties\n"
+    "      A distributed worker (Kafka Connect's connect-distributed): joins the workers of the\n"
+    "      file's group.id through Kafka, serves the Kafka Connect REST API and GET /metrics.\n"
     "  walrelay connectors list|status|config|create FILE|delete|pause|resume|stop|restart|\n"
     "                     offsets [NAME] [--url URL] (default http://127.0.0.1:8083)\n"
     "      Operates connectors through the Kafka Connect REST API; `walrelay connectors` alone\n"
@@ -60,6 +64,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "run") return RunCommand(args);
+  if (cmd == "worker") return WorkerCommand(args);
   if (cmd == "properties") return PropertiesCommand(args);
   if (cmd == "writer") return WriterCommand(args);
   if (cmd == "reader") return ReaderCommand(args);
