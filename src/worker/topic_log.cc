@@ -35,6 +35,8 @@ Result<std::unique_ptr<TopicLog>> TopicLog::Open(const Options& options,
   props["isolation.level"] = "read_committed";
   props["enable.partition.eof"] = "false";
   props.emplace("client.id", "walrelay-log-" + options.topic);
+  // librdkafka needs a group id even for assign(); nothing joins or commits under it.
+  props.emplace("group.id", "walrelay-log-reader");
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
