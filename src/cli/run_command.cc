@@ -8,6 +8,7 @@
 #include "cli/signals.h"
 #include "common/log.h"
 #include "config/config_def.h"
+#include "config/config_strings.h"
 #include "config/connector_config.h"
 #include "config/postgres_connector_def.h"
 #include "runtime/standalone_runner.h"
@@ -86,6 +87,14 @@ int RunCommand(const std::vector<std::string>& args) {
   for (const auto& s : sinks) {
     if (s.Get("connector.class", "") == kSourceClass) {
       return Fail(s.file + ": only one source connector per run; later files must be sinks");
+    }
+    // With sinks in process there is no Kafka to write a dead letter queue to.
+    if (!config::Trim(s.Get("errors.deadletterqueue.topic.name", "")).empty()) {
+      return Fail(s.file + ": property 'errors.deadletterqueue.topic.name' has invalid value '" +
+                  s.Get("errors.deadletterqueue.topic.name", "") +
+                  "': not supported yet with sinks in process (`walrelay run` has no Kafka to "
+                  "write the dead letter queue to; records sent there would be lost); allowed: "
+                  "empty");
     }
   }
   options.stop = InstallStopHandlers();

@@ -25,21 +25,12 @@ class JsonConverterAdapter : public Converter {
     WR_RETURN_IF_ERROR(converter_.Serialize(schema, value, out));
     return true;
   }
-  // Connect's JsonConverter.toConnectData: null bytes are SchemaAndValue.NULL; bytes that are not
-  // JSON fail as a serialization error, the rest as JsonConverter::Deserialize says.
+  // Connect's JsonConverter.toConnectData: null bytes are SchemaAndValue.NULL.
   Result<SchemaAndValue> Deserialize(std::string_view /*topic*/, bool /*is_key*/,
                                      std::optional<std::string_view> bytes) override {
     if (!bytes) return SchemaAndValue{};
-    auto r = converter_.Deserialize(*bytes);
-    if (!r.ok()) {
-      const std::string& m = r.status().message();
-      if (m.rfind("invalid JSON", 0) == 0) {
-        return DataError(
-            "Converting byte[] to Kafka Connect data failed due to serialization error: " + m);
-      }
-      return r.status();
-    }
-    return SchemaAndValue{std::move(r->first), std::move(r->second)};
+    WR_ASSIGN_OR_RETURN(auto r, converter_.Deserialize(*bytes));
+    return SchemaAndValue{std::move(r.first), std::move(r.second)};
   }
 
  private:

@@ -964,7 +964,12 @@ Status JsonConverter::Serialize(const SchemaPtr& schema, const Value& value,
 }
 
 Result<std::pair<SchemaPtr, Value>> JsonConverter::Deserialize(std::string_view json) const {
-  WR_ASSIGN_OR_RETURN(JsonNode root, ParseJson(json));
+  auto parsed = ParseJson(json);
+  if (!parsed.ok()) {
+    return DataError("Converting byte[] to Kafka Connect data failed due to serialization error: " +
+                     parsed.status().message());
+  }
+  JsonNode root = std::move(parsed).value();
   if (!schemas_enable_) {
     WR_ASSIGN_OR_RETURN(Value v, ToSchemalessValue(root));
     return std::pair<SchemaPtr, Value>(nullptr, std::move(v));

@@ -49,7 +49,8 @@ class JsonConverter {
   // for Decimal too). Without schemas, or with a null schema, returns a null schema and values
   // whose kinds follow the JSON: integers int64, other numbers double, objects string-keyed
   // Maps. Tombstones (null bytes) never reach here: the caller maps them to (nullptr, null).
-  // Returns kDataError for malformed JSON or a payload that does not fit its schema.
+  // Returns kDataError for malformed JSON ("Converting byte[] to Kafka Connect data failed due to
+  // serialization error: ..." as Connect says) or a payload that does not fit its schema.
   Result<std::pair<data::SchemaPtr, data::Value>> Deserialize(std::string_view json) const;
 
   // The JSON of a schema alone (Connect's asJsonSchema), or `null` for a null schema.
