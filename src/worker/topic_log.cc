@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <thread>
+
 #include "common/log.h"
 
 namespace walrelay::worker {
@@ -49,25 +51,36 @@ Result<std::unique_ptr<TopicLog>> TopicLog::Open(const Options& options,
     return InvalidArgument("reader of topic " + options.topic + ": " + err);
   }
   rd_kafka_poll_set_consumer(log->rk_);
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(log->rk_, options.topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t e =
-      rd_kafka_metadata(log->rk_, 0, rkt, &md, static_cast<int>(timeout.count()));
-  rd_kafka_topic_destroy(rkt);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "metadata", e);
-  e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-  log->partitions_ = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
-  rd_kafka_metadata_destroy(md);
-  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "metadata", e);
-  if (log->partitions_ <= 0) {
-    return NotFound("topic " + options.topic + " does not exist");
+  // A topic created a moment ago may not be in every broker's metadata yet: ask again until the
+  // timeout.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(log->rk_, options.topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    rd_kafka_resp_err_t e =
+        rd_kafka_metadata(log->rk_, 0, rkt, &md, static_cast<int>(timeout.count()));
+    rd_kafka_topic_destroy(rkt);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "metadata", e);
+    e = md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    log->partitions_ = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+    rd_kafka_metadata_destroy(md);
+    const bool unknown = e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+                         e == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                         (e == RD_KAFKA_RESP_ERR_NO_ERROR && log->partitions_ <= 0);
+    if (unknown && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "metadata", e);
+    if (log->partitions_ <= 0) return NotFound("topic " + options.topic + " does not exist");
+    break;
   }
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(log->partitions_);
   for (int32_t p = 0; p < log->partitions_; ++p) {
     rd_kafka_topic_partition_list_add(parts, options.topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
   }
-  e = rd_kafka_assign(log->rk_, parts);
+  rd_kafka_resp_err_t e = rd_kafka_assign(log->rk_, parts);
   rd_kafka_topic_partition_list_destroy(parts);
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options.topic, "assign", e);
   log->next_.assign(static_cast<size_t>(log->partitions_), 0);
