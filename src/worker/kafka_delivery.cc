@@ -113,6 +113,7 @@ Status KafkaDelivery::WriteOffset(const source::SourceOffset& offset) {
   m.key = options_.offset_key;
   m.value = options_.encode_offset(offset);
   stored_value_ = *m.value;
+  stored_snapshot_active_ = offset.snapshot.active;
   // Kafka Connect writes the offsets of a source partition to the partition its key hashes to;
   // so does the producer's partitioner here.
   offset_token_ = next_token_++;
@@ -151,7 +152,13 @@ Result<std::optional<source::SourceOffset>> KafkaDelivery::TakeDurable() {
   }
   if (auto done = CompleteMarks()) delivered_ = std::move(done);
   const auto now = std::chrono::steady_clock::now();
-  if (offset_token_ == 0 && delivered_ && now - last_flush_ >= options_.flush_interval) {
+  // Offsets are written every flush interval (offset.flush.interval.ms), and at once when there
+  // is none yet or a snapshot has just ended: a worker killed before its first flush must not
+  // make its successor snapshot again.
+  const bool urgent = delivered_ && (stored_value_.empty() ||
+                                     delivered_->snapshot.active != stored_snapshot_active_);
+  if (offset_token_ == 0 && delivered_ &&
+      (urgent || now - last_flush_ >= options_.flush_interval)) {
     if (options_.encode_offset(*delivered_) != stored_value_) {
       WR_RETURN_IF_ERROR(WriteOffset(*delivered_));
     }

@@ -110,6 +110,7 @@ class KafkaDelivery : public runtime::SourceDelivery {
   std::deque<std::pair<uint64_t, source::SourceOffset>> marks_;  // (last token before it, offset)
   std::optional<source::SourceOffset> delivered_;  // newest offset whose records are all acked
   std::string stored_value_;                       // the offset record last written
+  bool stored_snapshot_active_ = false;            // whether it was written during a snapshot
   uint64_t offset_token_ = 0;                      // the offset record in flight (0: none)
   std::optional<source::SourceOffset> offset_in_flight_;
   std::optional<source::SourceOffset> durable_;

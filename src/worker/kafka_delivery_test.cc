@@ -161,7 +161,7 @@ TEST(KafkaDeliveryTest, ExactlyOnceCommitsRecordsAndOffsetInOneTransaction) {
   EXPECT_EQ(p.calls.back(), "abort");
 }
 
-TEST(KafkaDeliveryTest, DrainWritesTheLastOffsetBeforeTheFlushIsDue) {
+TEST(KafkaDeliveryTest, FirstOffsetAtOnceThenPerIntervalAndTheLastOneAtDrain) {
   FakeProducer p;
   p.auto_ack = true;
   auto opts = Opts(false);
@@ -170,17 +170,27 @@ TEST(KafkaDeliveryTest, DrainWritesTheLastOffsetBeforeTheFlushIsDue) {
   std::string_view stage;
   ASSERT_TRUE(d.Send(Rec("t", "a"), &stage).ok());
   ASSERT_TRUE(d.Mark(At(400)).ok());
-  auto durable = d.TakeDurable();
-  ASSERT_TRUE(durable.ok());
-  EXPECT_FALSE(durable->has_value());
-  EXPECT_EQ(p.produced.size(), 1u);  // not due before the flush interval
-  ASSERT_TRUE(d.Drain().ok());
+  // None stored yet: written at once, so a worker killed now does not make its successor start
+  // over (snapshot again).
+  ASSERT_TRUE(d.TakeDurable().ok());
   ASSERT_EQ(p.produced.size(), 2u);
   EXPECT_EQ(*p.produced[1].second.value, "{\"lsn\":400}");
+  auto durable = d.TakeDurable();
+  ASSERT_TRUE(durable.ok() && durable->has_value());
+  EXPECT_EQ((*durable)->last_commit_end, Lsn(400));
+
+  ASSERT_TRUE(d.Send(Rec("t", "b"), &stage).ok());
+  ASSERT_TRUE(d.Mark(At(500)).ok());
   durable = d.TakeDurable();
   ASSERT_TRUE(durable.ok());
-  ASSERT_TRUE(durable->has_value());
-  EXPECT_EQ((*durable)->last_commit_end, Lsn(400));
+  EXPECT_FALSE(durable->has_value());
+  EXPECT_EQ(p.produced.size(), 3u);  // not due before the flush interval
+  ASSERT_TRUE(d.Drain().ok());
+  ASSERT_EQ(p.produced.size(), 4u);
+  EXPECT_EQ(*p.produced[3].second.value, "{\"lsn\":500}");
+  durable = d.TakeDurable();
+  ASSERT_TRUE(durable.ok() && durable->has_value());
+  EXPECT_EQ((*durable)->last_commit_end, Lsn(500));
 }
 
 TEST(KafkaDeliveryTest, ConverterFailureNamesTheStage) {
