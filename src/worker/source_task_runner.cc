@@ -39,7 +39,9 @@ Status SourceTaskRunner::Body(const StopSource& stop) {
   for (const std::string& w : warnings) LogWarn(name(), w);
 
   const std::string key = ctx.offset_key(connector, source->config().events.topic_prefix);
-  WR_ASSIGN_OR_RETURN(auto stored, ctx.read_offset(key));
+  auto stored_or = ctx.read_offset(key, &stop);
+  if (stored_or.status().kind() == ErrorKind::kStopped) return Status::Ok();
+  WR_ASSIGN_OR_RETURN(auto stored, std::move(stored_or));
   std::optional<source::SourceOffset> start;
   if (stored) {
     auto parsed = ctx.decode_offset(*stored);

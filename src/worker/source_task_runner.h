@@ -27,8 +27,9 @@ struct SourceTaskContext {
   std::function<std::string(const source::SourceOffset&)> encode_offset;
   std::function<Result<source::SourceOffset>(std::string_view)> decode_offset;
   // The newest offset value stored under `key` (the offset topic read to its end); nullopt when
-  // none or reset (a tombstone).
-  std::function<Result<std::optional<std::string>>(const std::string& key)> read_offset;
+  // none or reset (a tombstone). `stop` (the task's) interrupts the read.
+  std::function<Result<std::optional<std::string>>(const std::string& key, const StopSource* stop)>
+      read_offset;
   // A producer for the task (transactional, with transactional.id
   // "<group.id>-<connector>-<task>", when exactly_once).
   std::function<Result<std::unique_ptr<ProducerPort>>(const UnitPlan& plan)> producer;

@@ -129,12 +129,26 @@ Status TopicLog::ReadToEnd(const Apply& apply, std::chrono::milliseconds timeout
   // transaction markers and aborted records, so "position >= end" is the test, not the offset
   // of the last record seen.
   std::vector<int64_t> end(static_cast<size_t>(partitions_), 0);
-  for (int32_t p = 0; p < partitions_; ++p) {
-    int64_t low = 0, high = 0;
-    rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(
-        rk_, options_.topic.c_str(), p, &low, &high, static_cast<int>(timeout.count()));
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) return LogError(options_.topic, "end offsets", e);
-    end[static_cast<size_t>(p)] = high;
+  // One ListOffsets request for every partition (timestamp -1: the end; under read_committed
+  // the last stable offset), asked in short slices so that a stop request is honoured.
+  while (true) {
+    rd_kafka_topic_partition_list_t* ends = rd_kafka_topic_partition_list_new(partitions_);
+    for (int32_t p = 0; p < partitions_; ++p) {
+      rd_kafka_topic_partition_list_add(ends, options_.topic.c_str(), p)->offset = -1;
+    }
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk_, ends, 1000);
+    for (int i = 0; i < ends->cnt && e == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      if (ends->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) e = ends->elems[i].err;
+      end[static_cast<size_t>(ends->elems[i].partition)] = ends->elems[i].offset;
+    }
+    rd_kafka_topic_partition_list_destroy(ends);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (stop != nullptr && stop->stop_requested()) {
+      return StoppedError("stopped while reading topic " + options_.topic);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return LogError(options_.topic, "end offsets", e);
+    }
   }
   while (true) {
     rd_kafka_topic_partition_list_t* pos = rd_kafka_topic_partition_list_new(partitions_);

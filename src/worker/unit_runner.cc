@@ -125,7 +125,7 @@ Status ConnectorRunner::Body(const StopSource& stop) {
   WR_RETURN_IF_ERROR(config::ValidateConnector(cfg, &warnings));
   for (const std::string& w : warnings) LogWarn(name(), w);
   Running();
-  while (!stop.WaitFor(std::chrono::hours(1))) {
+  while (stop.WaitFor(std::chrono::hours(1))) {  // true: the hour passed, not the stop
   }
   return Status::Ok();
 }

@@ -222,7 +222,9 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     if (j.is_discarded()) return DataError("stored offset is not JSON: " + std::string(text));
     return runtime::SourceOffsetFromDebezium(j);
   };
-  sc.read_offset = [self](const std::string& key) { return self->ReadOffset(key); };
+  sc.read_offset = [self](const std::string& key, const StopSource* stop) {
+    return self->ReadOffset(key, stop);
+  };
   sc.producer = [self](const UnitPlan& plan) -> Result<std::unique_ptr<ProducerPort>> {
     std::vector<std::string> warnings;
     auto java = self->config_.ClientSettings(runtime::ClientRole::kProducer);
@@ -876,14 +878,15 @@ rest::HerderStatus Worker::RestartTask(const rest::ConnectorTaskId& id) {
   });
 }
 
-Result<std::optional<std::string>> Worker::ReadOffset(const std::string& key) {
+Result<std::optional<std::string>> Worker::ReadOffset(const std::string& key,
+                                                      const StopSource* stop) {
   std::lock_guard<std::mutex> lock(offsets_mu_);
   WR_RETURN_IF_ERROR(offset_log_->ReadToEnd(
       [this](const LogRecord& r) {
         if (r.key) offsets_[*r.key] = r.value;
         return Status::Ok();
       },
-      kReadTimeout, stop_));
+      kReadTimeout, stop != nullptr ? stop : stop_));
   auto it = offsets_.find(key);
   if (it == offsets_.end()) return std::optional<std::string>();
   return it->second;
@@ -902,7 +905,7 @@ rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std
         "Offsets of sink connectors are kept in their destination (walrelay's offsets table) "
         "and are not served through this endpoint yet");
   }
-  auto refresh = ReadOffset("");
+  auto refresh = ReadOffset("", stop_);
   if (!refresh.ok()) return rest::HerderError::FromStatus(refresh.status());
   rest::ConnectorOffsets out;
   std::lock_guard<std::mutex> lock(offsets_mu_);

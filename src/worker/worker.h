@@ -120,7 +120,7 @@ class Worker : public rest::Herder {
   // The leader check of every config change: ForwardTo(leader) when this worker is not it.
   std::optional<rest::HerderError> NotLeader() const;
   rest::HerderStatus WriteTargetState(const std::string& name, runtime::TargetState state);
-  Result<std::optional<std::string>> ReadOffset(const std::string& key);
+  Result<std::optional<std::string>> ReadOffset(const std::string& key, const StopSource* stop);
 
   runtime::WorkerConfig config_;
   const StopSource* stop_;

@@ -1,0 +1,488 @@
+// Distributed mode end to end on real servers: a real Apache Kafka (one broker shared by the
+// binary, src/testing/kafka_cluster.h), real PostgreSQL source and destination, and
+// `walrelay worker` processes operated through the REST API with curl, as the seed's scripts do.
+// kcat, an independent Kafka client, reads what the workers produced.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "testing/kafka_cluster.h"
+#include "testing/pg_fixture.h"
+#include "testing/pg_server.h"
+#include "testing/process.h"
+
+namespace walrelay::testing {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+#define ASSERT_OK(expr)                      \
+  do {                                       \
+    ::walrelay::Status st_ = (expr);         \
+    ASSERT_TRUE(st_.ok()) << st_.ToString(); \
+  } while (0)
+
+std::string Which(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = dir + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string TempDir() {
+  char dir[] = "/tmp/walrelay-worker-test-XXXXXX";
+  return ::mkdtemp(dir) != nullptr ? dir : "/tmp";
+}
+
+int FreePort() {
+  auto r = RunProcess({"/usr/bin/python3", "-c",
+                       "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); "
+                       "print(s.getsockname()[1])"});
+  return r.ok() ? std::atoi(r->out.c_str()) : 0;
+}
+
+// One HTTP call with curl: status code and body.
+struct HttpResult {
+  int status = 0;
+  std::string body;
+};
+HttpResult Curl(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {Which("curl"), "-s", "-o", "-", "-w", "\n%{http_code}"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = RunProcess(argv, std::chrono::seconds(120));
+  HttpResult out;
+  if (!r.ok()) return out;
+  size_t nl = r->out.rfind('\n');
+  if (nl == std::string::npos) return out;
+  out.status = std::atoi(r->out.c_str() + nl + 1);
+  out.body = r->out.substr(0, nl);
+  return out;
+}
+
+// A walrelay worker process with a worker file of its own.
+struct WorkerProcess {
+  int port = 0;
+  std::string url;
+  std::string file;
+  std::unique_ptr<Process> process;
+};
+
+class WorkerTest : public RequiresPostgres {
+ protected:
+  void SetUp() override {
+    RequiresPostgres::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    if (Which("kcat").empty() || Which("curl").empty()) {
+      GTEST_SKIP() << "kcat or curl is not installed (scripts/install-deps)";
+    }
+    auto kafka = KafkaCluster::Shared(1);
+    ASSERT_TRUE(kafka.ok()) << kafka.status().ToString();
+    kafka_ = *kafka;
+    auto src = PgServer::Start({});
+    ASSERT_TRUE(src.ok()) << src.status().ToString();
+    source_ = std::move(src).value();
+    auto dst = PgServer::Start({});
+    ASSERT_TRUE(dst.ok()) << dst.status().ToString();
+    destination_ = std::move(dst).value();
+    const std::string root = WALRELAY_SOURCE_DIR;
+    ASSERT_OK(source_->CreateDatabase("source_db"));
+    ASSERT_OK(destination_->CreateDatabase("destination_db"));
+    ASSERT_TRUE(
+        source_->Psql(ReadFile(root + "/examples/seed/source-schema.sql"), "source_db").ok());
+    ASSERT_TRUE(
+        destination_
+            ->Psql(ReadFile(root + "/examples/seed/destination-schema.sql"), "destination_db")
+            .ok());
+    dir_ = TempDir();
+    workers_.reserve(8);  // references to workers stay valid as more start
+    // Each test is a cluster of its own on the shared broker: its own group and topics.
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    cluster_ = std::string(info->name()) + "-" + std::to_string(::getpid());
+  }
+
+  void TearDown() override {
+    for (auto& w : workers_) {
+      if (w.process != nullptr && w.process->Running()) w.process->Signal(SIGKILL);
+    }
+    if (HasFailure()) {
+      for (size_t i = 0; i < workers_.size(); ++i) {
+        if (workers_[i].process == nullptr) continue;
+        std::string err = workers_[i].process->Stderr();
+        if (err.size() > 6000) err = err.substr(err.size() - 6000);
+        std::cerr << "---- worker " << i << " stderr (tail) ----\n" << err << "\n";
+      }
+    }
+  }
+
+  // Starts worker `i` (a new one when i == workers_.size()), with `extra` worker properties.
+  WorkerProcess& StartWorker(size_t i, const std::vector<std::string>& extra = {}) {
+    if (i == workers_.size()) {
+      WorkerProcess w;
+      w.port = FreePort();
+      w.url = "http://127.0.0.1:" + std::to_string(w.port);
+      w.file = dir_ + "/worker" + std::to_string(i) + ".properties";
+      std::ofstream f(w.file);
+      f << "bootstrap.servers=" << kafka_->bootstrap_servers() << "\n"
+        << "group.id=" << cluster_ << "\n"
+        << "config.storage.topic=" << cluster_ << "-configs\n"
+        << "offset.storage.topic=" << cluster_ << "-offsets\n"
+        << "status.storage.topic=" << cluster_ << "-statuses\n"
+        << "config.storage.replication.factor=1\noffset.storage.replication.factor=1\n"
+        << "status.storage.replication.factor=1\noffset.storage.partitions=5\n"
+        << "status.storage.partitions=2\n"
+        << "key.converter=org.apache.kafka.connect.json.JsonConverter\n"
+        << "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+        << "listeners=" << w.url << "\n"
+        << "offset.flush.interval.ms=1000\n";
+      for (const auto& line : extra) f << line << "\n";
+      workers_.push_back(std::move(w));
+    }
+    WorkerProcess& w = workers_[i];
+    auto p = Process::Start({WALRELAY_BINARY, "worker", w.file});
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    if (p.ok()) w.process = std::move(p).value();
+    for (int n = 0; n < 200; ++n) {
+      if (Curl({w.url + "/"}).status == 200) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return w;
+  }
+
+  // The seed's connector file with this test's hosts, the JSON converters of the workers (until
+  // the Avro issue) and, for sources, slot and server names of this test.
+  std::string SeedConnector(const std::string& file, const std::string& name = "") {
+    json c = json::parse(ReadFile(std::string(WALRELAY_SOURCE_DIR) + "/examples/seed/" + file));
+    json& cfg = c["config"];
+    for (auto it = cfg.begin(); it != cfg.end();) {
+      const std::string& k = it.key();
+      if (k.rfind("key.converter", 0) == 0 || k.rfind("value.converter", 0) == 0) {
+        it = cfg.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (cfg.contains("database.hostname")) {
+      cfg["database.hostname"] = "127.0.0.1";
+      cfg["database.port"] = std::to_string(source_->port());
+    }
+    if (cfg.contains("connection.url")) {
+      cfg["connection.url"] =
+          "jdbc:postgresql://127.0.0.1:" + std::to_string(destination_->port()) +
+          "/destination_db?currentSchema=public&user=postgres&password=postgres";
+    }
+    if (!name.empty()) c["name"] = name;
+    std::string path = dir_ + "/" + c["name"].get<std::string>() + ".json";
+    std::ofstream(path) << c.dump();
+    return path;
+  }
+
+  // POST /connectors/ with the file, as the seed's register script does. A cluster still forming
+  // answers 409 (a rebalance is in progress), as Kafka Connect does: an operator tries again.
+  HttpResult Register(const WorkerProcess& w, const std::string& path) {
+    HttpResult r;
+    for (int i = 0; i < 150; ++i) {
+      r = Curl({"-X", "POST", "-H", "Content-Type: application/json", "--data", "@" + path,
+                w.url + "/connectors/"});
+      if (r.status != 409) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return r;
+  }
+
+  // GET /connectors?expand=status&expand=info, the seed's list.
+  json List(const WorkerProcess& w) {
+    HttpResult r = Curl({w.url + "/connectors?expand=status&expand=info"});
+    if (r.status != 200) return json::object();
+    return json::parse(r.body, nullptr, false);
+  }
+
+  // Waits until every connector and task of `names` is RUNNING, on `on_worker` when given.
+  bool WaitRunning(const WorkerProcess& w, const std::vector<std::string>& names,
+                   const std::string& on_worker = "", int seconds = 90) {
+    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+    while (Clock::now() < deadline) {
+      json list = List(w);
+      bool all = list.is_object();
+      for (const auto& n : names) {
+        if (!all) break;
+        if (!list.contains(n)) {
+          all = false;
+          break;
+        }
+        const json& st = list[n]["status"];
+        auto ok = [&](const json& s) {
+          return s.value("state", "") == "RUNNING" &&
+                 (on_worker.empty() || s.value("worker_id", "") == on_worker);
+        };
+        all = ok(st["connector"]) && !st["tasks"].empty();
+        for (const auto& t : st["tasks"]) all = all && ok(t);
+      }
+      if (all) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  }
+
+  std::string WorkerOf(const WorkerProcess& w, const std::string& connector, int task) {
+    json list = List(w);
+    if (!list.contains(connector)) return "";
+    for (const auto& t : list[connector]["status"]["tasks"]) {
+      if (t.value("id", -1) == task) return t.value("worker_id", "");
+    }
+    return "";
+  }
+
+  void Write(const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {WALRELAY_BINARY, "writer", "--dsn",
+                                     "host=127.0.0.1 port=" + std::to_string(source_->port()) +
+                                         " dbname=source_db user=postgres",
+                                     "--quiet"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = RunProcess(argv, std::chrono::seconds(120));
+    ASSERT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.status().ToString());
+  }
+
+  std::string SourceValue() {
+    auto v =
+        source_->Psql("SELECT current_value FROM public.debezium_table WHERE id = 1", "source_db");
+    return v.ok() ? *v : "";
+  }
+  // Waits until the destination's current_value equals the source's.
+  bool WaitEqual(int seconds = 120) {
+    const std::string want = SourceValue();
+    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+    while (Clock::now() < deadline) {
+      auto v = destination_->Psql("SELECT current_value FROM public.debezium_table WHERE id = 1",
+                                  "destination_db");
+      if (v.ok() && *v == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  }
+
+  // Every message of `topic` as kcat prints it with `format`.
+  std::vector<std::string> Consume(const std::string& topic, const std::string& format,
+                                   bool read_committed = false) {
+    std::vector<std::string> argv = {Which("kcat"), "-C",  "-b", kafka_->bootstrap_servers(),
+                                     "-t",          topic, "-o", "beginning",
+                                     "-e",          "-q",  "-f", format + "\n"};
+    if (read_committed) {
+      argv.push_back("-X");
+      argv.push_back("isolation.level=read_committed");
+    }
+    auto r = RunProcess(argv, std::chrono::seconds(120));
+    std::vector<std::string> out;
+    if (!r.ok()) return out;
+    std::istringstream in(r->out);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) out.push_back(line);
+    }
+    return out;
+  }
+
+  KafkaCluster* kafka_ = nullptr;
+  std::unique_ptr<PgServer> source_;
+  std::unique_ptr<PgServer> destination_;
+  std::string dir_;
+  std::string cluster_;
+  std::vector<WorkerProcess> workers_;
+};
+
+// Seed scenarios 1 and 3: the seed's source and sink registered with curl on a two-worker
+// cluster, RUNNING, the destination following the writer; one worker killed with SIGKILL, its
+// connectors go on on the other and nothing is lost.
+TEST_F(WorkerTest, SeedScenariosOneAndThreeSurviveAKilledWorker) {
+  WorkerProcess& w0 = StartWorker(0);
+  StartWorker(1);
+  HttpResult r = Register(w0, SeedConnector("register-postgres.json"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["name"], "source-connector");
+  r = Register(workers_[1], SeedConnector("register-sink.json"));  // forwarded to the leader
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_TRUE(WaitRunning(w0, {"source-connector", "sink-connector"}));
+  // Both workers answer the same listing.
+  json a = List(workers_[0]), b = List(workers_[1]);
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a["sink-connector"]["info"]["config"]["topics"], "server.public.debezium_table");
+  EXPECT_EQ(a["sink-connector"]["info"]["type"], "sink");
+
+  Write({"--duration", "3"});
+  ASSERT_TRUE(WaitEqual()) << "source " << SourceValue();
+
+  // Kill the worker that runs the source task.
+  std::string owner = WorkerOf(workers_[0], "source-connector", 0);
+  size_t victim = owner == "127.0.0.1:" + std::to_string(workers_[0].port) ? 0 : 1;
+  size_t survivor = 1 - victim;
+  workers_[victim].process->Signal(SIGKILL);
+  ASSERT_TRUE(workers_[victim].process->Wait(std::chrono::seconds(10)).ok());
+  const std::string survivor_id = "127.0.0.1:" + std::to_string(workers_[survivor].port);
+  ASSERT_TRUE(
+      WaitRunning(workers_[survivor], {"source-connector", "sink-connector"}, survivor_id, 120));
+  Write({"--duration", "3"});
+  ASSERT_TRUE(WaitEqual()) << "source " << SourceValue();
+
+  // kcat: the topic holds the row's every value, in order, each at least once.
+  std::vector<std::string> values = Consume("server.public.debezium_table", "%s");
+  ASSERT_FALSE(values.empty());
+  int64_t last = -1;
+  std::set<int64_t> seen;
+  for (const auto& v : values) {
+    json j = json::parse(v, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << v;
+    int64_t cv = j["payload"]["current_value"].get<int64_t>();
+    seen.insert(cv);
+    last = cv;
+  }
+  EXPECT_EQ(std::to_string(last), SourceValue());
+  EXPECT_EQ(static_cast<int64_t>(seen.size()), *seen.rbegin() - *seen.begin() + 1)
+      << "a value is missing from the topic";
+}
+
+// A worker stopped with SIGTERM leaves the group at once: the other worker runs its connectors
+// long before the session timeout (set to 45 s here) would have expired.
+TEST_F(WorkerTest, SigtermHandsTheConnectorsOverAtOnce) {
+  const std::vector<std::string> slow_session = {"session.timeout.ms=45000",
+                                                 "heartbeat.interval.ms=3000"};
+  StartWorker(0, slow_session);
+  StartWorker(1, slow_session);
+  ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json")).status, 201);
+  ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
+  std::string owner = WorkerOf(workers_[0], "source-connector", 0);
+  size_t victim = owner == "127.0.0.1:" + std::to_string(workers_[0].port) ? 0 : 1;
+  size_t survivor = 1 - victim;
+  const auto t0 = Clock::now();
+  workers_[victim].process->Signal(SIGTERM);
+  auto exit = workers_[victim].process->Wait(std::chrono::seconds(20));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(*exit, 0) << "a clean stop exits 0";
+  const std::string survivor_id = "127.0.0.1:" + std::to_string(workers_[survivor].port);
+  ASSERT_TRUE(WaitRunning(workers_[survivor], {"source-connector"}, survivor_id, 40));
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(40)) << "waited for the session to expire";
+}
+
+// Seed scenario 4: the outbox connector routes Person rows to Person.events with the event type
+// in a header; kcat reads them.
+TEST_F(WorkerTest, SeedScenarioFourOutboxEventsReachPersonEvents) {
+  StartWorker(0);
+  ASSERT_EQ(Register(workers_[0], SeedConnector("register-outbox.json")).status, 201);
+  ASSERT_TRUE(WaitRunning(workers_[0], {"outbox-connector"}));
+  Write({"--outbox", "--duration", "2"});
+  auto rows = source_->Psql("SELECT count(*) FROM public.outbox", "source_db");
+  ASSERT_TRUE(rows.ok());
+  const size_t want = static_cast<size_t>(std::atoll(rows->c_str()));
+  ASSERT_GT(want, 0u);
+  std::vector<std::string> events;
+  for (int i = 0; i < 300 && events.size() < want; ++i) {
+    events = Consume("Person.events", "%h|%s");
+    if (events.size() < want) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(events.size(), want);
+  for (const auto& e : events) {
+    EXPECT_NE(e.find("eventType=PersonCreated"), std::string::npos) << e;
+    EXPECT_NE(e.find("Name"), std::string::npos) << e;
+  }
+}
+
+// kcat, an independent consumer, reads from the topic exactly the values stdout mode prints
+// for the same connector file and the same rows.
+TEST_F(WorkerTest, TopicHoldsWhatStdoutModePrints) {
+  ASSERT_TRUE(source_
+                  ->Psql("INSERT INTO public.debezium_table (id, current_value) "
+                         "SELECT g, g * 10 FROM generate_series(2, 6) g",
+                         "source_db")
+                  .ok());
+  // Stdout mode on a slot of its own.
+  json c = json::parse(ReadFile(SeedConnector("register-postgres.json")));
+  c["config"]["slot.name"] = "stdout_slot";
+  c["config"]["key.converter"] = "org.apache.kafka.connect.json.JsonConverter";
+  c["config"]["value.converter"] = "org.apache.kafka.connect.json.JsonConverter";
+  c["config"]["offset.storage.file.filename"] = dir_ + "/stdout.offsets";
+  c["config"]["publication.name"] = "stdout_publication";
+  std::string stdout_file = dir_ + "/stdout-source.json";
+  std::ofstream(stdout_file) << c.dump();
+  auto printed = RunProcess({WALRELAY_BINARY, "run", stdout_file, "--idle-exit", "3"},
+                            std::chrono::seconds(120));
+  ASSERT_TRUE(printed.ok());
+  ASSERT_EQ(printed->exit_code, 0) << printed->err;
+  std::multiset<std::string> expected;
+  std::istringstream lines(printed->out);
+  for (std::string line; std::getline(lines, line);) {
+    json j = json::parse(line);
+    if (j["topic"] != "server.public.debezium_table") continue;
+    expected.insert(j["key"].dump() + " " + j["value"].dump());
+  }
+  ASSERT_EQ(expected.size(), 5u);
+
+  StartWorker(0);
+  ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json")).status, 201);
+  ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
+  std::multiset<std::string> got;
+  for (int i = 0; i < 300 && got.size() < expected.size(); ++i) {
+    got.clear();
+    for (const auto& kv : Consume("server.public.debezium_table", "%k\t%s")) {
+      size_t tab = kv.find('\t');
+      got.insert(json::parse(kv.substr(0, tab)).dump() + " " +
+                 json::parse(kv.substr(tab + 1)).dump());
+    }
+    if (got.size() < expected.size()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(got, expected);
+}
+
+// Bad REST input gets Kafka Connect's error shape and a status naming the problem.
+TEST_F(WorkerTest, BadRestInputIsRefusedClearly) {
+  WorkerProcess& w = StartWorker(0);
+  HttpResult r = Curl({"-X", "POST", "-H", "Content-Type: application/json", "--data",
+                       "{\"name\": \"x\", \"config\": {", w.url + "/connectors"});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error_code"], 400);
+  r = Curl({"-X", "POST", "-H", "Content-Type: application/json", "--data",
+            R"({"name":"x","config":{"connector.class":"com.example.NoSuchConnector"}})",
+            w.url + "/connectors"});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("com.example.NoSuchConnector"), std::string::npos) << r.body;
+  r = Curl(
+      {"-X", "POST", "-H", "Content-Type: application/json", "--data",
+       R"({"name":"x","config":{"connector.class":"io.debezium.connector.postgresql.PostgresConnector","database.port":"not-a-port"}})",
+       w.url + "/connectors"});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("database"), std::string::npos) << r.body;
+  std::string big(2 << 20, 'x');
+  std::string big_file = dir_ + "/big.json";
+  std::ofstream(big_file) << "{\"name\":\"" << big << "\",\"config\":{}}";
+  r = Curl({"-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@" + big_file,
+            w.url + "/connectors"});
+  EXPECT_EQ(r.status, 400) << r.body.substr(0, 200);
+  r = Curl({w.url + "/connectors/nope/status"});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(json::parse(r.body)["message"], "Connector nope not found");
+  // The worker is still fine.
+  EXPECT_EQ(Curl({w.url + "/connectors"}).body, "[]");
+}
+
+}  // namespace
+}  // namespace walrelay::testing
