@@ -174,7 +174,9 @@ class WorkerTest : public RequiresPostgres {
 
   // The seed's connector file with this test's hosts, the JSON converters of the workers (until
   // the Avro issue) and, for sources, slot and server names of this test.
-  std::string SeedConnector(const std::string& file, const std::string& name = "") {
+  // With `prefix`, topics are named `<prefix>.public...` instead of `server.public...`.
+  std::string SeedConnector(const std::string& file, const std::string& name = "",
+                            const std::string& prefix = "") {
     json c = json::parse(ReadFile(std::string(WALRELAY_SOURCE_DIR) + "/examples/seed/" + file));
     json& cfg = c["config"];
     for (auto it = cfg.begin(); it != cfg.end();) {
@@ -195,6 +197,8 @@ class WorkerTest : public RequiresPostgres {
           "/destination_db?currentSchema=public&user=postgres&password=postgres";
     }
     if (!name.empty()) c["name"] = name;
+    if (!prefix.empty() && cfg.contains("database.server.name"))
+      cfg["database.server.name"] = prefix;
     std::string path = dir_ + "/" + c["name"].get<std::string>() + ".json";
     std::ofstream(path) << c.dump();
     return path;
@@ -387,6 +391,11 @@ TEST_F(WorkerTest, SigtermHandsTheConnectorsOverAtOnce) {
 // Seed scenario 4: the outbox connector routes Person rows to Person.events with the event type
 // in a header; kcat reads them.
 TEST_F(WorkerTest, SeedScenarioFourOutboxEventsReachPersonEvents) {
+  // The outbox connector also captures debezium_heartbeat; its snapshot would read the row the
+  // seed's schema inserts, which is no outbox event: Debezium's EventRouter fails the task on it
+  // ("Unable to find payload field"), and so does walrelay's. The seed's heartbeat query updates
+  // that row, and updates are ignored by the router; here the row is removed before the snapshot.
+  ASSERT_TRUE(source_->Psql("DELETE FROM public.debezium_heartbeat", "source_db").ok());
   StartWorker(0);
   ASSERT_EQ(Register(workers_[0], SeedConnector("register-outbox.json")).status, 201);
   ASSERT_TRUE(WaitRunning(workers_[0], {"outbox-connector"}));
@@ -416,7 +425,9 @@ TEST_F(WorkerTest, TopicHoldsWhatStdoutModePrints) {
                          "source_db")
                   .ok());
   // Stdout mode on a slot of its own.
-  json c = json::parse(ReadFile(SeedConnector("register-postgres.json")));
+  const std::string prefix = "stdout" + std::to_string(::getpid());
+  const std::string topic = prefix + ".public.debezium_table";
+  json c = json::parse(ReadFile(SeedConnector("register-postgres.json", "", prefix)));
   c["config"]["slot.name"] = "stdout_slot";
   c["config"]["key.converter"] = "org.apache.kafka.connect.json.JsonConverter";
   c["config"]["value.converter"] = "org.apache.kafka.connect.json.JsonConverter";
@@ -432,18 +443,18 @@ TEST_F(WorkerTest, TopicHoldsWhatStdoutModePrints) {
   std::istringstream lines(printed->out);
   for (std::string line; std::getline(lines, line);) {
     json j = json::parse(line);
-    if (j["topic"] != "server.public.debezium_table") continue;
+    if (j["topic"] != topic) continue;
     expected.insert(j["key"].dump() + " " + j["value"].dump());
   }
   ASSERT_EQ(expected.size(), 5u);
 
   StartWorker(0);
-  ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json")).status, 201);
+  ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json", "", prefix)).status, 201);
   ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
   std::multiset<std::string> got;
   for (int i = 0; i < 300 && got.size() < expected.size(); ++i) {
     got.clear();
-    for (const auto& kv : Consume("server.public.debezium_table", "%k\t%s")) {
+    for (const auto& kv : Consume(topic, "%k\t%s")) {
       size_t tab = kv.find('\t');
       got.insert(json::parse(kv.substr(0, tab)).dump() + " " +
                  json::parse(kv.substr(tab + 1)).dump());
