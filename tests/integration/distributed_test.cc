@@ -464,6 +464,68 @@ TEST_F(WorkerTest, TopicHoldsWhatStdoutModePrints) {
   EXPECT_EQ(got, expected);
 }
 
+// KIP-618: with exactly.once.source.support=enabled a source task's records and its offset go
+// in one Kafka transaction. The worker running the source is killed with SIGKILL three times
+// while the writer runs; a read_committed consumer (kcat) still sees every change exactly once.
+TEST_F(WorkerTest, ExactlyOnceSourceSeesEachChangeOnceAcrossKills) {
+  const std::vector<std::string> eos = {"exactly.once.source.support=enabled",
+                                        "session.timeout.ms=6000", "heartbeat.interval.ms=1000"};
+  StartWorker(0, eos);
+  StartWorker(1, eos);
+  const std::string prefix = "eos" + std::to_string(::getpid());
+  ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json", "", prefix)).status, 201);
+  ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
+  auto writer = Process::Start(
+      {WALRELAY_BINARY, "writer", "--dsn",
+       "host=127.0.0.1 port=" + std::to_string(source_->port()) + " dbname=source_db user=postgres",
+       "--rate", "200", "--duration", "40", "--quiet"});
+  ASSERT_TRUE(writer.ok());
+  for (int kill = 0; kill < 3; ++kill) {
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    std::string owner;
+    for (int i = 0; i < 300 && owner.empty(); ++i) {
+      owner = WorkerOf(workers_[0].process->Running() ? workers_[0] : workers_[1],
+                       "source-connector", 0);
+      if (owner.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    size_t victim = owner == "127.0.0.1:" + std::to_string(workers_[0].port) ? 0 : 1;
+    workers_[victim].process->Signal(SIGKILL);
+    ASSERT_TRUE(workers_[victim].process->Wait(std::chrono::seconds(10)).ok());
+    StartWorker(victim, eos);
+    const std::string other = "127.0.0.1:" + std::to_string(workers_[1 - victim].port);
+    (void)other;
+    ASSERT_TRUE(WaitRunning(workers_[1 - victim], {"source-connector"}, "", 120));
+  }
+  ASSERT_TRUE((*writer)->Wait(std::chrono::seconds(120)).ok());
+  const std::string want = SourceValue();
+  const std::string topic = prefix + ".public.debezium_table";
+  std::vector<std::string> values;
+  for (int i = 0; i < 600; ++i) {
+    values = Consume(topic, "%s", /*read_committed=*/true);
+    if (!values.empty()) {
+      json last = json::parse(values.back(), nullptr, false);
+      if (!last.is_discarded() &&
+          std::to_string(last["payload"]["current_value"].get<int64_t>()) == want) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::map<int64_t, int> seen;
+  for (const auto& v : values) {
+    json j = json::parse(v, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << v;
+    ++seen[j["payload"]["current_value"].get<int64_t>()];
+  }
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(std::to_string(seen.rbegin()->first), want);
+  int duplicates = 0;
+  for (const auto& [value, n] : seen) duplicates += n - 1;
+  EXPECT_EQ(duplicates, 0) << "changes seen twice by a read_committed consumer";
+  EXPECT_EQ(static_cast<int64_t>(seen.size()), seen.rbegin()->first - seen.begin()->first + 1)
+      << "a change is missing";
+}
+
 // Bad REST input gets Kafka Connect's error shape and a status naming the problem.
 TEST_F(WorkerTest, BadRestInputIsRefusedClearly) {
   WorkerProcess& w = StartWorker(0);
