@@ -114,7 +114,9 @@ ConfigDef BuildWorkerDef() {
           .WithCheck(config::AtLeast(0), ">= 0"));
   def.Define(config::LongProp("offset.flush.timeout.ms", 5000,
                               "How long an offset commit may wait for records to be acknowledged.")
-                 .WithCheck(config::AtLeast(0), ">= 0"));
+                 .WithCheck(config::AtLeast(0), ">= 0")
+                 .NotImplemented("an offset is written once every record before it is "
+                                 "acknowledged, however long that takes; a stop waits one second"));
   def.Define(config::IntProp("session.timeout.ms", 10000,
                              "A worker silent this long is dropped from the group and its tasks "
                              "move.")
@@ -128,14 +130,19 @@ ConfigDef BuildWorkerDef() {
   def.Define(config::IntProp("scheduled.rebalance.max.delay.ms", 300000,
                              "How long the leader waits for a departed worker to return before "
                              "reassigning its work.")
-                 .WithCheck(config::Between(0, 2147483647), "0..2147483647"));
+                 .WithCheck(config::Between(0, 2147483647), "0..2147483647")
+                 .NotImplemented("a departed worker's connectors and tasks are reassigned at once "
+                                 "(docs/distributed.md)"));
   def.Define(config::IntProp("worker.sync.timeout.ms", 3000,
                              "How long a worker out of sync waits to catch up with the config "
                              "topic.")
-                 .WithCheck(config::Between(0, 2147483647), ">= 0"));
+                 .WithCheck(config::Between(0, 2147483647), ">= 0")
+                 .NotImplemented("a worker reads the config topic to its end before it acts, "
+                                 "waiting up to 30 s"));
   def.Define(config::LongProp("task.shutdown.graceful.timeout.ms", 5000,
                               "How long a stopping task may take before it is abandoned.")
-                 .WithCheck(config::AtLeast(0), ">= 0"));
+                 .WithCheck(config::AtLeast(0), ">= 0")
+                 .NotImplemented("a task stops within about a second (docs/stopping.md)"));
   def.Define(config::ChoiceProp("exactly.once.source.support", {"disabled", "preparing", "enabled"},
                                 "disabled",
                                 "KIP-618: enabled writes source records and their offsets in one "

@@ -187,7 +187,9 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
                                                 : listener.host;
   int port = c.advertised_port.value_or(listener.port);
   w->worker_id_ = host + ":" + std::to_string(port);
-  w->rest_url_ = listener.protocol + "://" + w->worker_id_;
+  const std::string protocol =
+      !c.advertised_listener.empty() ? c.advertised_listener : listener.protocol;
+  w->rest_url_ = protocol + "://" + w->worker_id_;
   std::vector<std::string> warnings;
   WR_ASSIGN_OR_RETURN(
       w->base_client_,
@@ -704,6 +706,24 @@ rest::HerderResult<rest::Created<rest::ConnectorInfo>> Worker::PutConnectorConfi
   if (!valid.ok()) return InvalidConfig(valid);
   if (auto plugin = FindPlugin(config.at("connector.class")); !plugin.ok()) {
     return InvalidConfig(plugin.status());
+  }
+  // connector.client.config.override.policy: which client overrides a connector may set.
+  for (const auto& [k, v] : config) {
+    size_t dot = k.find(".override.");
+    if (dot == std::string::npos) continue;
+    const std::string role = k.substr(0, dot);
+    if (role != "producer" && role != "consumer" && role != "admin") continue;
+    const std::string setting = k.substr(dot + 10);
+    const auto policy = config_.client_override_policy;
+    const bool allowed = policy == runtime::ClientOverridePolicy::kAll ||
+                         (policy == runtime::ClientOverridePolicy::kPrincipal &&
+                          (setting == "sasl.jaas.config" || setting == "security.protocol" ||
+                           setting == "sasl.mechanism"));
+    if (!allowed) {
+      return InvalidConfig(InvalidArgument(
+          "The '" + setting + "' configuration override (" + k +
+          ") is not allowed by the worker's connector.client.config.override.policy"));
+    }
   }
   if (auto err = NotLeader()) return *err;
   bool created = false;

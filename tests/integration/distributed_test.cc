@@ -526,6 +526,110 @@ TEST_F(WorkerTest, ExactlyOnceSourceSeesEachChangeOnceAcrossKills) {
       << "a change is missing";
 }
 
+// End to end exactly once, PostgreSQL -> Kafka -> PostgreSQL, under worker faults: an
+// exactly-once source and an append-only sink (insert mode into a table without a key, so a
+// change applied twice would be a second row) on two workers, while the writer runs:
+// - one worker frozen with SIGSTOP past its session: the other takes its units over; when the
+//   frozen one resumes, it must write nothing its successor wrote (the slot admits one reader,
+//   the sink's checked positions in the destination refuse its stale batch);
+// - then 20 SIGKILLs of a worker, each restarted.
+// Every change reaches the destination exactly once.
+TEST_F(WorkerTest, EndToEndExactlyOnceAcrossAFreezeAndTwentyKills) {
+  ASSERT_TRUE(source_->Psql("ALTER SYSTEM SET wal_sender_timeout = '3s'", "postgres").ok());
+  ASSERT_TRUE(source_->Psql("SELECT pg_reload_conf()", "postgres").ok());
+  ASSERT_TRUE(destination_
+                  ->Psql("CREATE TABLE public.history (id int not null, current_value bigint "
+                         "not null)",
+                         "destination_db")
+                  .ok());
+  const std::vector<std::string> props = {"exactly.once.source.support=enabled",
+                                          "session.timeout.ms=6000", "heartbeat.interval.ms=1000"};
+  StartWorker(0, props);
+  StartWorker(1, props);
+  const std::string prefix = "e2e" + std::to_string(::getpid());
+  ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json", "", prefix)).status, 201);
+  json sink = {
+      {"name", "history-sink"},
+      {"config",
+       {{"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
+        {"tasks.max", "2"},
+        {"topics", prefix + ".public.debezium_table"},
+        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(destination_->port()) +
+                               "/destination_db?user=postgres&password=postgres"},
+        {"table.name.format", "history"},
+        {"insert.mode", "insert"},
+        {"pk.mode", "none"},
+        {"consumer.override.session.timeout.ms", "6000"},
+        {"consumer.override.heartbeat.interval.ms", "1000"}}}};
+  std::string sink_file = dir_ + "/history-sink.json";
+  std::ofstream(sink_file) << sink.dump();
+  ASSERT_EQ(Register(workers_[1], sink_file).status, 201);
+  ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector", "history-sink"}));
+
+  auto writer = Process::Start(
+      {WALRELAY_BINARY, "writer", "--dsn",
+       "host=127.0.0.1 port=" + std::to_string(source_->port()) + " dbname=source_db user=postgres",
+       "--rate", "100", "--duration", "300", "--quiet"});
+  ASSERT_TRUE(writer.ok());
+  auto worker_index = [&](const std::string& id) {
+    return id == "127.0.0.1:" + std::to_string(workers_[0].port) ? 0 : 1;
+  };
+  auto owner_of = [&](const std::string& connector, int task) {
+    for (int i = 0; i < 600; ++i) {
+      for (auto& w : workers_) {
+        if (!w.process->Running()) continue;
+        std::string o = WorkerOf(w, connector, task);
+        if (!o.empty()) return o;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return std::string();
+  };
+
+  // The freeze: the worker running the sink's task 0.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  size_t frozen = worker_index(owner_of("history-sink", 0));
+  workers_[frozen].process->Signal(SIGSTOP);
+  const std::string other = "127.0.0.1:" + std::to_string(workers_[1 - frozen].port);
+  ASSERT_TRUE(WaitRunning(workers_[1 - frozen], {"source-connector", "history-sink"}, other, 120));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  workers_[frozen].process->Signal(SIGCONT);
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+
+  // Twenty kills, alternating between the workers running the source and the sink.
+  for (int kill = 0; kill < 20; ++kill) {
+    std::string victim_id = owner_of(kill % 2 == 0 ? "source-connector" : "history-sink", 0);
+    ASSERT_FALSE(victim_id.empty());
+    size_t victim = worker_index(victim_id);
+    workers_[victim].process->Signal(SIGKILL);
+    ASSERT_TRUE(workers_[victim].process->Wait(std::chrono::seconds(10)).ok());
+    StartWorker(victim, props);
+    ASSERT_TRUE(WaitRunning(workers_[victim], {"source-connector", "history-sink"}, "", 120))
+        << "after kill " << kill;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  (*writer)->Signal(SIGTERM);
+  ASSERT_TRUE((*writer)->Wait(std::chrono::seconds(30)).ok());
+
+  const std::string want = SourceValue();
+  std::string rows, distinct, max;
+  for (int i = 0; i < 900; ++i) {
+    auto r = destination_->Psql(
+        "SELECT count(*) || ' ' || count(DISTINCT current_value) || ' ' || "
+        "coalesce(max(current_value), 0) FROM public.history",
+        "destination_db");
+    if (r.ok()) {
+      std::istringstream in(*r);
+      in >> rows >> distinct >> max;
+      if (max == want) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(max, want) << "the destination did not catch up";
+  EXPECT_EQ(rows, distinct) << "changes applied twice";
+  EXPECT_EQ(distinct, want) << "changes missing (values 1.." << want << " expected once each)";
+}
+
 // Bad REST input gets Kafka Connect's error shape and a status naming the problem.
 TEST_F(WorkerTest, BadRestInputIsRefusedClearly) {
   WorkerProcess& w = StartWorker(0);
