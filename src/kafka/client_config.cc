@@ -672,7 +672,19 @@ Result<ClientConfig> TranslateJavaProperties(const std::map<std::string, std::st
                         "only Kafka's default partitioner (murmur2 of the key) is supported");
       }
     }
-    if (cfg.Find("message.timeout.ms") == nullptr) cfg.Set("message.timeout.ms", "120000");
+    // librdkafka requires message.timeout.ms <= transaction.timeout.ms (Java's default is 60 s).
+    const std::string* txn_timeout = cfg.Find("transaction.timeout.ms");
+    const int64_t txn_ms = txn_timeout != nullptr ? std::stoll(*txn_timeout) : 60000;
+    if (const std::string* delivery = cfg.Find("message.timeout.ms")) {
+      if (transactional && std::stoll(*delivery) > txn_ms) {
+        return BadValue("delivery.timeout.ms", *delivery,
+                        "must not exceed transaction.timeout.ms (" + std::to_string(txn_ms) +
+                            ") for a transactional producer");
+      }
+    } else {
+      cfg.Set("message.timeout.ms",
+              std::to_string(transactional ? std::min<int64_t>(120000, txn_ms) : 120000));
+    }
     cfg.Set("partitioner", "murmur2_random");
   }
 

@@ -58,6 +58,19 @@ TEST(ClientConfigTest, ProducerProperties) {
   EXPECT_EQ(Get(*c, "message.timeout.ms"), "30000");
   EXPECT_EQ(Get(*c, "queue.buffering.max.kbytes"), "32769");
   EXPECT_EQ(Get(*c, "client.id"), "me");
+
+  // A transactional producer's delivery timeout fits in its transaction timeout.
+  c = TranslateJavaProperties({{"bootstrap.servers", "k:1"}, {"transactional.id", "t"}},
+                              ClientRole::kProducer);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(Get(*c, "message.timeout.ms"), "60000");
+  c = TranslateJavaProperties({{"bootstrap.servers", "k:1"},
+                               {"transactional.id", "t"},
+                               {"transaction.timeout.ms", "10000"},
+                               {"delivery.timeout.ms", "20000"}},
+                              ClientRole::kProducer);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("delivery.timeout.ms='20000'"), std::string::npos);
 }
 
 TEST(ClientConfigTest, IdempotenceRulesFollowJava) {
