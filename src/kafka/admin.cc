@@ -97,6 +97,16 @@ Status Admin::CreateTopic(const NewTopicSpec& spec, std::chrono::milliseconds ti
                           const StopSource* stop) {
   rd_kafka_t* rk = state_->rk.get();
   const std::string what = "create topic " + spec.name;
+  if (spec.name.empty()) return InvalidArgument("create topic: empty topic name");
+  if (spec.partitions == 0 || spec.partitions < -1) {
+    return InvalidArgument(what + ": partitions=" + std::to_string(spec.partitions) +
+                           " is invalid: must be at least 1, or -1 for the broker's default");
+  }
+  if (spec.replication_factor == 0 || spec.replication_factor < -1) {
+    return InvalidArgument(what + ": replication factor " +
+                           std::to_string(spec.replication_factor) +
+                           " is invalid: must be at least 1, or -1 for the broker's default");
+  }
   char err[512];
   RdPtr<rd_kafka_NewTopic_t> topic(rd_kafka_NewTopic_new(
       spec.name.c_str(), spec.partitions, spec.replication_factor, err, sizeof(err)));
