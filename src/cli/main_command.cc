@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/kafka_commands.h"
 #include "cli/properties_command.h"
 #include "cli/reader_command.h"
 #include "cli/run_command.h"
@@ -35,6 +36,12 @@ constexpr const char* kUsage =
     "  walrelay reader [--dsn DSN] [--interval SECONDS] [--count N]\n"
     "      The seed's reader: prints current_value of debezium_table id=1 every interval\n"
     "      (default 5 s), N times or until SIGINT/SIGTERM. DSN as for the writer.\n"
+    "  walrelay topics list [--bootstrap-server HOST:PORT]\n"
+    "      Lists the Kafka cluster's topics, one per line (default server localhost:9092).\n"
+    "  walrelay consume TOPIC [--from-beginning] [--print-key] [--max N] [--timeout-ms N]\n"
+    "                   [--bootstrap-server HOST:PORT] [--group G] [--consumer-property K=V]...\n"
+    "      Prints a topic's records as Kafka's console consumer does: the value per line, or\n"
+    "      key<TAB>value with --print-key, null for null.\n"
     "  walrelay properties [CONNECTOR_CLASS]\n"
     "      Prints every supported property (type, default, allowed values) as Markdown.\n"
     "  walrelay version\n"
@@ -58,6 +65,8 @@ int Main(int argc, char** argv) {
   if (cmd == "properties") return PropertiesCommand(args);
   if (cmd == "writer") return WriterCommand(args);
   if (cmd == "reader") return ReaderCommand(args);
+  if (cmd == "topics") return TopicsCommand(args);
+  if (cmd == "consume") return ConsumeCommand(args);
   std::fprintf(stderr, "walrelay: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }
