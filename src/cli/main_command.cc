@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/connectors_command.h"
+#include "cli/kafka_commands.h"
 #include "cli/properties_command.h"
 #include "cli/reader_command.h"
 #include "cli/run_command.h"
@@ -44,6 +45,12 @@ constexpr const char* kUsage =
     "                     offsets [NAME] [--url URL] (default http://127.0.0.1:8083)\n"
     "      Operates connectors through the Kafka Connect REST API; `walrelay connectors` alone\n"
     "      lists the options.\n"
+    "  walrelay topics list [--bootstrap-server HOST:PORT]\n"
+    "      Lists the Kafka cluster's topics, one per line (default server localhost:9092).\n"
+    "  walrelay consume TOPIC [--from-beginning] [--print-key] [--max N] [--timeout-ms N]\n"
+    "                   [--bootstrap-server HOST:PORT] [--group G] [--consumer-property K=V]...\n"
+    "      Prints a topic's records as Kafka's console consumer does: the value per line, or\n"
+    "      key<TAB>value with --print-key, null for null.\n"
     "  walrelay properties [CONNECTOR_CLASS]\n"
     "      Prints every supported property (type, default, allowed values) as Markdown.\n"
     "  walrelay version\n"
@@ -69,6 +76,8 @@ int Main(int argc, char** argv) {
   if (cmd == "writer") return WriterCommand(args);
   if (cmd == "reader") return ReaderCommand(args);
   if (cmd == "connectors") return ConnectorsCommand(args);
+  if (cmd == "topics") return TopicsCommand(args);
+  if (cmd == "consume") return ConsumeCommand(args);
   std::fprintf(stderr, "walrelay: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

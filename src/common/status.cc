@@ -20,6 +20,8 @@ const char* ErrorKindName(ErrorKind kind) {
       return "fatal";
     case ErrorKind::kStopped:
       return "stopped";
+    case ErrorKind::kFenced:
+      return "fenced";
   }
   return "unknown";
 }

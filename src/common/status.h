@@ -17,6 +17,8 @@ enum class ErrorKind {
   kNotFound,         // a slot, table, relation or file that should exist does not
   kFatal,            // anything else: stop the connector
   kStopped,          // a stop was requested: the work was abandoned and is redone after a restart
+  kFenced,           // a newer owner took over (a fenced Kafka producer, a consumer whose group
+                     // generation is gone): stop writing at once; never retry as the same owner
 };
 
 const char* ErrorKindName(ErrorKind kind);
@@ -48,6 +50,7 @@ inline Status ReconnectError(std::string m) { return {ErrorKind::kReconnect, std
 inline Status NotFound(std::string m) { return {ErrorKind::kNotFound, std::move(m)}; }
 inline Status FatalError(std::string m) { return {ErrorKind::kFatal, std::move(m)}; }
 inline Status StoppedError(std::string m) { return {ErrorKind::kStopped, std::move(m)}; }
+inline Status FencedError(std::string m) { return {ErrorKind::kFenced, std::move(m)}; }
 
 // Result<T> holds a T or a non-ok Status.
 template <typename T>

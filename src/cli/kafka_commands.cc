@@ -1,0 +1,197 @@
+#include "cli/kafka_commands.h"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <random>
+
+#include "cli/signals.h"
+#include "kafka/admin.h"
+#include "kafka/client_config.h"
+
+namespace walrelay::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<int64_t> PositiveNumber(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0' || v <= 0) return std::nullopt;
+  return v;
+}
+
+void PrintWarnings(const kafka::ClientConfig& cfg, const char* cmd, std::FILE* err) {
+  for (const std::string& w : cfg.warnings) std::fprintf(err, "walrelay %s: %s\n", cmd, w.c_str());
+}
+
+}  // namespace
+
+std::optional<std::string> ParseConsumeArgs(const std::vector<std::string>& args,
+                                            ConsumeOptions* out) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool has_value = i + 1 < args.size();
+    if (a == "--from-beginning") {
+      out->from_beginning = true;
+    } else if (a == "--print-key") {
+      out->print_key = true;
+    } else if (a == "--bootstrap-server") {
+      if (!has_value || args[i + 1].empty()) return "--bootstrap-server needs HOST:PORT";
+      out->bootstrap = args[++i];
+    } else if (a == "--max" || a == "--max-messages") {
+      auto n = has_value ? PositiveNumber(args[++i]) : std::nullopt;
+      if (!n) return a + " needs a number of messages > 0";
+      out->max_messages = *n;
+    } else if (a == "--timeout-ms") {
+      auto n = has_value ? PositiveNumber(args[++i]) : std::nullopt;
+      if (!n) return "--timeout-ms needs milliseconds > 0";
+      out->timeout_ms = *n;
+    } else if (a == "--group") {
+      if (!has_value || args[i + 1].empty()) return "--group needs a group id";
+      out->group = args[++i];
+    } else if (a == "--consumer-property") {
+      const size_t eq = has_value ? args[i + 1].find('=') : std::string::npos;
+      if (eq == std::string::npos || eq == 0) return "--consumer-property needs KEY=VALUE";
+      out->consumer_properties[args[i + 1].substr(0, eq)] = args[i + 1].substr(eq + 1);
+      ++i;
+    } else if (!a.empty() && a[0] == '-') {
+      return "unknown argument '" + a + "'";
+    } else if (out->topic.empty()) {
+      out->topic = a;
+    } else {
+      return "only one topic may be given (found '" + out->topic + "' and '" + a + "')";
+    }
+  }
+  if (out->topic.empty()) return "a TOPIC is required";
+  return std::nullopt;
+}
+
+std::string FormatConsoleRecord(const kafka::Message& m, bool print_key) {
+  std::string line;
+  if (print_key) {
+    line += m.key ? *m.key : "null";
+    line += '\t';
+  }
+  line += m.value ? *m.value : "null";
+  line += '\n';
+  return line;
+}
+
+int RunConsume(const ConsumeOptions& options, const StopSource* stop, std::FILE* out,
+               std::FILE* err) {
+  std::map<std::string, std::string> props = options.consumer_properties;
+  props["bootstrap.servers"] = options.bootstrap;
+  std::string group = options.group;
+  if (group.empty()) {
+    std::random_device rd;
+    group = "console-consumer-" + std::to_string(std::uniform_int_distribution<int>(0, 99999)(rd));
+  }
+  props["group.id"] = group;
+  props["auto.offset.reset"] = options.from_beginning ? "earliest" : "latest";
+  auto cfg = kafka::TranslateJavaProperties(props, kafka::ClientRole::kConsumer);
+  if (!cfg.ok()) {
+    std::fprintf(err, "walrelay consume: %s\n", cfg.status().message().c_str());
+    return 2;
+  }
+  PrintWarnings(*cfg, "consume", err);
+  auto consumer = kafka::Consumer::Create(*cfg);
+  if (!consumer.ok()) {
+    std::fprintf(err, "walrelay consume: %s\n", consumer.status().message().c_str());
+    return 2;
+  }
+  Status s = consumer->Subscribe({options.topic});
+  int64_t printed = 0;
+  // The silence of --timeout-ms counts from the first assignment: joining the group is not a
+  // lack of messages. Before it, the group join gets kJoinGrace more.
+  constexpr auto kJoinGrace = std::chrono::seconds(10);
+  auto last_message = Clock::now() + kJoinGrace;
+  bool assigned = false;
+  while (s.ok() && (options.max_messages < 0 || printed < options.max_messages)) {
+    if (options.timeout_ms > 0 &&
+        Clock::now() - last_message >= std::chrono::milliseconds(options.timeout_ms)) {
+      break;
+    }
+    auto r = consumer->Poll(std::chrono::milliseconds(200), stop);
+    if (!r.ok()) {
+      if (r.status().kind() != ErrorKind::kStopped) s = r.status();
+      break;
+    }
+    if (!assigned && !r->events.empty()) {
+      assigned = true;
+      last_message = Clock::now();
+    }
+    if (!r->messages.empty()) last_message = Clock::now();
+    for (const kafka::Message& m : r->messages) {
+      if (options.max_messages >= 0 && printed >= options.max_messages) break;
+      const std::string line = FormatConsoleRecord(m, options.print_key);
+      std::fwrite(line.data(), 1, line.size(), out);
+      ++printed;
+    }
+    std::fflush(out);
+  }
+  (void)consumer->Close();
+  std::fprintf(err, "Processed a total of %lld messages\n", static_cast<long long>(printed));
+  if (!s.ok()) {
+    std::fprintf(err, "walrelay consume: %s\n", s.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int RunTopics(const std::vector<std::string>& args, const StopSource* stop, std::FILE* out,
+              std::FILE* err) {
+  if (args.empty() || args[0] != "list") {
+    std::fprintf(err,
+                 "walrelay topics: expected 'list' (walrelay topics list "
+                 "[--bootstrap-server HOST:PORT])\n");
+    return 2;
+  }
+  std::string bootstrap = "localhost:9092";
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--bootstrap-server" && i + 1 < args.size() && !args[i + 1].empty()) {
+      bootstrap = args[++i];
+    } else if (args[i] == "--bootstrap-server") {
+      std::fprintf(err, "walrelay topics: --bootstrap-server needs HOST:PORT\n");
+      return 2;
+    } else {
+      std::fprintf(err, "walrelay topics: unknown argument '%s'\n", args[i].c_str());
+      return 2;
+    }
+  }
+  auto cfg =
+      kafka::TranslateJavaProperties({{"bootstrap.servers", bootstrap}}, kafka::ClientRole::kAdmin);
+  if (!cfg.ok()) {
+    std::fprintf(err, "walrelay topics: %s\n", cfg.status().message().c_str());
+    return 2;
+  }
+  auto admin = kafka::Admin::Create(*cfg);
+  if (!admin.ok()) {
+    std::fprintf(err, "walrelay topics: %s\n", admin.status().message().c_str());
+    return 2;
+  }
+  auto topics = admin->ListTopics(std::chrono::seconds(30), stop);
+  if (!topics.ok()) {
+    std::fprintf(err, "walrelay topics: %s\n", topics.status().message().c_str());
+    return 1;
+  }
+  for (const kafka::TopicInfo& t : *topics) std::fprintf(out, "%s\n", t.name.c_str());
+  return 0;
+}
+
+int TopicsCommand(const std::vector<std::string>& args) {
+  return RunTopics(args, InstallStopHandlers(), stdout, stderr);
+}
+
+int ConsumeCommand(const std::vector<std::string>& args) {
+  ConsumeOptions options;
+  if (auto e = ParseConsumeArgs(args, &options)) {
+    std::fprintf(stderr, "walrelay consume: %s\n", e->c_str());
+    return 2;
+  }
+  return RunConsume(options, InstallStopHandlers(), stdout, stderr);
+}
+
+}  // namespace walrelay::cli

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/stop.h"
+#include "kafka/client_config.h"
+#include "kafka/types.h"
+
+// The plumbing the Producer, Consumer and Admin share: RAII owners of librdkafka's handles, the
+// one way to turn a ClientConfig into a client, and interruptible waits. Not for use outside
+// src/kafka/.
+namespace walrelay::kafka {
+
+struct RdKafkaDeleter {
+  void operator()(rd_kafka_t* p) const { rd_kafka_destroy(p); }
+  void operator()(rd_kafka_conf_t* p) const { rd_kafka_conf_destroy(p); }
+  void operator()(rd_kafka_topic_partition_list_t* p) const {
+    rd_kafka_topic_partition_list_destroy(p);
+  }
+  void operator()(rd_kafka_queue_t* p) const { rd_kafka_queue_destroy(p); }
+  void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); }
+  void operator()(rd_kafka_headers_t* p) const { rd_kafka_headers_destroy(p); }
+  void operator()(rd_kafka_topic_t* p) const { rd_kafka_topic_destroy(p); }
+  void operator()(rd_kafka_AdminOptions_t* p) const { rd_kafka_AdminOptions_destroy(p); }
+  void operator()(rd_kafka_NewTopic_t* p) const { rd_kafka_NewTopic_destroy(p); }
+  void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
+  void operator()(const rd_kafka_metadata_t* p) const { rd_kafka_metadata_destroy(p); }
+  void operator()(rd_kafka_message_t* p) const { rd_kafka_message_destroy(p); }
+};
+template <typename T>
+using RdPtr = std::unique_ptr<T, RdKafkaDeleter>;
+using KafkaHandle = RdPtr<rd_kafka_t>;
+using ConfHandle = RdPtr<rd_kafka_conf_t>;
+using PartitionList = RdPtr<rd_kafka_topic_partition_list_t>;
+using QueueHandle = RdPtr<rd_kafka_queue_t>;
+using EventHandle = RdPtr<rd_kafka_event_t>;
+
+using Clock = std::chrono::steady_clock;
+
+// The longest a single blocking librdkafka call waits, so a stop request is seen within it.
+constexpr std::chrono::milliseconds kWaitSlice{100};
+
+// A librdkafka conf holding every property of `config`, with librdkafka's log lines sent to
+// walrelay's log (component "kafka") instead of its own stderr format. Fails with kInvalidArgument
+// naming the property and value librdkafka refused.
+Result<ConfHandle> BuildConf(const ClientConfig& config);
+
+// A client of `type` from `conf` (consumed). Fails with kInvalidArgument carrying librdkafka's
+// reason.
+Result<KafkaHandle> NewClient(rd_kafka_type_t type, ConfHandle conf);
+
+// Milliseconds to wait in the next slice before `deadline`: at most kWaitSlice, at least 0.
+int SliceMs(Clock::time_point deadline);
+
+// kStopped naming `what` when `stop` (may be null) is requested, else ok.
+Status CheckStop(const StopSource* stop, const std::string& what);
+
+// Topic metadata from the cluster: every topic (`topic` null) or one. Fails kNotFound for an
+// unknown topic, kRetry/kReconnect when the brokers did not answer before `deadline`, kStopped on a
+// stop request (checked every 500 ms).
+Result<std::vector<TopicInfo>> FetchMetadata(rd_kafka_t* rk, const std::string* topic,
+                                             Clock::time_point deadline, const StopSource* stop);
+
+// Conversions between librdkafka's partition lists and ours.
+PartitionList ToPartitionList(const std::vector<TopicPartitionOffset>& offsets);
+PartitionList ToPartitionList(const std::vector<TopicPartition>& partitions);
+std::vector<TopicPartition> FromPartitionList(const rd_kafka_topic_partition_list_t* list);
+
+// The headers of a message, in order.
+std::vector<Header> HeadersOf(const rd_kafka_message_t* message);
+
+}  // namespace walrelay::kafka
