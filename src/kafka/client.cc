@@ -152,4 +152,36 @@ std::vector<Header> HeadersOf(const rd_kafka_message_t* message) {
   return out;
 }
 
+Status CloseAndDestroyConsumer(rd_kafka_t* rk, std::chrono::milliseconds timeout,
+                               RebalanceCallback rebalance_cb) {
+  const std::string name = rd_kafka_name(rk);
+  Status out;
+  bool closed = false;
+  QueueHandle queue(rd_kafka_queue_new(rk));
+  if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(rk, queue.get()); e != nullptr) {
+    out =
+        StatusFromCode(rd_kafka_error_code(e), name + ": close consumer", rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+  } else {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    while (!(closed = rd_kafka_consumer_closed(rk) != 0) && Clock::now() < deadline) {
+      EventHandle ev(rd_kafka_queue_poll(queue.get(), SliceMs(deadline)));
+      if (ev != nullptr && rd_kafka_event_type(ev.get()) == RD_KAFKA_EVENT_REBALANCE &&
+          rebalance_cb != nullptr) {
+        rebalance_cb(rk, rd_kafka_event_error(ev.get()),
+                     rd_kafka_event_topic_partition_list(ev.get()), rd_kafka_opaque(rk));
+      }
+    }
+    if (!closed) {
+      out = RetryError(name + ": closing the consumer did not finish in " +
+                       std::to_string(timeout.count()) +
+                       " ms (group coordinator unreachable?); the group expires the member after "
+                       "its session timeout");
+    }
+  }
+  queue.reset();
+  rd_kafka_destroy_flags(rk, closed ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  return out;
+}
+
 }  // namespace walrelay::kafka

@@ -15,7 +15,7 @@
 
 // The plumbing the Producer, Consumer and Admin share: RAII owners of librdkafka's handles, the
 // one way to turn a ClientConfig into a client, and interruptible waits. Not for use outside
-// src/kafka/.
+// src/kafka/, but for src/worker/, which still drives librdkafka handles of its own.
 namespace walrelay::kafka {
 
 struct RdKafkaDeleter {
@@ -55,6 +55,19 @@ Result<ConfHandle> BuildConf(const ClientConfig& config);
 // A client of `type` from `conf` (consumed). Fails with kInvalidArgument carrying librdkafka's
 // reason.
 Result<KafkaHandle> NewClient(rd_kafka_type_t type, ConfHandle conf);
+
+// The signature of librdkafka's rebalance callback.
+using RebalanceCallback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t,
+                                   rd_kafka_topic_partition_list_t*, void*);
+
+// Closes the group consumer `rk` (commits librdkafka owes, the revocation through `rebalance_cb`
+// with rd_kafka_opaque(rk) when given, leaving the group) within `timeout`, then destroys it.
+// librdkafka's own close has no bound: a coordinator that went away, or a commit outstanding to
+// it, held it for as long as the broker stayed down. On the timeout the handle is destroyed
+// without closing (the group expires the member after its session timeout) and a kRetry error
+// says so. `rk` is gone when this returns.
+Status CloseAndDestroyConsumer(rd_kafka_t* rk, std::chrono::milliseconds timeout,
+                               RebalanceCallback rebalance_cb);
 
 // Milliseconds to wait in the next slice before `deadline`: at most kWaitSlice, at least 0.
 int SliceMs(Clock::time_point deadline);

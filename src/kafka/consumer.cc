@@ -40,6 +40,8 @@ Status PartitionErrors(const rd_kafka_topic_partition_list_t* list, const std::s
   return Status::Ok();
 }
 
+Status ClosedError() { return FatalError("the Kafka consumer is closed"); }
+
 }  // namespace
 
 struct Consumer::State {
@@ -52,7 +54,6 @@ struct Consumer::State {
   Status error;  // from the rebalance callback
   std::string last_logged;
   bool closed = false;
-
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     auto* self = static_cast<State*>(opaque);
@@ -126,10 +127,11 @@ Consumer::Consumer(Consumer&&) noexcept = default;
 Consumer& Consumer::operator=(Consumer&&) noexcept = default;
 
 Consumer::~Consumer() {
-  if (state_ != nullptr && state_->rk != nullptr) (void)Close();
+  if (state_ != nullptr && !state_->closed) (void)Close();
 }
 
 Status Consumer::Subscribe(const std::vector<std::string>& topics) {
+  if (state_->rk == nullptr) return ClosedError();
   if (topics.empty()) return InvalidArgument("subscribe: no topics given");
   PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   std::string names;
@@ -144,6 +146,7 @@ Status Consumer::Subscribe(const std::vector<std::string>& topics) {
 }
 
 Status Consumer::SubscribePattern(const std::string& regex) {
+  if (state_->rk == nullptr) return ClosedError();
   if (regex.empty()) return InvalidArgument("subscribe: empty topics.regex");
   const std::string pattern = "^(" + regex + ")$";
   PartitionList list(rd_kafka_topic_partition_list_new(1));
@@ -153,6 +156,7 @@ Status Consumer::SubscribePattern(const std::string& regex) {
 }
 
 Result<PollResult> Consumer::Poll(std::chrono::milliseconds timeout, const StopSource* stop) {
+  if (state_->rk == nullptr) return ClosedError();
   State& st = *state_;
   const auto deadline = Clock::now() + timeout;
   PollResult out;
@@ -205,6 +209,7 @@ Result<PollResult> Consumer::Poll(std::chrono::milliseconds timeout, const StopS
 }
 
 Status Consumer::Seek(const TopicPartitionOffset& position, std::chrono::milliseconds timeout) {
+  if (state_->rk == nullptr) return ClosedError();
   const std::string what =
       "seek " + position.tp.ToString() + " to offset " + std::to_string(position.offset);
   PartitionList list = ToPartitionList(std::vector<TopicPartitionOffset>{position});
@@ -223,6 +228,7 @@ Status Consumer::Seek(const TopicPartitionOffset& position, std::chrono::millise
 
 Status Consumer::Commit(const std::vector<TopicPartitionOffset>& offsets,
                         std::chrono::milliseconds timeout, const StopSource* stop) {
+  if (state_->rk == nullptr) return ClosedError();
   if (offsets.empty()) return Status::Ok();
   const std::string what = "commit offsets";
   QueueHandle queue(rd_kafka_queue_new(state_->rk.get()));
@@ -252,6 +258,7 @@ Status Consumer::Commit(const std::vector<TopicPartitionOffset>& offsets,
 
 Result<std::vector<TopicPartitionOffset>> Consumer::Committed(
     const std::vector<TopicPartition>& partitions, std::chrono::milliseconds timeout) {
+  if (state_->rk == nullptr) return ClosedError();
   PartitionList list = ToPartitionList(partitions);
   WR_RETURN_IF_ERROR(StatusFromCode(
       rd_kafka_committed(state_->rk.get(), list.get(), static_cast<int>(timeout.count())),
@@ -265,6 +272,7 @@ Result<std::vector<TopicPartitionOffset>> Consumer::Committed(
 }
 
 Status Consumer::Pause(const std::vector<TopicPartition>& partitions) {
+  if (state_->rk == nullptr) return ClosedError();
   PartitionList list = ToPartitionList(partitions);
   WR_RETURN_IF_ERROR(
       StatusFromCode(rd_kafka_pause_partitions(state_->rk.get(), list.get()), "pause"));
@@ -272,6 +280,7 @@ Status Consumer::Pause(const std::vector<TopicPartition>& partitions) {
 }
 
 Status Consumer::Resume(const std::vector<TopicPartition>& partitions) {
+  if (state_->rk == nullptr) return ClosedError();
   PartitionList list = ToPartitionList(partitions);
   WR_RETURN_IF_ERROR(
       StatusFromCode(rd_kafka_resume_partitions(state_->rk.get(), list.get()), "resume"));
@@ -279,6 +288,7 @@ Status Consumer::Resume(const std::vector<TopicPartition>& partitions) {
 }
 
 Result<std::vector<TopicPartition>> Consumer::Assignment() const {
+  if (state_->rk == nullptr) return ClosedError();
   rd_kafka_topic_partition_list_t* raw = nullptr;
   WR_RETURN_IF_ERROR(StatusFromCode(rd_kafka_assignment(state_->rk.get(), &raw), "assignment"));
   PartitionList list(raw);
@@ -286,6 +296,7 @@ Result<std::vector<TopicPartition>> Consumer::Assignment() const {
 }
 
 std::string Consumer::MemberId() const {
+  if (state_->rk == nullptr) return "";
   char* id = rd_kafka_memberid(state_->rk.get());
   if (id == nullptr) return "";
   std::string out(id);
@@ -294,13 +305,14 @@ std::string Consumer::MemberId() const {
 }
 
 std::string Consumer::RebalanceProtocol() const {
+  if (state_->rk == nullptr) return "NONE";
   return rd_kafka_rebalance_protocol(state_->rk.get());
 }
 
-Status Consumer::Close() {
+Status Consumer::Close(std::chrono::milliseconds timeout) {
   if (state_->closed) return Status::Ok();
   state_->closed = true;
-  return StatusFromCode(rd_kafka_consumer_close(state_->rk.get()), "close consumer");
+  return CloseAndDestroyConsumer(state_->rk.release(), timeout, &State::OnRebalance);
 }
 
 }  // namespace walrelay::kafka

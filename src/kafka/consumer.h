@@ -111,7 +111,11 @@ class Consumer {
 
   // Leaves the group at once (the partitions are revoked through the hooks first, and the
   // coordinator rebalances the others without waiting for the session timeout). Idempotent.
-  Status Close();
+  // Bounded like Java's KafkaConsumer.close(Duration) (30 s by default): with the coordinator
+  // unreachable, or a commit still outstanding to a broker that went away, it gives up after
+  // `timeout` with a kRetry error, and the handle is then destroyed without a second close (the
+  // group expires the member after session.timeout.ms instead).
+  Status Close(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   struct State;

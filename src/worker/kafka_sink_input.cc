@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/strings.h"
+#include "kafka/client.h"
 
 namespace walrelay::worker {
 namespace {
@@ -45,9 +46,7 @@ Result<std::unique_ptr<KafkaSinkInput>> KafkaSinkInput::Open(
     }
   }
   rd_kafka_conf_set_opaque(conf, in.get());
-  rd_kafka_conf_set_rebalance_cb(
-      conf, [](rd_kafka_t*, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t* parts,
-               void* opaque) { static_cast<KafkaSinkInput*>(opaque)->OnRebalance(e, parts); });
+  rd_kafka_conf_set_rebalance_cb(conf, &OnRebalanceCallback);
   in->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (in->rk_ == nullptr) {
     rd_kafka_conf_destroy(conf);
@@ -85,8 +84,14 @@ Result<std::unique_ptr<KafkaSinkInput>> KafkaSinkInput::Open(
 
 KafkaSinkInput::~KafkaSinkInput() {
   if (rk_ == nullptr) return;
-  rd_kafka_consumer_close(rk_);
-  rd_kafka_destroy(rk_);
+  // Leaves the group (the revocation runs OnRebalance), bounded for a broker that is away.
+  Status s = kafka::CloseAndDestroyConsumer(rk_, std::chrono::seconds(10), &OnRebalanceCallback);
+  if (!s.ok()) LogWarn("sink-input", s.message());
+}
+
+void KafkaSinkInput::OnRebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                         rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  static_cast<KafkaSinkInput*>(opaque)->OnRebalance(err, parts);
 }
 
 void KafkaSinkInput::OnRebalance(int err, rd_kafka_topic_partition_list_t* parts) {

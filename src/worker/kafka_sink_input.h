@@ -1,5 +1,7 @@
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -7,9 +9,6 @@
 #include <vector>
 
 #include "runtime/sink_task.h"
-
-typedef struct rd_kafka_s rd_kafka_t;
-typedef struct rd_kafka_topic_partition_list_s rd_kafka_topic_partition_list_t;
 
 namespace walrelay::worker {
 
@@ -33,6 +32,8 @@ class KafkaSinkInput : public runtime::SinkInput {
 
  private:
   KafkaSinkInput() = default;
+  static void OnRebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t* parts, void* opaque);
   void OnRebalance(int err, rd_kafka_topic_partition_list_t* parts);
 
   rd_kafka_t* rk_ = nullptr;

@@ -5,11 +5,14 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "kafka/client.h"
 
 namespace walrelay::worker {
 namespace {
 
 constexpr char kLog[] = "membership";
+// How long leaving the group may take before the worker stops without it.
+constexpr std::chrono::seconds kLeaveTimeout{10};
 
 Status KafkaError(const std::string& what, rd_kafka_resp_err_t err, const char* detail = nullptr) {
   std::string msg = what + ": " + (detail != nullptr ? detail : rd_kafka_err2str(err));
@@ -58,9 +61,7 @@ Result<std::unique_ptr<Membership>> Membership::Join(const Options& options) {
     return s;
   }
   rd_kafka_conf_set_opaque(conf, m.get());
-  rd_kafka_conf_set_rebalance_cb(
-      conf, [](rd_kafka_t* rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t* parts,
-               void* opaque) { RebalanceCallback(rk, e, parts, opaque); });
+  rd_kafka_conf_set_rebalance_cb(conf, &OnRebalanceCallback);
   m->rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   if (m->rk_ == nullptr) {
     rd_kafka_conf_destroy(conf);
@@ -77,14 +78,10 @@ Result<std::unique_ptr<Membership>> Membership::Join(const Options& options) {
   return m;
 }
 
-Membership::~Membership() {
-  if (rk_ == nullptr) return;
-  Leave();
-  rd_kafka_destroy(rk_);
-}
+Membership::~Membership() { Leave(); }
 
-void Membership::RebalanceCallback(rd_kafka_t*, int err, rd_kafka_topic_partition_list_t* parts,
-                                   void* opaque) {
+void Membership::OnRebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                     rd_kafka_topic_partition_list_t* parts, void* opaque) {
   static_cast<Membership*>(opaque)->OnRebalance(err, parts);
 }
 
@@ -117,6 +114,7 @@ void Membership::OnRebalance(int err, rd_kafka_topic_partition_list_t* parts) {
 }
 
 Result<Membership::Event> Membership::Poll(std::chrono::milliseconds timeout) {
+  if (rk_ == nullptr) return FatalError("worker group " + options_.group_id + ": left");
   rd_kafka_message_t* msg = rd_kafka_consumer_poll(rk_, static_cast<int>(timeout.count()));
   if (msg != nullptr) {
     rd_kafka_resp_err_t e = msg->err;
@@ -141,6 +139,7 @@ Result<Membership::Event> Membership::Poll(std::chrono::milliseconds timeout) {
 
 Result<std::vector<std::string>> Membership::Members(std::chrono::milliseconds timeout,
                                                      const StopSource* stop) {
+  if (rk_ == nullptr) return FatalError("worker group " + options_.group_id + ": left");
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
   rd_kafka_AdminOptions_t* opts =
       rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
@@ -204,7 +203,10 @@ Result<std::vector<std::string>> Membership::Members(std::chrono::milliseconds t
 void Membership::Leave() {
   if (closed_ || rk_ == nullptr) return;
   closed_ = true;
-  rd_kafka_consumer_close(rk_);
+  // Bounded: a worker stopping while the brokers are away must not wait for them.
+  Status s = kafka::CloseAndDestroyConsumer(rk_, kLeaveTimeout, &OnRebalanceCallback);
+  rk_ = nullptr;
+  if (!s.ok()) LogWarn(kLog, "leaving group " + options_.group_id + ": " + s.message());
   leader_ = false;
   in_group_ = false;
 }

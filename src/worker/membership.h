@@ -1,5 +1,7 @@
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -8,9 +10,6 @@
 
 #include "common/status.h"
 #include "common/stop.h"
-
-typedef struct rd_kafka_s rd_kafka_t;
-typedef struct rd_kafka_topic_partition_list_s rd_kafka_topic_partition_list_t;
 
 namespace walrelay::worker {
 
@@ -66,8 +65,8 @@ class Membership {
 
  private:
   explicit Membership(Options options) : options_(std::move(options)) {}
-  static void RebalanceCallback(rd_kafka_t* rk, int err, rd_kafka_topic_partition_list_t* parts,
-                                void* opaque);
+  static void OnRebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                  rd_kafka_topic_partition_list_t* parts, void* opaque);
   void OnRebalance(int err, rd_kafka_topic_partition_list_t* parts);
 
   Options options_;

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "kafka/client.h"
 
 namespace walrelay::worker {
 namespace {
@@ -89,8 +90,10 @@ Result<std::unique_ptr<TopicLog>> TopicLog::Open(const Options& options,
 
 TopicLog::~TopicLog() {
   if (rk_ == nullptr) return;
-  rd_kafka_consumer_close(rk_);
-  rd_kafka_destroy(rk_);
+  // Bounded: nothing is committed (the reader assigns partitions itself), and a broker that is
+  // away must not hold up the worker's stop.
+  Status s = kafka::CloseAndDestroyConsumer(rk_, std::chrono::seconds(5), nullptr);
+  if (!s.ok()) LogWarn("topic-log", s.message());
 }
 
 Status TopicLog::Consume(const Apply& apply, int timeout_ms, bool* got) {
