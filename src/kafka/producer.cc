@@ -37,8 +37,9 @@ struct Producer::State {
     if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
       d.status = FatalStatus(rk, "deliver to " + d.tp.ToString());
     } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      d.status =
-          StatusFromCode(m->err, "deliver to " + d.tp.ToString(), rd_kafka_message_errstr(m));
+      // Not rd_kafka_message_errstr: on a delivery report it returns the record's own payload,
+      // which is not NUL-terminated (AddressSanitizer caught the read past its end).
+      d.status = StatusFromCode(m->err, "deliver to " + d.tp.ToString(), rd_kafka_err2str(m->err));
     }
     self->deliveries.push_back(std::move(d));
   }

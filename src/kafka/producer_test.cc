@@ -56,10 +56,11 @@ TEST(ProducerTest, KeyedRecordsGoWhereJavasDefaultPartitionerSends) {
   const int n = 200;
   for (int i = 0; i < n; ++i) {
     const std::string key = "{\"id\":" + std::to_string(i) + "}";
+    const std::string value = "v" + std::to_string(i);  // a ProducerRecord only views its bytes
     ProducerRecord r;
     r.topic = "keyed";
     r.key = key;
-    r.value = "v" + std::to_string(i);
+    r.value = value;
     r.token = static_cast<uint64_t>(i);
     ASSERT_TRUE(producer->Produce(r).ok());
   }
