@@ -54,6 +54,7 @@ struct Consumer::State {
   Status error;  // from the rebalance callback
   std::string last_logged;
   bool closed = false;
+
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
     auto* self = static_cast<State*>(opaque);
