@@ -53,7 +53,6 @@ struct Consumer::State {
   std::deque<Message> pending;
   Status error;  // from the rebalance callback
   std::string last_logged;
-  bool closed = false;
 
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
@@ -128,7 +127,7 @@ Consumer::Consumer(Consumer&&) noexcept = default;
 Consumer& Consumer::operator=(Consumer&&) noexcept = default;
 
 Consumer::~Consumer() {
-  if (state_ != nullptr && !state_->closed) (void)Close();
+  if (state_ != nullptr && state_->rk != nullptr) (void)Close();
 }
 
 Status Consumer::Subscribe(const std::vector<std::string>& topics) {
@@ -311,8 +310,7 @@ std::string Consumer::RebalanceProtocol() const {
 }
 
 Status Consumer::Close(std::chrono::milliseconds timeout) {
-  if (state_->closed) return Status::Ok();
-  state_->closed = true;
+  if (state_->rk == nullptr) return Status::Ok();  // closed already
   return CloseAndDestroyConsumer(state_->rk.release(), timeout, &State::OnRebalance);
 }
 

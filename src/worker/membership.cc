@@ -201,8 +201,7 @@ Result<std::vector<std::string>> Membership::Members(std::chrono::milliseconds t
 }
 
 void Membership::Leave() {
-  if (closed_ || rk_ == nullptr) return;
-  closed_ = true;
+  if (rk_ == nullptr) return;  // left already (or never joined)
   // Bounded: a worker stopping while the brokers are away must not wait for them.
   Status s = kafka::CloseAndDestroyConsumer(rk_, kLeaveTimeout, &OnRebalanceCallback);
   rk_ = nullptr;

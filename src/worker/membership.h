@@ -74,7 +74,6 @@ class Membership {
   bool leader_ = false;
   bool in_group_ = false;
   Event pending_ = Event::kNone;
-  bool closed_ = false;
 };
 
 }  // namespace walrelay::worker
