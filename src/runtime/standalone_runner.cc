@@ -100,7 +100,10 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
 
   StdoutDelivery out(convert::CreateConverter(*key_settings),
                      convert::CreateConverter(*value_settings), &offsets);
-  SourceTaskOptions task_options{options.max_records, options.idle_exit_seconds, options.stop};
+  SourceTaskOptions task_options;
+  task_options.max_records = options.max_records;
+  task_options.idle_exit_seconds = options.idle_exit_seconds;
+  task_options.stop = options.stop;
   SourceTaskStats stats;
   Status s = RunSourceTask(name, source, chain, &errors, &out, task_options, &stats);
   source->Stop();

@@ -307,6 +307,10 @@ Status Worker::Start() {
                                                           "", kReadTimeout}));
   WR_RETURN_IF_ERROR(config_log_->ReadToEnd(
       [this](const LogRecord& r) { return ApplyConfigRecord(r); }, kReadTimeout, stop_));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_read_ = true;
+  }
   WR_RETURN_IF_ERROR(status_log_->ReadToEnd(
       [this](const LogRecord& r) { return ApplyStatusRecord(r); }, kReadTimeout, stop_));
   {
@@ -347,6 +351,14 @@ Status Worker::ApplyConfigRecord(const LogRecord& r) {
   Status s = config_state_.Apply(r.offset, *r.key, value);
   if (!s.ok())
     LogWarn(kLog, "config topic offset " + std::to_string(r.offset) + ": " + s.message());
+  // Cluster-scoped logger levels (PUT /admin/loggers/{l}?scope=cluster, KIP-976) apply on every
+  // worker that reads them after its start; as in Kafka Connect, the ones already in the topic
+  // when a worker starts are history, not applied.
+  for (const auto& [logger, level] : config_state_.TakeLoggerLevelUpdates()) {
+    if (!config_read_) continue;
+    LogInfo(kLog, "logger " + logger + " set to " + level + " for the cluster");
+    ApplyLoggerLevelLocked(logger, level);
+  }
   return Status::Ok();
 }
 
@@ -1082,12 +1094,21 @@ rest::HerderResult<rest::ConfigInfos> Worker::ValidateConnectorConfig(
 
 std::map<std::string, rest::LoggerLevel> Worker::AllLoggerLevels() {
   std::lock_guard<std::mutex> lock(mu_);
+  // One level per process: every logger named through the API reports it, with when it was
+  // last set (root is always listed).
+  const std::string level = logger_level_.value_or("INFO");
   std::map<std::string, rest::LoggerLevel> out;
-  out["root"] = rest::LoggerLevel{logger_levels_.count("root") ? logger_levels_.at("root") : "INFO",
-                                  logger_modified_.count("root")
-                                      ? std::optional<int64_t>(logger_modified_.at("root"))
-                                      : std::nullopt};
+  out["root"] = rest::LoggerLevel{level, std::nullopt};
+  for (const auto& [logger, modified] : logger_modified_) {
+    out[logger] = rest::LoggerLevel{level, modified};
+  }
   return out;
+}
+
+void Worker::ApplyLoggerLevelLocked(const std::string& logger, const std::string& level) {
+  SetLogLevel(ToLogLevel(level));
+  logger_level_ = level;
+  logger_modified_[logger] = NowMs();
 }
 
 std::optional<rest::LoggerLevel> Worker::GetLoggerLevel(const std::string& logger) {
@@ -1100,10 +1121,8 @@ std::optional<rest::LoggerLevel> Worker::GetLoggerLevel(const std::string& logge
 rest::HerderResult<std::vector<std::string>> Worker::SetWorkerLoggerLevel(
     const std::string& logger, const std::string& level) {
   // walrelay has one log level per process: every namespace sets it.
-  SetLogLevel(ToLogLevel(level));
   std::lock_guard<std::mutex> lock(mu_);
-  logger_levels_["root"] = level;
-  logger_modified_["root"] = NowMs();
+  ApplyLoggerLevelLocked(logger, level);
   return std::vector<std::string>{logger};
 }
 
@@ -1111,9 +1130,9 @@ rest::HerderStatus Worker::SetClusterLoggerLevel(const std::string& logger,
                                                  const std::string& level) {
   if (auto err = NotLeader()) return *err;
   return OnHerderThread([&]() -> rest::HerderStatus {
+    // Every worker, this one included, applies it when it reads the record back.
     Status w = WriteConfig({{runtime::LoggerLevelKey(logger), "{\"level\":\"" + level + "\"}"}});
     if (!w.ok()) return rest::HerderError::FromStatus(w);
-    auto r = SetWorkerLoggerLevel(logger, level);
     return rest::HerderOk();
   });
 }

@@ -105,6 +105,8 @@ class Worker : public rest::Herder {
 
   // Herder-thread work.
   Status ApplyConfigRecord(const LogRecord& record);
+  // Sets the process's log level for `logger` (the API names namespaces; walrelay has one level).
+  void ApplyLoggerLevelLocked(const std::string& logger, const std::string& level);
   Status ApplyStatusRecord(const LogRecord& record);
   ClusterView View() const;  // mu_ held
   Status LeaderDuties();
@@ -153,8 +155,11 @@ class Worker : public rest::Herder {
   std::optional<Assignment> assignment_;
   bool leader_ = false;
   std::string kafka_cluster_id_;
-  std::map<std::string, std::string> logger_levels_;  // set through the API on this worker
+  // The process's log level as last set through the API (nullopt: never, INFO), and each logger
+  // named since with when (epoch ms).
+  std::optional<std::string> logger_level_;
   std::map<std::string, int64_t> logger_modified_;
+  bool config_read_ = false;  // the config topic was read to its end once (guarded by mu_)
 
   // Herder-thread state.
   std::map<WorkUnit, std::unique_ptr<UnitRunner>> runners_;

@@ -373,6 +373,19 @@ TEST_F(WorkerTest, SigtermHandsTheConnectorsOverAtOnce) {
                                                  "heartbeat.interval.ms=3000"};
   StartWorker(0, slow_session);
   StartWorker(1, slow_session);
+  // KIP-976: a logger level set with scope=cluster on one worker reaches the other.
+  HttpResult set = Curl({"-X", "PUT", "-H", "Content-Type: application/json", "--data",
+                         R"({"level":"DEBUG"})",
+                         workers_[0].url + "/admin/loggers/io.debezium?scope=cluster"});
+  EXPECT_EQ(set.status, 204) << set.body;
+  std::string level;
+  for (int i = 0; i < 100; ++i) {
+    HttpResult r = Curl({workers_[1].url + "/admin/loggers/io.debezium"});
+    if (r.status == 200) level = json::parse(r.body).value("level", "");
+    if (level == "DEBUG") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(level, "DEBUG") << "the other worker did not apply the cluster-scoped level";
   ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json")).status, 201);
   ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
   std::string owner = WorkerOf(workers_[0], "source-connector", 0);
@@ -462,6 +475,24 @@ TEST_F(WorkerTest, TopicHoldsWhatStdoutModePrints) {
     if (got.size() < expected.size()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(got, expected);
+  // GET /metrics: the source task's figures are current (records read and acknowledged by Kafka,
+  // the LSN confirmed to the slot).
+  auto metric = [&](const std::string& name) -> int64_t {
+    std::istringstream text(Curl({workers_[0].url + "/metrics"}).body);
+    const std::string prefix = name + "{connector=\"source-connector\",task=\"0\"} ";
+    for (std::string line; std::getline(text, line);) {
+      if (line.rfind(prefix, 0) == 0) return std::stoll(line.substr(prefix.size()));
+    }
+    return -1;
+  };
+  for (int i = 0; i < 100 && metric("walrelay_task_confirmed_lsn") <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_GE(metric("walrelay_task_records_in_total"), 5);
+  EXPECT_GE(metric("walrelay_task_records_out_total"), 5);
+  EXPECT_GT(metric("walrelay_task_confirmed_lsn"), 0);
+  EXPECT_GE(metric("walrelay_task_lag_bytes"), 0);
+  EXPECT_EQ(metric("walrelay_task_errors_total"), 0);
 }
 
 // KIP-618: with exactly.once.source.support=enabled a source task's records and its offset go
