@@ -924,6 +924,47 @@ Result<std::optional<std::string>> Worker::ReadOffset(const std::string& key,
   return it->second;
 }
 
+rest::HerderResult<rest::ConnectorConfig> Worker::StoppedConnectorConfig(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto* c = config_state_.ConnectorConfig(name);
+  if (c == nullptr) return rest::HerderError::ConnectorNotFound(name);
+  if (config_state_.GetTargetState(name).value_or(TargetState::kStarted) != TargetState::kStopped) {
+    return rest::HerderError::BadRequest(
+        "Connectors must be in the STOPPED state before their offsets can be modified. This "
+        "can be done for the specified connector by issuing a 'PUT' request to the "
+        "'/connectors/" +
+        name + "/stop' endpoint");
+  }
+  return *c;
+}
+
+template <typename T>
+rest::HerderResult<T> Worker::WithSinkOffsets(
+    const std::string& name, const rest::ConnectorConfig& config,
+    const std::function<rest::HerderResult<T>(SinkOffsets&)>& fn) {
+  auto destination = sink::JdbcSink::Create(name, config);
+  if (!destination.ok()) {
+    return rest::HerderError::Internal("Cannot open the destination of sink connector " + name +
+                                       ": " + destination.status().message());
+  }
+  (*destination)->SetInterrupt(pg::Interrupt{stop_, std::chrono::milliseconds(0)});
+  if (Status s = (*destination)->Open(); !s.ok()) {
+    return rest::HerderError::Internal("Cannot reach the destination of sink connector " + name +
+                                       ": " + s.message());
+  }
+  std::lock_guard<std::mutex> lock(group_admin_mu_);
+  if (!group_admin_) {
+    kafka::ClientConfig client;
+    for (const auto& [k, v] : base_client_) client.Set(k, v);
+    client.Set("client.id", worker_id_ + "-offsets-admin");
+    auto admin = kafka::Admin::Create(client);
+    if (!admin.ok()) return rest::HerderError::FromStatus(admin.status());
+    group_admin_.emplace(std::move(admin).value());
+  }
+  SinkOffsets offsets(name, &*group_admin_, destination->get(), kReadTimeout, stop_);
+  return fn(offsets);
+}
+
 rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std::string& name) {
   std::map<std::string, std::string> cfg;
   {
@@ -933,9 +974,8 @@ rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std
     cfg = *c;
   }
   if (TypeOf(cfg) != rest::ConnectorType::kSource) {
-    return rest::HerderError::Internal(
-        "Offsets of sink connectors are kept in their destination (walrelay's offsets table) "
-        "and are not served through this endpoint yet");
+    return WithSinkOffsets<rest::ConnectorOffsets>(name, cfg,
+                                                   [](SinkOffsets& o) { return o.Get(); });
   }
   auto refresh = ReadOffset("", stop_);
   if (!refresh.ok()) return rest::HerderError::FromStatus(refresh.status());
@@ -951,25 +991,11 @@ rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std
 
 rest::HerderResult<std::string> Worker::AlterConnectorOffsets(
     const std::string& name, const rest::ConnectorOffsets& offsets) {
-  std::map<std::string, std::string> cfg;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    const auto* c = config_state_.ConnectorConfig(name);
-    if (c == nullptr) return rest::HerderError::ConnectorNotFound(name);
-    cfg = *c;
-    if (config_state_.GetTargetState(name).value_or(TargetState::kStarted) !=
-        TargetState::kStopped) {
-      return rest::HerderError::BadRequest(
-          "Connectors must be in the STOPPED state before their offsets can be modified. This "
-          "can be done for the specified connector by issuing a 'PUT' request to the "
-          "'/connectors/" +
-          name + "/stop' endpoint");
-    }
-  }
-  if (TypeOf(cfg) != rest::ConnectorType::kSource) {
-    return rest::HerderError::Internal(
-        "Offsets of sink connectors are kept in their destination and cannot be altered through "
-        "this endpoint yet");
+  auto cfg = StoppedConnectorConfig(name);
+  if (!cfg.ok()) return cfg.error();
+  if (TypeOf(cfg.value()) != rest::ConnectorType::kSource) {
+    return WithSinkOffsets<std::string>(name, cfg.value(),
+                                        [&](SinkOffsets& o) { return o.Alter(offsets); });
   }
   std::vector<KeyedRecord> records;
   for (const auto& o : offsets.offsets) {
@@ -993,6 +1019,12 @@ rest::HerderResult<std::string> Worker::AlterConnectorOffsets(
 }
 
 rest::HerderResult<std::string> Worker::ResetConnectorOffsets(const std::string& name) {
+  auto cfg = StoppedConnectorConfig(name);
+  if (!cfg.ok()) return cfg.error();
+  if (TypeOf(cfg.value()) != rest::ConnectorType::kSource) {
+    return WithSinkOffsets<std::string>(name, cfg.value(),
+                                        [](SinkOffsets& o) { return o.Reset(); });
+  }
   auto current = GetConnectorOffsets(name);
   if (!current.ok()) return current.error();
   rest::ConnectorOffsets reset;
