@@ -179,12 +179,12 @@ struct SinkTaskOptions {
 };
 
 struct SinkTaskStats {
-  int64_t consumed = 0;  // messages polled
-  int64_t applied = 0;   // records written to the destination
-  int64_t skipped = 0;   // replays at or below the destination's position
-  int64_t failed = 0;    // records an error was reported for (DLQ and/or log)
-  int64_t fenced = 0;    // batches refused because another task moved a partition
-  int64_t batches = 0;   // destination transactions committed
+  int64_t consumed = 0;       // messages polled
+  int64_t applied = 0;        // records written to the destination
+  int64_t skipped = 0;        // replays at or below the destination's position
+  int64_t failed = 0;         // records an error was reported for (DLQ and/or log)
+  int64_t fenced = 0;         // batches refused because another task moved a partition
+  int64_t batches = 0;        // destination transactions committed
   int64_t dead_lettered = 0;  // records sent to the dead letter queue
 };
 

@@ -1,8 +1,8 @@
 #include "worker/kafka_sink_input.h"
 
-#include <algorithm>
-
 #include <librdkafka/rdkafka.h>
+
+#include <algorithm>
 
 #include "common/log.h"
 #include "common/strings.h"

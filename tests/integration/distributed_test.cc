@@ -374,9 +374,9 @@ TEST_F(WorkerTest, SigtermHandsTheConnectorsOverAtOnce) {
   StartWorker(0, slow_session);
   StartWorker(1, slow_session);
   // KIP-976: a logger level set with scope=cluster on one worker reaches the other.
-  HttpResult set = Curl({"-X", "PUT", "-H", "Content-Type: application/json", "--data",
-                         R"({"level":"DEBUG"})",
-                         workers_[0].url + "/admin/loggers/io.debezium?scope=cluster"});
+  HttpResult set =
+      Curl({"-X", "PUT", "-H", "Content-Type: application/json", "--data", R"({"level":"DEBUG"})",
+            workers_[0].url + "/admin/loggers/io.debezium?scope=cluster"});
   EXPECT_EQ(set.status, 204) << set.body;
   std::string level;
   for (int i = 0; i < 100; ++i) {
