@@ -406,6 +406,21 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& o
     server->Patch(".*", dispatch);
     server->Delete(".*", dispatch);
     server->Options(".*", dispatch);
+    // RFC 9112 section 6.3: a request with neither Content-Length nor Transfer-Encoding has no
+    // body. cpp-httplib 0.11 instead reads a POST, PUT, PATCH or DELETE without them until the
+    // connection closes, so `curl -X PUT .../pause` (the seed's scripts) waited for the read
+    // timeout and got a 400. Such requests are answered here, before cpp-httplib reads.
+    server->set_pre_routing_handler(
+        [dispatch](const httplib::Request& req, httplib::Response& res) {
+          const bool may_have_body = req.method == "POST" || req.method == "PUT" ||
+                                     req.method == "PATCH" || req.method == "DELETE";
+          if (!may_have_body || req.has_header("Content-Length") ||
+              req.has_header("Transfer-Encoding")) {
+            return httplib::Server::HandlerResponse::Unhandled;
+          }
+          dispatch(req, res);
+          return httplib::Server::HandlerResponse::Handled;
+        });
     server->set_error_handler(httplib::Server::HandlerWithResponse(
         [max_body](const httplib::Request&, httplib::Response& res) {
           if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "cli/connectors_command.h"
 #include "rest/connect_api.h"
@@ -99,6 +100,25 @@ TEST(RestServerTest, ServesTheApiOverHttp) {
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(json::parse(r.body)["message"].get<std::string>().find("not valid JSON"),
             std::string::npos);
+}
+
+// The seed's operator scripts send pause, resume, stop and restart as curl does with -X and no
+// body: no Content-Length header at all.
+TEST(RestServerTest, BodilessPutAndPostFromCurl) {
+  Served served;
+  ASSERT_NE(served.server, nullptr);
+  served.herder.connectors["source-connector"].config = {{"connector.class", "x"}};
+  for (const auto& [method, path, status] : std::vector<std::tuple<std::string, std::string, int>>{
+           {"PUT", "/connectors/source-connector/pause", 202},
+           {"PUT", "/connectors/source-connector/resume", 202},
+           {"PUT", "/connectors/source-connector/stop", 204},
+           {"POST", "/connectors/source-connector/restart", 204}}) {
+    auto r = testing::RunProcess({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                  "-X", method, served.url() + path},
+                                 std::chrono::seconds(30));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->out, std::to_string(status)) << method << " " << path;
+  }
 }
 
 TEST(RestServerTest, OversizedBodiesGetA400AtTheSocket) {
