@@ -1,6 +1,7 @@
 #include "kafka/client.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "common/log.h"
@@ -54,6 +55,14 @@ int SliceMs(Clock::time_point deadline) {
   const auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
   return static_cast<int>(std::clamp<int64_t>(left, 0, kWaitSlice.count()));
+}
+
+rd_kafka_error_t* SeekPartitions(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions,
+                                 std::chrono::milliseconds timeout) {
+  int64_t arg = timeout.count();
+  if (rd_kafka_version() < 0x020100ff) arg *= 1000;  // microseconds before 2.1.0
+  arg = std::clamp<int64_t>(arg, 1, std::numeric_limits<int>::max());
+  return rd_kafka_seek_partitions(rk, partitions, static_cast<int>(arg));
 }
 
 Status CheckStop(const StopSource* stop, const std::string& what) {

@@ -82,6 +82,12 @@ Status CloseAndDestroyConsumer(rd_kafka_t* rk, std::chrono::milliseconds timeout
 // Milliseconds to wait in the next slice before `deadline`: at most kWaitSlice, at least 0.
 int SliceMs(Clock::time_point deadline);
 
+// rd_kafka_seek_partitions with `timeout`. librdkafka before 2.1.0 (Debian 12 ships 2.0.2) read
+// that function's timeout as microseconds (fixed by confluentinc/librdkafka#4230), so a 10 s
+// seek gave up after 10 ms when the fetcher was busy: the argument is scaled for those versions.
+rd_kafka_error_t* SeekPartitions(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions,
+                                 std::chrono::milliseconds timeout);
+
 // kStopped naming `what` when `stop` (may be null) is requested, else ok.
 Status CheckStop(const StopSource* stop, const std::string& what);
 

@@ -213,8 +213,7 @@ Status Consumer::Seek(const TopicPartitionOffset& position, std::chrono::millise
   const std::string what =
       "seek " + position.tp.ToString() + " to offset " + std::to_string(position.offset);
   PartitionList list = ToPartitionList(std::vector<TopicPartitionOffset>{position});
-  rd_kafka_error_t* e =
-      rd_kafka_seek_partitions(state_->rk.get(), list.get(), static_cast<int>(timeout.count()));
+  rd_kafka_error_t* e = SeekPartitions(state_->rk.get(), list.get(), timeout);
   Status s = StatusFromError(e, what);
   if (e != nullptr) rd_kafka_error_destroy(e);
   WR_RETURN_IF_ERROR(s);

@@ -188,7 +188,7 @@ Status KafkaSinkInput::Poll(std::chrono::milliseconds timeout, const StopSource*
 Status KafkaSinkInput::Seek(const runtime::KafkaTopicPartition& tp, int64_t offset) {
   rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition)->offset = offset;
-  rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_, l, 10000);
+  rd_kafka_error_t* e = kafka::SeekPartitions(rk_, l, std::chrono::seconds(10));
   rd_kafka_resp_err_t pe = l->elems[0].err;
   rd_kafka_topic_partition_list_destroy(l);
   if (e != nullptr) {

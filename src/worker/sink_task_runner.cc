@@ -63,12 +63,12 @@ Status SinkTaskRunner::Body(const StopSource& stop) {
       std::lock_guard<std::mutex> lock(*ctx.admin_mu);
       WR_RETURN_IF_ERROR(ctx.admin->Ensure(spec));
     }
-    WR_ASSIGN_OR_RETURN(auto producer,
-                        TaskProducer::Open(ctx.producer_client(plan()), {}, "", nullptr));
+    WR_ASSIGN_OR_RETURN(auto client, ctx.producer_client(plan()));
+    WR_ASSIGN_OR_RETURN(auto producer, TaskProducer::Open(client, {}, "", nullptr));
     dlq = std::make_unique<KafkaDeadLetterQueue>(parts.policy.dlq_topic, std::move(producer));
   }
-  WR_ASSIGN_OR_RETURN(auto input,
-                      KafkaSinkInput::Open(ctx.consumer_client(plan()), connector, cfg.props));
+  WR_ASSIGN_OR_RETURN(auto consumer_client, ctx.consumer_client(plan()));
+  WR_ASSIGN_OR_RETURN(auto input, KafkaSinkInput::Open(consumer_client, connector, cfg.props));
   runtime::SinkTaskOptions options;
   options.task_id = plan().unit.task;
   options.stop = &stop;

@@ -15,8 +15,9 @@ namespace walrelay::worker {
 // What a worker gives its sink tasks.
 struct SinkTaskContext {
   // librdkafka properties for the task's consumer and for its dead letter queue producer.
-  std::function<std::map<std::string, std::string>(const UnitPlan&)> consumer_client;
-  std::function<std::map<std::string, std::string>(const UnitPlan&)> producer_client;
+  // kInvalidArgument naming a bad property (the task fails with it).
+  std::function<Result<std::map<std::string, std::string>>(const UnitPlan&)> consumer_client;
+  std::function<Result<std::map<std::string, std::string>>(const UnitPlan&)> producer_client;
   std::map<std::string, std::string> worker_converters;  // as SourceTaskContext's
   TopicAdmin* admin = nullptr;  // creates the dead letter queue topic (one thread at a time)
   std::mutex* admin_mu = nullptr;

@@ -28,17 +28,6 @@ int64_t NowMs() {
       .count();
 }
 
-// sasl.jaas.config's username="..." password="..." (PlainLoginModule, ScramLoginModule).
-std::optional<std::string> JaasOption(const std::string& jaas, const std::string& name) {
-  size_t at = jaas.find(name + "=");
-  if (at == std::string::npos) return std::nullopt;
-  at += name.size() + 1;
-  if (at >= jaas.size() || jaas[at] != '"') return std::nullopt;
-  size_t end = jaas.find('"', at + 1);
-  if (end == std::string::npos) return std::nullopt;
-  return jaas.substr(at + 1, end - at - 1);
-}
-
 rest::ConnectorType TypeOf(const std::map<std::string, std::string>& config) {
   auto it = config.find("connector.class");
   if (it == config.end()) return rest::ConnectorType::kUnknown;
@@ -87,86 +76,15 @@ rest::HerderError InvalidConfig(const Status& s) {
 
 }  // namespace
 
-Result<std::map<std::string, std::string>> LibrdkafkaProperties(
-    const std::map<std::string, std::string>& java, std::vector<std::string>* warnings) {
-  // Properties with the same name and meaning in both clients.
-  static const char* const kSame[] = {
-      "bootstrap.servers",
-      "client.id",
-      "security.protocol",
-      "session.timeout.ms",
-      "heartbeat.interval.ms",
-      "max.poll.interval.ms",
-      "acks",
-      "linger.ms",
-      "compression.type",
-      "enable.idempotence",
-      "transactional.id",
-      "transaction.timeout.ms",
-      "isolation.level",
-      "auto.offset.reset",
-      "fetch.min.bytes",
-      "fetch.max.bytes",
-      "fetch.wait.max.ms",
-      "max.partition.fetch.bytes",
-      "request.timeout.ms",
-      "retry.backoff.ms",
-      "reconnect.backoff.ms",
-      "reconnect.backoff.max.ms",
-      "metadata.max.age.ms",
-      "socket.connection.setup.timeout.ms",
-      "max.in.flight.requests.per.connection",
-      "batch.size",
-      "message.max.bytes",
-      "delivery.timeout.ms",
-      "group.instance.id",
-      "ssl.endpoint.identification.algorithm",
-      "ssl.cipher.suites",
-      "sasl.kerberos.service.name",
-  };
-  std::map<std::string, std::string> out;
-  for (const auto& [k, v] : java) {
-    bool same = false;
-    for (const char* s : kSame) same = same || k == s;
-    if (same) {
-      if (k == "delivery.timeout.ms") {
-        out["message.timeout.ms"] = v;
-      } else if (k == "batch.size") {
-        out["batch.size"] = v;
-      } else {
-        out[k] = v;
-      }
-    } else if (k == "sasl.mechanism") {
-      out["sasl.mechanisms"] = v;
-    } else if (k == "sasl.jaas.config") {
-      auto user = JaasOption(v, "username");
-      auto password = JaasOption(v, "password");
-      if (!user || !password) {
-        return InvalidArgument(
-            "sasl.jaas.config: walrelay reads username=\"...\" password=\"...\" of "
-            "PlainLoginModule or ScramLoginModule; no such options found");
-      }
-      out["sasl.username"] = *user;
-      out["sasl.password"] = *password;
-    } else if (k == "ssl.truststore.location" || k == "ssl.keystore.location") {
-      const std::string type_key =
-          k == "ssl.truststore.location" ? "ssl.truststore.type" : "ssl.keystore.type";
-      auto type = java.find(type_key);
-      if (type == java.end() || !EqualsIgnoreCase(type->second, "PEM")) {
-        return InvalidArgument(k + ": walrelay reads PEM files only; set " + type_key +
-                               "=PEM (a JKS or PKCS12 store cannot be read)");
-      }
-      out[k == "ssl.truststore.location" ? "ssl.ca.location" : "ssl.certificate.location"] = v;
-      if (k == "ssl.keystore.location") out["ssl.key.location"] = v;
-    } else if (k == "ssl.key.password") {
-      out["ssl.key.password"] = v;
-    } else if (k == "ssl.truststore.type" || k == "ssl.keystore.type") {
-      // read with the locations above
-    } else if (warnings != nullptr) {
-      warnings->push_back("Kafka client property " + k +
-                          " has no librdkafka equivalent walrelay maps: ignored");
-    }
+Result<std::map<std::string, std::string>> ClientProperties(
+    const std::map<std::string, std::string>& java, kafka::ClientRole role,
+    std::vector<std::string>* warnings) {
+  WR_ASSIGN_OR_RETURN(kafka::ClientConfig cfg, kafka::TranslateJavaProperties(java, role));
+  if (warnings != nullptr) {
+    warnings->insert(warnings->end(), cfg.warnings.begin(), cfg.warnings.end());
   }
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : cfg.rdkafka) out[k] = v;
   return out;
 }
 
@@ -191,9 +109,9 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
       !c.advertised_listener.empty() ? c.advertised_listener : listener.protocol;
   w->rest_url_ = protocol + "://" + w->worker_id_;
   std::vector<std::string> warnings;
-  WR_ASSIGN_OR_RETURN(
-      w->base_client_,
-      LibrdkafkaProperties(c.ClientSettings(runtime::ClientRole::kAdmin), &warnings));
+  WR_ASSIGN_OR_RETURN(w->base_client_,
+                      ClientProperties(c.ClientSettings(runtime::ClientRole::kAdmin),
+                                       kafka::ClientRole::kAdmin, &warnings));
   std::string servers;
   for (const auto& s : c.bootstrap_servers) servers += (servers.empty() ? "" : ",") + s;
   w->base_client_["bootstrap.servers"] = servers;
@@ -233,7 +151,9 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     for (const auto& [k, v] : plan.config) {
       if (k.rfind("producer.override.", 0) == 0) java[k.substr(18)] = v;
     }
-    WR_ASSIGN_OR_RETURN(auto client, LibrdkafkaProperties(java, &warnings));
+    WR_ASSIGN_OR_RETURN(auto client,
+                        ClientProperties(java, kafka::ClientRole::kProducer, &warnings));
+    for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
     for (const auto& [k, v] : self->base_client_) client.emplace(k, v);
     client["client.id"] = "connector-producer-" + plan.unit.ToString();
     std::string txn_id;
@@ -251,21 +171,33 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
   sc.metrics = &w->metrics_;
 
   SinkTaskContext& kc = w->sink_context_;
-  kc.consumer_client = [self](const UnitPlan& plan) {
+  kc.consumer_client = [self](const UnitPlan& plan) -> Result<std::map<std::string, std::string>> {
     auto java = self->config_.ClientSettings(runtime::ClientRole::kConsumer);
     for (const auto& [k, v] : plan.config) {
       if (k.rfind("consumer.override.", 0) == 0) java[k.substr(18)] = v;
     }
-    auto client = LibrdkafkaProperties(java, nullptr);
-    std::map<std::string, std::string> out = client.ok() ? *client : self->base_client_;
+    // Unlike Kafka Connect (read_uncommitted, Java's default), a sink reads committed records
+    // unless told otherwise: records of aborted transactions (an exactly-once source's, a
+    // fenced producer's) are never applied. consumer.override.isolation.level=read_uncommitted
+    // restores Kafka Connect's behaviour.
+    if (java.count("isolation.level") == 0) java["isolation.level"] = "read_committed";
+    if (java.count("max.poll.records") != 0) {
+      LogWarn(plan.unit.ToString(),
+              "max.poll.records has no effect: a sink task applies up to 2000 records per "
+              "destination transaction, whatever one poll returns");
+      java.erase("max.poll.records");
+    }
+    std::vector<std::string> warnings;
+    WR_ASSIGN_OR_RETURN(auto out, ClientProperties(java, kafka::ClientRole::kConsumer, &warnings));
+    for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
     for (const auto& [k, v] : self->base_client_) out.emplace(k, v);
     out["client.id"] = "connector-consumer-" + plan.unit.ToString();
     return out;
   };
-  kc.producer_client = [self](const UnitPlan& plan) {
-    auto client =
-        LibrdkafkaProperties(self->config_.ClientSettings(runtime::ClientRole::kProducer), nullptr);
-    std::map<std::string, std::string> out = client.ok() ? *client : self->base_client_;
+  kc.producer_client = [self](const UnitPlan& plan) -> Result<std::map<std::string, std::string>> {
+    WR_ASSIGN_OR_RETURN(
+        auto out, ClientProperties(self->config_.ClientSettings(runtime::ClientRole::kProducer),
+                                   kafka::ClientRole::kProducer, nullptr));
     for (const auto& [k, v] : self->base_client_) out.emplace(k, v);
     out["client.id"] = "connector-dlq-producer-" + plan.unit.ToString();
     return out;

@@ -12,6 +12,7 @@
 
 #include "common/stop.h"
 #include "kafka/admin.h"
+#include "kafka/client_config.h"
 #include "rest/herder.h"
 #include "runtime/cluster_config_state.h"
 #include "runtime/metrics.h"
@@ -28,11 +29,12 @@
 
 namespace walrelay::worker {
 
-// Java client properties (as the worker file and connector overrides name them) as librdkafka
-// properties. Settings librdkafka has no equivalent for are dropped with a warning appended to
-// `warnings` (may be null); a JKS keystore or truststore is kInvalidArgument naming the property.
-Result<std::map<std::string, std::string>> LibrdkafkaProperties(
-    const std::map<std::string, std::string>& java, std::vector<std::string>* warnings);
+// The librdkafka properties of a worker's client of `role` from Java client properties (the worker
+// file's, with a connector's overrides): kafka::TranslateJavaProperties, its warnings appended to
+// `warnings` (may be null). kInvalidArgument naming a bad property.
+Result<std::map<std::string, std::string>> ClientProperties(
+    const std::map<std::string, std::string>& java, kafka::ClientRole role,
+    std::vector<std::string>* warnings);
 
 // A distributed worker: Kafka Connect's DistributedHerder, walrelay's way (docs/distributed.md).
 // It keeps connector configs, statuses and source offsets in the worker file's three topics, in
