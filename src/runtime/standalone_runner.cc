@@ -118,8 +118,9 @@ class TrackedDelivery : public SourceDelivery {
   TaskMetrics* metrics_;
 };
 
-// Stops the source, keeping its slot when the run ends for a pause (RunOptions::keep_slot).
-void StopSource_(source::PostgresSource* source, const RunOptions& options) {
+// Stops the source, keeping its slot when the run ends to be paused or restarted
+// (RunOptions::keep_slot).
+void StopSourceOfRun(source::PostgresSource* source, const RunOptions& options) {
   if (options.keep_slot != nullptr && options.keep_slot->load()) source->KeepSlotOnStop();
   source->Stop();
 }
@@ -168,7 +169,7 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
                                  ? static_cast<SourceDelivery*>(&tracked)
                                  : &out;
   Status s = RunSourceTask(name, source, chain, &errors, delivery, task_options, &stats);
-  StopSource_(source, options);
+  StopSourceOfRun(source, options);
   (void)offsets.Sync();
   LogInfo(name, "stopped after " + std::to_string(stats.records) + " record(s)");
   if (s.ok()) return 0;
@@ -424,7 +425,7 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   }
   take_committed();
   progress.Finish();
-  StopSource_(source, options);
+  StopSourceOfRun(source, options);
   for (const auto& s : applier.sinks()) {
     LogInfo(s.name, "applied " + std::to_string(s.applied) + " record(s)");
   }
