@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <limits>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <vector>
 
 #include "common/java_format.h"
+#include "convert/json_reader.h"
 #include "convert/json_writer.h"
 
 namespace walrelay::convert {
@@ -22,7 +22,6 @@ namespace {
 
 constexpr std::string_view kDecimalName = "org.apache.kafka.connect.data.Decimal";
 constexpr size_t kSchemaCacheSize = 1000;  // Connect's schemas.cache.size default
-constexpr size_t kMaxJsonDepth = 512;
 
 // ---------------------------------------------------------------------------------------------
 // Decimal helpers. Connect's Decimal holds the unscaled value as big-endian two's-complement
@@ -408,182 +407,6 @@ class Encoder {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Parsing: nlohmann's SAX parser builds a small DOM that keeps object member order and the text
-// of non-integer numbers (Decimal and float32 need it exactly).
-
-struct JsonMember;
-
-struct JsonNode {
-  enum class Kind : uint8_t { kNull, kBool, kInt, kUint, kFloat, kString, kArray, kObject };
-  Kind kind = Kind::kNull;
-  bool boolean = false;
-  int64_t int_value = 0;
-  uint64_t uint_value = 0;
-  double float_value = 0;
-  std::string text;  // kString: the string; kFloat: the number as written
-  std::vector<JsonNode> items;
-  // Not std::pair<std::string, JsonNode>: clang 14 with libstdc++ 12 cannot instantiate that
-  // pair while JsonNode is incomplete.
-  std::vector<JsonMember> members;
-
-  bool is_number() const {
-    return kind == Kind::kInt || kind == Kind::kUint || kind == Kind::kFloat;
-  }
-  // The member called `key` (the last one when repeated, as Jackson keeps), or nullptr.
-  const JsonNode* Get(std::string_view key) const;
-  // The number's decimal text.
-  std::string NumberText() const {
-    if (kind == Kind::kInt) return std::to_string(int_value);
-    if (kind == Kind::kUint) return std::to_string(uint_value);
-    return text;
-  }
-};
-
-struct JsonMember {
-  std::string key;
-  JsonNode value;
-};
-
-const JsonNode* JsonNode::Get(std::string_view key) const {
-  for (size_t i = members.size(); i-- > 0;) {
-    if (members[i].key == key) return &members[i].value;
-  }
-  return nullptr;
-}
-
-const char* NodeKindName(const JsonNode& n) {
-  switch (n.kind) {
-    case JsonNode::Kind::kNull:
-      return "null";
-    case JsonNode::Kind::kBool:
-      return "boolean";
-    case JsonNode::Kind::kInt:
-    case JsonNode::Kind::kUint:
-    case JsonNode::Kind::kFloat:
-      return "number";
-    case JsonNode::Kind::kString:
-      return "string";
-    case JsonNode::Kind::kArray:
-      return "array";
-    case JsonNode::Kind::kObject:
-      return "object";
-  }
-  return "unknown";
-}
-
-class DomBuilder {
- public:
-  using json = nlohmann::json;
-  explicit DomBuilder(JsonNode* root) : root_(root) {}
-
-  bool null() { return Add(JsonNode{}) != nullptr; }
-  bool boolean(bool v) {
-    JsonNode n;
-    n.kind = JsonNode::Kind::kBool;
-    n.boolean = v;
-    return Add(std::move(n)) != nullptr;
-  }
-  bool number_integer(json::number_integer_t v) {
-    JsonNode n;
-    n.kind = JsonNode::Kind::kInt;
-    n.int_value = v;
-    return Add(std::move(n)) != nullptr;
-  }
-  bool number_unsigned(json::number_unsigned_t v) {
-    JsonNode n;
-    if (v <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      n.kind = JsonNode::Kind::kInt;
-      n.int_value = static_cast<int64_t>(v);
-    } else {
-      n.kind = JsonNode::Kind::kUint;
-      n.uint_value = v;
-    }
-    return Add(std::move(n)) != nullptr;
-  }
-  bool number_float(json::number_float_t v, const json::string_t& s) {
-    JsonNode n;
-    n.kind = JsonNode::Kind::kFloat;
-    n.float_value = v;
-    n.text = s;
-    return Add(std::move(n)) != nullptr;
-  }
-  bool string(json::string_t& s) {
-    JsonNode n;
-    n.kind = JsonNode::Kind::kString;
-    n.text = std::move(s);
-    return Add(std::move(n)) != nullptr;
-  }
-  bool binary(json::binary_t&) { return false; }  // never produced by the JSON parser
-  bool start_object(std::size_t) { return Open(JsonNode::Kind::kObject); }
-  bool key(json::string_t& k) {
-    key_ = std::move(k);
-    return true;
-  }
-  bool end_object() {
-    stack_.pop_back();
-    return true;
-  }
-  bool start_array(std::size_t) { return Open(JsonNode::Kind::kArray); }
-  bool end_array() {
-    stack_.pop_back();
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const json::exception& ex) {
-    error_ = ex.what();
-    return false;
-  }
-
-  const std::string& error() const { return error_; }
-
- private:
-  bool Open(JsonNode::Kind kind) {
-    if (stack_.size() >= kMaxJsonDepth) {
-      error_ = "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
-      return false;
-    }
-    JsonNode n;
-    n.kind = kind;
-    JsonNode* added = Add(std::move(n));
-    stack_.push_back(added);
-    return true;
-  }
-
-  // Children are only appended to the innermost open container, so pointers to the open
-  // containers (each the last element of its parent) stay valid.
-  JsonNode* Add(JsonNode node) {
-    if (stack_.empty()) {
-      *root_ = std::move(node);
-      return root_;
-    }
-    JsonNode* parent = stack_.back();
-    if (parent->kind == JsonNode::Kind::kArray) {
-      parent->items.push_back(std::move(node));
-      return &parent->items.back();
-    }
-    parent->members.push_back(JsonMember{std::move(key_), std::move(node)});
-    return &parent->members.back().value;
-  }
-
-  JsonNode* root_;
-  std::vector<JsonNode*> stack_;
-  std::string key_;
-  std::string error_;
-};
-
-Result<JsonNode> ParseJson(std::string_view text) {
-  JsonNode root;
-  DomBuilder builder(&root);
-  bool ok = false;
-  try {
-    ok = nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
-  } catch (const nlohmann::json::exception& e) {  // not expected from the SAX path; be safe
-    return DataError(std::string("invalid JSON: ") + e.what());
-  }
-  if (!ok) return DataError("invalid JSON: " + builder.error());
-  return root;
-}
-
-// ---------------------------------------------------------------------------------------------
 // JSON -> Connect (Connect's asConnectSchema and convertToConnect).
 
 Result<Type> TypeFromName(std::string_view name) {
@@ -692,7 +515,7 @@ Result<SchemaPtr> ToSchema(const JsonNode& node) {
 Result<int64_t> ToInt(const Schema& schema, const JsonNode& node, int64_t min, int64_t max) {
   if (node.kind != JsonNode::Kind::kInt || node.int_value < min || node.int_value > max) {
     return DataError(std::string("invalid value for ") + data::TypeName(schema.type) + ": " +
-                     (node.is_number() ? node.NumberText() : NodeKindName(node)));
+                     (node.is_number() ? node.NumberText() : JsonKindName(node)));
   }
   return node.int_value;
 }
@@ -725,7 +548,7 @@ Result<double> ToFloating(const Schema& schema, const JsonNode& node) {
       break;
   }
   return DataError(std::string("invalid value for ") + data::TypeName(schema.type) + ": " +
-                   NodeKindName(node));
+                   JsonKindName(node));
 }
 
 Result<Value> ToSchemalessValue(const JsonNode& node) {
@@ -779,7 +602,7 @@ Result<Value> ToDecimal(const Schema& schema, const JsonNode& node) {
     return Value(data::Bytes{std::move(bytes)});
   }
   return DataError(std::string("invalid value for Decimal, expected a number or base64 bytes: ") +
-                   NodeKindName(node));
+                   JsonKindName(node));
 }
 
 Result<Value> ToValue(const SchemaPtr& schema_ptr, const JsonNode* node) {
@@ -794,7 +617,7 @@ Result<Value> ToValue(const SchemaPtr& schema_ptr, const JsonNode* node) {
   if (schema.name == kDecimalName) return ToDecimal(schema, *node);
   auto mismatch = [&schema, node]() -> Status {
     return DataError(std::string("invalid value for ") + data::TypeName(schema.type) + ": " +
-                     NodeKindName(*node));
+                     JsonKindName(*node));
   };
   switch (schema.type) {
     case Type::kInt8: {
@@ -846,7 +669,7 @@ Result<Value> ToValue(const SchemaPtr& schema_ptr, const JsonNode* node) {
       if (schema.key_schema == nullptr || schema.key_schema->type == Type::kString) {
         if (node->kind != JsonNode::Kind::kObject) {
           return DataError(std::string("maps with string keys should be JSON objects, found ") +
-                           NodeKindName(*node));
+                           JsonKindName(*node));
         }
         map.reserve(node->members.size());
         for (const auto& [k, item] : node->members) {
@@ -858,7 +681,7 @@ Result<Value> ToValue(const SchemaPtr& schema_ptr, const JsonNode* node) {
       }
       if (node->kind != JsonNode::Kind::kArray) {
         return DataError(std::string("maps with non-string keys should be JSON arrays, found ") +
-                         NodeKindName(*node));
+                         JsonKindName(*node));
       }
       map.reserve(node->items.size());
       for (const JsonNode& entry : node->items) {
@@ -876,7 +699,7 @@ Result<Value> ToValue(const SchemaPtr& schema_ptr, const JsonNode* node) {
     case Type::kStruct: {
       if (node->kind != JsonNode::Kind::kObject) {
         return DataError(std::string("structs should be JSON objects, found ") +
-                         NodeKindName(*node));
+                         JsonKindName(*node));
       }
       data::Struct st;
       st.schema = schema_ptr;

@@ -589,6 +589,22 @@ TEST(JsonConverterTest, NumericDecimalWithHugeScaleRoundTrips) {
   EXPECT_FALSE(back.ok());
 }
 
+// Found by json_converter_fuzz (fuzz/regressions/json_converter_fuzz/decimal-beyond-double): a
+// Decimal whose numeric text is beyond double's range was written but could not be read back (the
+// JSON parser then in use turned such numbers into an error; Jackson reads them as BigDecimal).
+TEST(JsonConverterTest, NumericDecimalBeyondDoubleRoundTrips) {
+  std::string unscaled(200, '\x7f');  // about 482 decimal digits
+  const JsonConverter converter(true, true);
+  const std::string text = Ser(converter, DecimalSchema(2), Value(Bytes{unscaled}));
+  auto back = converter.Deserialize(text);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->second, Value(Bytes{unscaled}));
+  // A float64 beyond double's range reads as Infinity, as BigDecimal.doubleValue gives.
+  back = converter.Deserialize(R"({"schema":{"type":"double","optional":false},"payload":-1e400})");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->second, Value(-std::numeric_limits<double>::infinity()));
+}
+
 TEST(JsonConverterTest, DeserializeErrors) {
   JsonConverter c(true);
   EXPECT_EQ(c.Deserialize("{").status().kind(), ErrorKind::kDataError);

@@ -1,5 +1,6 @@
 #include "kafka/admin.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -44,6 +45,39 @@ Result<EventHandle> AwaitResult(rd_kafka_queue_t* queue, const std::string& what
       return RetryError(what + ": no answer within " + std::to_string(timeout.count()) + " ms");
     }
   }
+}
+
+// Whether `err` says the group has members, which the group-offset operations refuse: Kafka
+// answers an OffsetCommit from outside a non-empty group with UNKNOWN_MEMBER_ID, an OffsetDelete
+// of a topic a member reads with GROUP_SUBSCRIBED_TO_TOPIC, a DeleteGroups with GROUP_NOT_EMPTY.
+bool GroupHasMembers(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+         err == RD_KAFKA_RESP_ERR_GROUP_SUBSCRIBED_TO_TOPIC ||
+         err == RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP;
+}
+
+// The Status of one group's result of a group-offset operation: the group's error, else the
+// first partition's. A group with members is kRetry (they must leave first).
+Status GroupResultStatus(const rd_kafka_group_result_t* result, const std::string& what) {
+  auto status = [&](rd_kafka_resp_err_t err, std::string_view detail) {
+    Status s = StatusFromCode(err, what, detail);
+    if (GroupHasMembers(err)) {
+      return RetryError(s.message() + " (the group has active members; retry once they left)");
+    }
+    return s;
+  };
+  if (const rd_kafka_error_t* e = rd_kafka_group_result_error(result); e != nullptr) {
+    return status(rd_kafka_error_code(e), rd_kafka_error_string(e));
+  }
+  const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(result);
+  for (int i = 0; parts != nullptr && i < parts->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = parts->elems[i];
+    if (p.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return status(p.err, std::string(rd_kafka_err2str(p.err)) + " (" + p.topic + "[" +
+                               std::to_string(p.partition) + "])");
+    }
+  }
+  return Status::Ok();
 }
 
 void OnError(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
@@ -202,6 +236,127 @@ Result<GroupDescription> Admin::DescribeConsumerGroup(const std::string& group,
     out.members.push_back(std::move(member));
   }
   return out;
+}
+
+Result<std::vector<TopicPartitionOffset>> Admin::ListConsumerGroupOffsets(
+    const std::string& group, std::chrono::milliseconds timeout, const StopSource* stop) {
+  rd_kafka_t* rk = state_->rk.get();
+  const std::string what = "list the committed offsets of consumer group " + group;
+  // No partitions: every partition the group committed.
+  RdPtr<rd_kafka_ListConsumerGroupOffsets_t> request(
+      rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr));
+  QueueHandle queue(rd_kafka_queue_new(rk));
+  AdminOptions options = MakeOptions(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS, timeout);
+  rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
+  rd_kafka_ListConsumerGroupOffsets(rk, requests, 1, options.get(), queue.get());
+  WR_ASSIGN_OR_RETURN(EventHandle ev, AwaitResult(queue.get(), what, timeout, stop));
+  const rd_kafka_ListConsumerGroupOffsets_result_t* result =
+      rd_kafka_event_ListConsumerGroupOffsets_result(ev.get());
+  if (result == nullptr) return FatalError(what + ": unexpected result event");
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups =
+      rd_kafka_ListConsumerGroupOffsets_result_groups(result, &n);
+  std::vector<TopicPartitionOffset> out;
+  for (size_t g = 0; g < n; ++g) {
+    Status s = GroupResultStatus(groups[g], what);
+    if (s.kind() == ErrorKind::kNotFound) continue;  // no such group: nothing committed
+    WR_RETURN_IF_ERROR(s);
+    const rd_kafka_topic_partition_list_t* parts = rd_kafka_group_result_partitions(groups[g]);
+    for (int i = 0; parts != nullptr && i < parts->cnt; ++i) {
+      const rd_kafka_topic_partition_t& p = parts->elems[i];
+      if (p.offset < 0) continue;  // listed without a committed offset
+      out.push_back({{p.topic, p.partition}, p.offset});
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status Admin::AlterConsumerGroupOffsets(const std::string& group,
+                                        const std::vector<TopicPartitionOffset>& offsets,
+                                        std::chrono::milliseconds timeout, const StopSource* stop) {
+  if (offsets.empty()) return Status::Ok();
+  rd_kafka_t* rk = state_->rk.get();
+  const std::string what = "alter the committed offsets of consumer group " + group;
+  for (const TopicPartitionOffset& o : offsets) {
+    if (o.offset < 0) {
+      return InvalidArgument(what + ": offset " + std::to_string(o.offset) + " of " +
+                             o.tp.ToString() + " is negative");
+    }
+  }
+  PartitionList list = ToPartitionList(offsets);
+  RdPtr<rd_kafka_AlterConsumerGroupOffsets_t> request(
+      rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), list.get()));
+  QueueHandle queue(rd_kafka_queue_new(rk));
+  AdminOptions options = MakeOptions(rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS, timeout);
+  rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {request.get()};
+  rd_kafka_AlterConsumerGroupOffsets(rk, requests, 1, options.get(), queue.get());
+  WR_ASSIGN_OR_RETURN(EventHandle ev, AwaitResult(queue.get(), what, timeout, stop));
+  const rd_kafka_AlterConsumerGroupOffsets_result_t* result =
+      rd_kafka_event_AlterConsumerGroupOffsets_result(ev.get());
+  if (result == nullptr) return FatalError(what + ": unexpected result event");
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups =
+      rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &n);
+  for (size_t g = 0; g < n; ++g) WR_RETURN_IF_ERROR(GroupResultStatus(groups[g], what));
+  return Status::Ok();
+}
+
+Status Admin::DeleteConsumerGroupOffsets(const std::string& group,
+                                         const std::vector<TopicPartition>& partitions,
+                                         std::chrono::milliseconds timeout,
+                                         const StopSource* stop) {
+  if (partitions.empty()) return Status::Ok();
+  rd_kafka_t* rk = state_->rk.get();
+  const std::string what = "delete the committed offsets of consumer group " + group;
+  PartitionList list = ToPartitionList(partitions);
+  RdPtr<rd_kafka_DeleteConsumerGroupOffsets_t> request(
+      rd_kafka_DeleteConsumerGroupOffsets_new(group.c_str(), list.get()));
+  QueueHandle queue(rd_kafka_queue_new(rk));
+  AdminOptions options = MakeOptions(rk, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, timeout);
+  rd_kafka_DeleteConsumerGroupOffsets_t* requests[] = {request.get()};
+  rd_kafka_DeleteConsumerGroupOffsets(rk, requests, 1, options.get(), queue.get());
+  auto ev = AwaitResult(queue.get(), what, timeout, stop);
+  if (!ev.ok()) {
+    if (ev.status().kind() == ErrorKind::kNotFound) return Status::Ok();
+    return ev.status();
+  }
+  const rd_kafka_DeleteConsumerGroupOffsets_result_t* result =
+      rd_kafka_event_DeleteConsumerGroupOffsets_result(ev->get());
+  if (result == nullptr) return FatalError(what + ": unexpected result event");
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups =
+      rd_kafka_DeleteConsumerGroupOffsets_result_groups(result, &n);
+  for (size_t g = 0; g < n; ++g) {
+    Status s = GroupResultStatus(groups[g], what);
+    if (!s.ok() && s.kind() != ErrorKind::kNotFound) return s;
+  }
+  return Status::Ok();
+}
+
+Status Admin::DeleteConsumerGroup(const std::string& group, std::chrono::milliseconds timeout,
+                                  const StopSource* stop) {
+  rd_kafka_t* rk = state_->rk.get();
+  const std::string what = "delete consumer group " + group;
+  RdPtr<rd_kafka_DeleteGroup_t> request(rd_kafka_DeleteGroup_new(group.c_str()));
+  QueueHandle queue(rd_kafka_queue_new(rk));
+  AdminOptions options = MakeOptions(rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS, timeout);
+  rd_kafka_DeleteGroup_t* requests[] = {request.get()};
+  rd_kafka_DeleteGroups(rk, requests, 1, options.get(), queue.get());
+  auto ev = AwaitResult(queue.get(), what, timeout, stop);
+  if (!ev.ok()) {
+    if (ev.status().kind() == ErrorKind::kNotFound) return Status::Ok();
+    return ev.status();
+  }
+  const rd_kafka_DeleteGroups_result_t* result = rd_kafka_event_DeleteGroups_result(ev->get());
+  if (result == nullptr) return FatalError(what + ": unexpected result event");
+  size_t n = 0;
+  const rd_kafka_group_result_t** groups = rd_kafka_DeleteGroups_result_groups(result, &n);
+  for (size_t g = 0; g < n; ++g) {
+    Status s = GroupResultStatus(groups[g], what);
+    if (!s.ok() && s.kind() != ErrorKind::kNotFound) return s;  // GROUP_ID_NOT_FOUND: done
+  }
+  return Status::Ok();
 }
 
 }  // namespace walrelay::kafka

@@ -71,6 +71,31 @@ class Admin {
                                                  std::chrono::milliseconds timeout,
                                                  const StopSource* stop = nullptr);
 
+  // Committed offsets of a consumer group (KIP-222/396 OffsetFetch). A group without committed
+  // offsets, or one that does not exist, has none: an empty list, sorted by topic and partition.
+  // Offsets are the next offset to read, as committed.
+  Result<std::vector<TopicPartitionOffset>> ListConsumerGroupOffsets(
+      const std::string& group, std::chrono::milliseconds timeout,
+      const StopSource* stop = nullptr);
+  // Sets the group's committed offsets of `offsets` (an OffsetCommit outside the group). Kafka
+  // refuses this while the group has members: kRetry naming the group (retry once the members
+  // have left). Other failures as Kafka reports them (kInvalidArgument for authorization).
+  Status AlterConsumerGroupOffsets(const std::string& group,
+                                   const std::vector<TopicPartitionOffset>& offsets,
+                                   std::chrono::milliseconds timeout,
+                                   const StopSource* stop = nullptr);
+  // Removes the group's committed offsets of `partitions` (KIP-496 OffsetDelete): a consumer
+  // starts them at its auto.offset.reset. kRetry while a member is subscribed to their topic; ok
+  // for a group that does not exist.
+  Status DeleteConsumerGroupOffsets(const std::string& group,
+                                    const std::vector<TopicPartition>& partitions,
+                                    std::chrono::milliseconds timeout,
+                                    const StopSource* stop = nullptr);
+  // Deletes the group and every offset it committed (DeleteGroups). kRetry while it has members
+  // (GROUP_NOT_EMPTY); ok when it does not exist (deleting is idempotent).
+  Status DeleteConsumerGroup(const std::string& group, std::chrono::milliseconds timeout,
+                             const StopSource* stop = nullptr);
+
  private:
   struct State;
   explicit Admin(std::unique_ptr<State> state);

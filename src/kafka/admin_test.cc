@@ -86,5 +86,26 @@ TEST(AdminTest, BadSpecsAndUnreachableClusterAreClearErrors) {
   EXPECT_NE(t.status().message().find("list topics"), std::string::npos);
 }
 
+// librdkafka's mock answers an OffsetFetch for every partition (no topics named) with nothing and
+// has no OffsetDelete or DeleteGroups: listing what was altered, and the deletes, are tested
+// against a real Kafka (tests/integration/distributed_test.cc, sink connector offsets).
+TEST(AdminTest, AltersConsumerGroupOffsets) {
+  MockCluster mock(1);
+  mock.CreateTopic("orders", 2);
+  auto admin = Admin::Create(mock.Config(ClientRole::kAdmin));
+  ASSERT_TRUE(admin.ok());
+  auto none = admin->ListConsumerGroupOffsets("connect-nobody", seconds(10));
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->empty());
+  Status altered = admin->AlterConsumerGroupOffsets(
+      "connect-sink", {{{"orders", 1}, 7}, {{"orders", 0}, 3}}, seconds(10));
+  EXPECT_TRUE(altered.ok()) << altered.ToString();
+  EXPECT_TRUE(admin->AlterConsumerGroupOffsets("connect-sink", {}, seconds(10)).ok());
+  Status negative =
+      admin->AlterConsumerGroupOffsets("connect-sink", {{{"orders", 0}, -1}}, seconds(10));
+  EXPECT_EQ(negative.kind(), ErrorKind::kInvalidArgument);
+  EXPECT_NE(negative.message().find("negative"), std::string::npos) << negative.message();
+}
+
 }  // namespace
 }  // namespace walrelay::kafka

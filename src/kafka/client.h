@@ -33,6 +33,16 @@ struct RdKafkaDeleter {
   void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
   void operator()(const rd_kafka_metadata_t* p) const { rd_kafka_metadata_destroy(p); }
   void operator()(rd_kafka_message_t* p) const { rd_kafka_message_destroy(p); }
+  void operator()(rd_kafka_ListConsumerGroupOffsets_t* p) const {
+    rd_kafka_ListConsumerGroupOffsets_destroy(p);
+  }
+  void operator()(rd_kafka_AlterConsumerGroupOffsets_t* p) const {
+    rd_kafka_AlterConsumerGroupOffsets_destroy(p);
+  }
+  void operator()(rd_kafka_DeleteConsumerGroupOffsets_t* p) const {
+    rd_kafka_DeleteConsumerGroupOffsets_destroy(p);
+  }
+  void operator()(rd_kafka_DeleteGroup_t* p) const { rd_kafka_DeleteGroup_destroy(p); }
 };
 template <typename T>
 using RdPtr = std::unique_ptr<T, RdKafkaDeleter>;

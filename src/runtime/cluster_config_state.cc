@@ -98,6 +98,7 @@ void ClusterConfigState::Apply(int64_t offset, const ConfigRecord& r) {
       break;
     case ConfigRecordKind::kLoggerLevel:
       logger_levels_[r.connector] = r.level;
+      logger_updates_.emplace_back(r.connector, r.level);
       break;
   }
 }
@@ -156,6 +157,12 @@ std::optional<int32_t> ClusterConfigState::TaskCountRecord(std::string_view conn
 
 bool ClusterConfigState::PendingFencing(std::string_view connector) const {
   return pending_fencing_.find(connector) != pending_fencing_.end();
+}
+
+std::vector<std::pair<std::string, std::string>> ClusterConfigState::TakeLoggerLevelUpdates() {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.swap(logger_updates_);
+  return out;
 }
 
 std::vector<ConfigRecord> ClusterConfigState::TakeRestartRequests() {

@@ -64,6 +64,8 @@ class ClusterConfigState {
   std::vector<ConfigRecord> TakeRestartRequests();
   // Cluster-wide logger levels (KIP-976), namespace -> level.
   const std::map<std::string, std::string>& logger_levels() const { return logger_levels_; }
+  // The logger-level records applied since the last call, in order: (namespace, level).
+  std::vector<std::pair<std::string, std::string>> TakeLoggerLevelUpdates();
 
  private:
   void RemoveConnector(const std::string& connector);
@@ -83,6 +85,7 @@ class ClusterConfigState {
   std::optional<SessionKey> session_key_;
   std::vector<ConfigRecord> restarts_;
   std::map<std::string, std::string> logger_levels_;
+  std::vector<std::pair<std::string, std::string>> logger_updates_;
 };
 
 // The latest status of every connector, task and used topic, rebuilt from the status topic as

@@ -117,8 +117,12 @@ std::string MetricsRegistry::Render() const {
        "Source: bytes of WAL between the server's end and the confirmed position.",
        [](const TaskMetrics& t) { return t.lag_bytes.load(); }},
       {"walrelay_task_lag_milliseconds", "gauge",
-       "Milliseconds between now and the commit of the newest change delivered.",
+       "Milliseconds between now and the newest change handled: a source's commit time of the "
+       "newest change read, a sink's Kafka timestamp of the newest record applied (0 when idle).",
        [](const TaskMetrics& t) { return t.lag_ms.load(); }},
+      {"walrelay_task_lag_records", "gauge",
+       "Sink: messages between the consumer's position and the end of its partitions.",
+       [](const TaskMetrics& t) { return t.lag_records.load(); }},
       {"walrelay_task_confirmed_lsn", "gauge",
        "Source: the LSN confirmed to the replication slot, as a number.",
        [](const TaskMetrics& t) { return static_cast<int64_t>(t.confirmed_lsn.load()); }},

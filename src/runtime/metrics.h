@@ -37,7 +37,9 @@ struct TaskMetrics {
   std::atomic<int64_t> errors{0};       // records a stage failed on
   std::atomic<int64_t> dlq_records{0};  // records sent to the dead letter queue
   std::atomic<int64_t> lag_bytes{0};    // source: server WAL end - confirmed LSN
-  std::atomic<int64_t> lag_ms{0};       // now - commit time of the newest change delivered
+  std::atomic<int64_t> lag_ms{0};       // source: now - commit time of the newest change read;
+                                        // sink: now - Kafka timestamp of the newest applied
+  std::atomic<int64_t> lag_records{0};  // sink: messages behind the end of its partitions
   std::atomic<uint64_t> confirmed_lsn{0};
   Histogram produce_latency;  // seconds from produce to acknowledgement
   Histogram batch_size;       // records per poll or per destination transaction

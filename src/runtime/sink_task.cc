@@ -107,7 +107,9 @@ Status SinkTask::Run() {
       last_flush = Clock::now();
       if (!result.ok()) break;
     }
+    PublishMetrics(/*idle=*/items.empty() && pending_.empty());
   }
+  PublishMetrics(/*idle=*/false);
   if (stopping() && (result.ok() || result.kind() == ErrorKind::kStopped)) {
     if (!pending_.empty()) {
       LogInfo(parts_.connector, "stopping: " + std::to_string(pending_.size()) +
@@ -229,6 +231,7 @@ Status SinkTask::Report(const ConsumedMessage& message, std::string_view stage,
     WR_RETURN_IF_ERROR(
         parts_.dlq->Send(message, context)
             .WithContext("sending " + where + " to the dead letter queue " + policy.dlq_topic));
+    ++stats_.dead_lettered;
   }
   if (policy.tolerate_all) return Status::Ok();
   return Status(failure.kind() == ErrorKind::kOk ? ErrorKind::kDataError : failure.kind(),
@@ -367,6 +370,12 @@ Status SinkTask::Flush() {
   }
   if (*outcome == JdbcSink::ApplyOutcome::kFenced) return Fenced();
   stats_.applied += static_cast<int64_t>(pending_.size());
+  if (options_.metrics != nullptr) {
+    options_.metrics->batch_size.Observe(static_cast<double>(pending_.size()));
+  }
+  for (const Pending& p : pending_) {
+    newest_applied_ts_ms_ = std::max(newest_applied_ts_ms_, p.origin.timestamp_ms);
+  }
   Committed(batch_next_);
   pending_.clear();
   batch_next_.clear();
@@ -391,6 +400,8 @@ Status SinkTask::ApplyOneByOne() {
     }
     if (*outcome == JdbcSink::ApplyOutcome::kFenced) return Fenced();
     ++stats_.applied;
+    if (options_.metrics != nullptr) options_.metrics->batch_size.Observe(1);
+    newest_applied_ts_ms_ = std::max(newest_applied_ts_ms_, p.origin.timestamp_ms);
     Committed(next);
   }
   // Partitions whose last messages were refused, filtered or failed earlier: store where they end.
@@ -412,6 +423,33 @@ Status SinkTask::ApplyOneByOne() {
   batch_next_.clear();
   batch_first_.clear();
   return Status::Ok();
+}
+
+void SinkTask::PublishMetrics(bool idle) {
+  TaskMetrics* m = options_.metrics.get();
+  if (m == nullptr) return;
+  m->records_in.fetch_add(stats_.consumed - published_.consumed, std::memory_order_relaxed);
+  m->records_out.fetch_add(stats_.applied - published_.applied, std::memory_order_relaxed);
+  m->errors.fetch_add(stats_.failed - published_.failed, std::memory_order_relaxed);
+  m->dlq_records.fetch_add(stats_.dead_lettered - published_.dead_lettered,
+                           std::memory_order_relaxed);
+  published_ = stats_;
+  int64_t lag_ms = 0;
+  if (!idle && newest_applied_ts_ms_ > 0) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    lag_ms = std::max<int64_t>(0, now_ms - newest_applied_ts_ms_);
+  }
+  m->lag_ms.store(lag_ms, std::memory_order_relaxed);
+  // The consumer's own figure, at most once a second (it asks librdkafka's main thread).
+  const auto now = Clock::now();
+  if (now - behind_checked_ >= std::chrono::seconds(1)) {
+    behind_checked_ = now;
+    if (auto behind = parts_.input->RecordsBehind()) {
+      m->lag_records.store(*behind, std::memory_order_relaxed);
+    }
+  }
 }
 
 Status SinkTask::Fenced() {

@@ -17,6 +17,7 @@
 #include "convert/converter.h"
 #include "data/record.h"
 #include "runtime/error_handler.h"
+#include "runtime/metrics.h"
 #include "sink/jdbc_sink.h"
 #include "sink/kafka_position.h"
 #include "transforms/transform.h"
@@ -75,6 +76,9 @@ class SinkInput {
   // positions are what counts, Kafka's committed offsets are only a hint for tools and for a
   // partition the destination holds no position for).
   virtual void CommitHint(const std::map<KafkaTopicPartition, int64_t>& next_offsets) = 0;
+  // Messages between the consumer's position and the end of its assigned partitions, as far as
+  // the consumer knows without asking the brokers (nullopt when it does not know yet).
+  virtual std::optional<int64_t> RecordsBehind() { return std::nullopt; }
 };
 
 // Why a message went to the dead letter queue: Kafka Connect's ProcessingContext, flattened.
@@ -170,15 +174,18 @@ struct SinkTaskOptions {
   size_t max_batch_records = 2000;              // records per destination transaction (at most)
   std::chrono::milliseconds linger{100};        // a smaller batch waits this long for more
   std::chrono::milliseconds poll_timeout{200};  // each Poll's wait
+  // The task's metrics (GET /metrics), kept current after every poll; may be null.
+  std::shared_ptr<TaskMetrics> metrics;
 };
 
 struct SinkTaskStats {
-  int64_t consumed = 0;  // messages polled
-  int64_t applied = 0;   // records written to the destination
-  int64_t skipped = 0;   // replays at or below the destination's position
-  int64_t failed = 0;    // records an error was reported for (DLQ and/or log)
-  int64_t fenced = 0;    // batches refused because another task moved a partition
-  int64_t batches = 0;   // destination transactions committed
+  int64_t consumed = 0;       // messages polled
+  int64_t applied = 0;        // records written to the destination
+  int64_t skipped = 0;        // replays at or below the destination's position
+  int64_t failed = 0;         // records an error was reported for (DLQ and/or log)
+  int64_t fenced = 0;         // batches refused because another task moved a partition
+  int64_t batches = 0;        // destination transactions committed
+  int64_t dead_lettered = 0;  // records sent to the dead letter queue
 };
 
 // A sink connector's task in a worker: consumes messages through a SinkInput, turns key and value
@@ -265,6 +272,8 @@ class SinkTask {
   std::vector<sink::JdbcSink::PositionUpdate> PositionsFor(
       const std::map<KafkaTopicPartition, int64_t>& next) const;
   void Committed(const std::map<KafkaTopicPartition, int64_t>& next);
+  // Brings options_.metrics up to date (counters by what changed since the last call).
+  void PublishMetrics(bool idle);
 
   Parts parts_;
   SinkTaskOptions options_;
@@ -276,6 +285,9 @@ class SinkTask {
   // The same partitions' first offsets since the last commit, to go back to when a batch is
   // dropped (fenced) and the destination holds no position for its partition.
   std::map<KafkaTopicPartition, int64_t> batch_first_;
+  SinkTaskStats published_;           // stats_ as last added to the metrics
+  int64_t newest_applied_ts_ms_ = 0;  // the newest Kafka timestamp applied
+  std::chrono::steady_clock::time_point behind_checked_;
 };
 
 // The parts of a sink task built from a sink connector's config: the JdbcSink (created, not yet

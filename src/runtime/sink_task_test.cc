@@ -244,6 +244,7 @@ TEST(SinkTaskTest, PoisonRecordsGoToTheDeadLetterQueueAndNothingElseIsLostOrReor
   h.input.logs[kP1] = {Row("b0"), Row("b1")};
   h.input.Assign({kP0, kP1});
   h.input.Fetch();
+  h.options.metrics = std::make_shared<TaskMetrics>("sinky", 2);
   SinkTaskStats stats;
   Status s = h.Run(&stats);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -251,6 +252,12 @@ TEST(SinkTaskTest, PoisonRecordsGoToTheDeadLetterQueueAndNothingElseIsLostOrReor
   EXPECT_EQ(h.Pos(kP0), "{\"offset\":8}");
   EXPECT_EQ(h.Pos(kP1), "{\"offset\":2}");
   EXPECT_EQ(stats.failed, 4);
+  EXPECT_EQ(stats.dead_lettered, 4);
+  // GET /metrics carries the same counts.
+  EXPECT_EQ(h.options.metrics->records_in.load(), 10);
+  EXPECT_EQ(h.options.metrics->records_out.load(), 6);
+  EXPECT_EQ(h.options.metrics->errors.load(), 4);
+  EXPECT_EQ(h.options.metrics->dlq_records.load(), 4);
   ASSERT_EQ(h.dlq.sent.size(), 4u);
   std::vector<std::string> stages;
   std::vector<int64_t> offsets;

@@ -1,5 +1,6 @@
 #include "runtime/source_task.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "common/log.h"
@@ -20,6 +21,28 @@ bool HasChanges(const std::vector<data::Record>& batch) {
 }
 
 bool Stopping(const SourceTaskOptions& o) { return o.stop != nullptr && o.stop->stop_requested(); }
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The gauges of `metrics` after a poll: WAL between the server's end and the confirmed
+// position, the confirmed LSN, and how old the newest change handed over is (0 when idle: the
+// source has caught up).
+void UpdateGauges(TaskMetrics* metrics, source::PostgresSource* source, int64_t last_commit_ts_ms,
+                  bool idle) {
+  const Lsn server = source->server_position();
+  const Lsn confirmed = source->confirmed_position();
+  metrics->lag_bytes.store(
+      server > confirmed ? static_cast<int64_t>(server.value() - confirmed.value()) : 0,
+      std::memory_order_relaxed);
+  metrics->confirmed_lsn.store(confirmed.value(), std::memory_order_relaxed);
+  int64_t lag_ms = 0;
+  if (!idle && last_commit_ts_ms > 0) lag_ms = std::max<int64_t>(0, NowMs() - last_commit_ts_ms);
+  metrics->lag_ms.store(lag_ms, std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -44,6 +67,8 @@ Status RunSourceTask(const std::string& name, source::PostgresSource* source,
                      SourceDelivery* delivery, const SourceTaskOptions& options,
                      SourceTaskStats* stats) {
   Progress progress(name, std::chrono::seconds(5));
+  TaskMetrics* metrics = options.metrics.get();
+  int64_t last_commit_ts_ms = 0;
   std::vector<data::Record> batch;
   auto last_record = Clock::now();
   Status result;
@@ -66,6 +91,10 @@ Status RunSourceTask(const std::string& name, source::PostgresSource* source,
       break;
     }
     progress.CountIn(static_cast<int64_t>(batch.size()));
+    if (metrics != nullptr && !batch.empty()) {
+      metrics->records_in.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+      metrics->batch_size.Observe(static_cast<double>(batch.size()));
+    }
     bool stopped_inside = false;
     Status ds;
     for (size_t i = 0; i < batch.size() && ds.ok(); ++i) {
@@ -73,12 +102,14 @@ Status RunSourceTask(const std::string& name, source::PostgresSource* source,
       bool keep = true;
       ds = chain->Apply(&rec, &keep);
       if (!ds.ok()) {
+        if (metrics != nullptr) metrics->errors.fetch_add(1, std::memory_order_relaxed);
         ds = errors->Handle("transform", rec, ds);
         keep = false;
       } else if (keep) {
         std::string_view stage;
         ds = delivery->Send(rec, &stage);
         if (!ds.ok() && !stage.empty()) {
+          if (metrics != nullptr) metrics->errors.fetch_add(1, std::memory_order_relaxed);
           ds = errors->Handle(stage, rec, ds);
           keep = false;
         }
@@ -86,6 +117,7 @@ Status RunSourceTask(const std::string& name, source::PostgresSource* source,
       if (!ds.ok()) break;
       if (keep) progress.CountOut(1);
       progress.Applied(rec.position.commit_ts_ms);
+      last_commit_ts_ms = std::max(last_commit_ts_ms, rec.position.commit_ts_ms);
       running.Advance(rec.position);
       ++stats->records;
       if (options.max_records >= 0 && stats->records >= options.max_records) {
@@ -104,6 +136,7 @@ Status RunSourceTask(const std::string& name, source::PostgresSource* source,
       break;
     }
     progress.Maybe(source->server_position(), source->confirmed_position(), batch.empty());
+    if (metrics != nullptr) UpdateGauges(metrics, source, last_commit_ts_ms, batch.empty());
     if (HasChanges(batch)) last_record = Clock::now();
     if (finished) done = true;
     if (options.idle_exit_seconds >= 0 &&

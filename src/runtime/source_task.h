@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "common/stop.h"
 #include "data/record.h"
 #include "runtime/error_handler.h"
+#include "runtime/metrics.h"
 #include "source/postgres_source.h"
 #include "source/source_offset.h"
 #include "transforms/transform.h"
@@ -51,6 +53,9 @@ struct SourceTaskOptions {
   int64_t idle_exit_seconds = -1;    // stop after this long without a data change (-1: never)
   const StopSource* stop = nullptr;  // ends the task cleanly
   std::chrono::milliseconds poll_wait{500};
+  // The task's metrics (GET /metrics): records read, batch sizes, failures, lag and the
+  // confirmed LSN are kept current here; records out are counted by the delivery. May be null.
+  std::shared_ptr<TaskMetrics> metrics;
 };
 
 struct SourceTaskStats {

@@ -162,7 +162,10 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
 
   StdoutDelivery out(convert::CreateConverter(*key_settings),
                      convert::CreateConverter(*value_settings), &offsets);
-  SourceTaskOptions task_options{options.max_records, options.idle_exit_seconds, options.stop};
+  SourceTaskOptions task_options;
+  task_options.max_records = options.max_records;
+  task_options.idle_exit_seconds = options.idle_exit_seconds;
+  task_options.stop = options.stop;
   SourceTaskStats stats;
   TrackedDelivery tracked(&out, name, options);
   SourceDelivery* delivery = options.on_topic || options.metrics != nullptr

@@ -237,6 +237,48 @@ Result<std::map<std::string, std::string>> JdbcSink::ReadPositions() {
   return out;
 }
 
+Status JdbcSink::WritePositions(const std::map<std::string, std::optional<std::string>>& positions,
+                                bool clear) {
+  if (!conn_ || !conn_->IsOk()) WR_RETURN_IF_ERROR(Connect());
+  std::string removed, set, values;
+  for (const auto& [partition, position] : positions) {
+    if (position) {
+      AppendArrayElement(&set, partition);
+      AppendArrayElement(&values, *position);
+    } else {
+      AppendArrayElement(&removed, partition);
+    }
+  }
+  for (std::string* array : {&removed, &set, &values}) {
+    array->append(array->empty() ? "{}" : "}");  // AppendArrayElement opens with '{'
+  }
+  auto write = [&]() -> Status {
+    WR_RETURN_IF_ERROR(RunSimple("BEGIN").status());
+    if (clear) {
+      WR_RETURN_IF_ERROR(Run("DELETE FROM " + offsets_table_ + " WHERE \"connector\" = $1",
+                             {connector_name_.c_str()})
+                             .status());
+    }
+    WR_RETURN_IF_ERROR(Run("DELETE FROM " + offsets_table_ +
+                               " WHERE \"connector\" = $1 AND \"partition\" = ANY($2::text[])",
+                           {connector_name_.c_str(), removed.c_str()})
+                           .status());
+    WR_RETURN_IF_ERROR(
+        Run(WritePositionSql(), {connector_name_.c_str(), set.c_str(), values.c_str()}).status());
+    return RunSimple("COMMIT").status();
+  };
+  Status s = write();
+  if (!s.ok()) {
+    if (conn_ && conn_->IsOk()) {
+      pg::PgResult rb(PQexec(conn_->get(), "ROLLBACK"));
+    } else {
+      DropConnection();
+    }
+    return s.WithContext("writing the positions to " + offsets_table_);
+  }
+  return Status::Ok();
+}
+
 Result<pg::PgResult> JdbcSink::RunSimple(const std::string& sql) {
   if (pipelining_) WR_RETURN_IF_ERROR(FinishPipeline());
   if (!conn_) return ReconnectError("not connected to the destination database");

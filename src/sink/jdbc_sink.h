@@ -77,6 +77,13 @@ class JdbcSink {
   // ReadPosition, for transactions still writing the offsets table. kReconnect when the
   // destination is unreachable.
   Result<std::map<std::string, std::string>> ReadPositions();
+  // Changes this connector's positions outside of a batch, in one transaction (the KIP-875
+  // offsets endpoints, with the connector stopped): with `clear`, every position of the connector
+  // is removed first; then each of `positions` is set, or removed when nullopt. Positions are
+  // written unchecked: a task that still runs is fenced by them at its next batch. kReconnect
+  // when the destination is unreachable; the transaction is rolled back on any failure.
+  Status WritePositions(const std::map<std::string, std::optional<std::string>>& positions,
+                        bool clear);
 
   // Applies `records` and records `position` for `partition`, all in one transaction: either
   // everything commits or nothing does. In upsert mode the changes of each table are compacted to

@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "common/strings.h"
 #include "kafka/client.h"
@@ -215,6 +217,28 @@ void KafkaSinkInput::CommitHint(const std::map<runtime::KafkaTopicPartition, int
   if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
     LogWarn(group_, std::string("committing offsets (a hint only): ") + rd_kafka_err2str(e));
   }
+}
+
+std::optional<int64_t> KafkaSinkInput::RecordsBehind() {
+  rd_kafka_topic_partition_list_t* assignment = nullptr;
+  if (rd_kafka_assignment(rk_, &assignment) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  std::optional<int64_t> behind;
+  if (rd_kafka_position(rk_, assignment) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < assignment->cnt; ++i) {
+      const rd_kafka_topic_partition_t& p = assignment->elems[i];
+      int64_t low = RD_KAFKA_OFFSET_INVALID;
+      int64_t high = RD_KAFKA_OFFSET_INVALID;
+      if (p.offset < 0 ||
+          rd_kafka_get_watermark_offsets(rk_, p.topic, p.partition, &low, &high) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0) {
+        continue;
+      }
+      behind = behind.value_or(0) + std::max<int64_t>(0, high - p.offset);
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(assignment);
+  return behind;
 }
 
 }  // namespace walrelay::worker

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ class KafkaSinkInput : public runtime::SinkInput {
               std::vector<runtime::SinkInputItem>* out) override;
   Status Seek(const runtime::KafkaTopicPartition& tp, int64_t offset) override;
   void CommitHint(const std::map<runtime::KafkaTopicPartition, int64_t>& next_offsets) override;
+  // The high watermarks of the last fetches minus the consumer's positions, summed over its
+  // assignment (partitions without both yet are left out).
+  std::optional<int64_t> RecordsBehind() override;
 
  private:
   KafkaSinkInput() = default;

@@ -72,6 +72,7 @@ Status SinkTaskRunner::Body(const StopSource& stop) {
   runtime::SinkTaskOptions options;
   options.task_id = plan().unit.task;
   options.stop = &stop;
+  if (ctx.metrics != nullptr) options.metrics = ctx.metrics->Task(connector, plan().unit.task);
   runtime::SinkTask task(parts.View(connector, input.get(), dlq.get()), options);
   Running();
   Status s = task.Run();

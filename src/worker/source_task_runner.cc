@@ -61,13 +61,16 @@ Status SourceTaskRunner::Body(const StopSource& stop) {
   options.flush_interval = ctx.flush_interval;
   options.exactly_once = ctx.exactly_once;
   options.stop = &stop;
-  if (ctx.metrics != nullptr) options.metrics = ctx.metrics->Task(connector, plan().unit.task);
+  std::shared_ptr<runtime::TaskMetrics> metrics;
+  if (ctx.metrics != nullptr) metrics = ctx.metrics->Task(connector, plan().unit.task);
+  options.metrics = metrics;
   KafkaDelivery delivery(std::move(options), convert::CreateConverter(key_settings),
                          convert::CreateConverter(value_settings), producer.get());
   runtime::ErrorHandler errors(name(), policy);
   Running();
   runtime::SourceTaskOptions task_options;
   task_options.stop = &stop;
+  task_options.metrics = metrics;
   runtime::SourceTaskStats stats;
   Status s = runtime::RunSourceTask(name(), source.get(), &chain, &errors, &delivery, task_options,
                                     &stats);

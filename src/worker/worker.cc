@@ -307,6 +307,10 @@ Status Worker::Start() {
                                                           "", kReadTimeout}));
   WR_RETURN_IF_ERROR(config_log_->ReadToEnd(
       [this](const LogRecord& r) { return ApplyConfigRecord(r); }, kReadTimeout, stop_));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_read_ = true;
+  }
   WR_RETURN_IF_ERROR(status_log_->ReadToEnd(
       [this](const LogRecord& r) { return ApplyStatusRecord(r); }, kReadTimeout, stop_));
   {
@@ -347,6 +351,14 @@ Status Worker::ApplyConfigRecord(const LogRecord& r) {
   Status s = config_state_.Apply(r.offset, *r.key, value);
   if (!s.ok())
     LogWarn(kLog, "config topic offset " + std::to_string(r.offset) + ": " + s.message());
+  // Cluster-scoped logger levels (PUT /admin/loggers/{l}?scope=cluster, KIP-976) apply on every
+  // worker that reads them after its start; as in Kafka Connect, the ones already in the topic
+  // when a worker starts are history, not applied.
+  for (const auto& [logger, level] : config_state_.TakeLoggerLevelUpdates()) {
+    if (!config_read_) continue;
+    LogInfo(kLog, "logger " + logger + " set to " + level + " for the cluster");
+    ApplyLoggerLevelLocked(logger, level);
+  }
   return Status::Ok();
 }
 
@@ -912,6 +924,47 @@ Result<std::optional<std::string>> Worker::ReadOffset(const std::string& key,
   return it->second;
 }
 
+rest::HerderResult<rest::ConnectorConfig> Worker::StoppedConnectorConfig(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto* c = config_state_.ConnectorConfig(name);
+  if (c == nullptr) return rest::HerderError::ConnectorNotFound(name);
+  if (config_state_.GetTargetState(name).value_or(TargetState::kStarted) != TargetState::kStopped) {
+    return rest::HerderError::BadRequest(
+        "Connectors must be in the STOPPED state before their offsets can be modified. This "
+        "can be done for the specified connector by issuing a 'PUT' request to the "
+        "'/connectors/" +
+        name + "/stop' endpoint");
+  }
+  return *c;
+}
+
+template <typename T>
+rest::HerderResult<T> Worker::WithSinkOffsets(
+    const std::string& name, const rest::ConnectorConfig& config,
+    const std::function<rest::HerderResult<T>(SinkOffsets&)>& fn) {
+  auto destination = sink::JdbcSink::Create(name, config);
+  if (!destination.ok()) {
+    return rest::HerderError::Internal("Cannot open the destination of sink connector " + name +
+                                       ": " + destination.status().message());
+  }
+  (*destination)->SetInterrupt(pg::Interrupt{stop_, std::chrono::milliseconds(0)});
+  if (Status s = (*destination)->Open(); !s.ok()) {
+    return rest::HerderError::Internal("Cannot reach the destination of sink connector " + name +
+                                       ": " + s.message());
+  }
+  std::lock_guard<std::mutex> lock(group_admin_mu_);
+  if (!group_admin_) {
+    kafka::ClientConfig client;
+    for (const auto& [k, v] : base_client_) client.Set(k, v);
+    client.Set("client.id", worker_id_ + "-offsets-admin");
+    auto admin = kafka::Admin::Create(client);
+    if (!admin.ok()) return rest::HerderError::FromStatus(admin.status());
+    group_admin_.emplace(std::move(admin).value());
+  }
+  SinkOffsets offsets(name, &*group_admin_, destination->get(), kReadTimeout, stop_);
+  return fn(offsets);
+}
+
 rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std::string& name) {
   std::map<std::string, std::string> cfg;
   {
@@ -921,9 +974,8 @@ rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std
     cfg = *c;
   }
   if (TypeOf(cfg) != rest::ConnectorType::kSource) {
-    return rest::HerderError::Internal(
-        "Offsets of sink connectors are kept in their destination (walrelay's offsets table) "
-        "and are not served through this endpoint yet");
+    return WithSinkOffsets<rest::ConnectorOffsets>(name, cfg,
+                                                   [](SinkOffsets& o) { return o.Get(); });
   }
   auto refresh = ReadOffset("", stop_);
   if (!refresh.ok()) return rest::HerderError::FromStatus(refresh.status());
@@ -939,25 +991,11 @@ rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std
 
 rest::HerderResult<std::string> Worker::AlterConnectorOffsets(
     const std::string& name, const rest::ConnectorOffsets& offsets) {
-  std::map<std::string, std::string> cfg;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    const auto* c = config_state_.ConnectorConfig(name);
-    if (c == nullptr) return rest::HerderError::ConnectorNotFound(name);
-    cfg = *c;
-    if (config_state_.GetTargetState(name).value_or(TargetState::kStarted) !=
-        TargetState::kStopped) {
-      return rest::HerderError::BadRequest(
-          "Connectors must be in the STOPPED state before their offsets can be modified. This "
-          "can be done for the specified connector by issuing a 'PUT' request to the "
-          "'/connectors/" +
-          name + "/stop' endpoint");
-    }
-  }
-  if (TypeOf(cfg) != rest::ConnectorType::kSource) {
-    return rest::HerderError::Internal(
-        "Offsets of sink connectors are kept in their destination and cannot be altered through "
-        "this endpoint yet");
+  auto cfg = StoppedConnectorConfig(name);
+  if (!cfg.ok()) return cfg.error();
+  if (TypeOf(cfg.value()) != rest::ConnectorType::kSource) {
+    return WithSinkOffsets<std::string>(name, cfg.value(),
+                                        [&](SinkOffsets& o) { return o.Alter(offsets); });
   }
   std::vector<KeyedRecord> records;
   for (const auto& o : offsets.offsets) {
@@ -981,6 +1019,12 @@ rest::HerderResult<std::string> Worker::AlterConnectorOffsets(
 }
 
 rest::HerderResult<std::string> Worker::ResetConnectorOffsets(const std::string& name) {
+  auto cfg = StoppedConnectorConfig(name);
+  if (!cfg.ok()) return cfg.error();
+  if (TypeOf(cfg.value()) != rest::ConnectorType::kSource) {
+    return WithSinkOffsets<std::string>(name, cfg.value(),
+                                        [](SinkOffsets& o) { return o.Reset(); });
+  }
   auto current = GetConnectorOffsets(name);
   if (!current.ok()) return current.error();
   rest::ConnectorOffsets reset;
@@ -1082,12 +1126,21 @@ rest::HerderResult<rest::ConfigInfos> Worker::ValidateConnectorConfig(
 
 std::map<std::string, rest::LoggerLevel> Worker::AllLoggerLevels() {
   std::lock_guard<std::mutex> lock(mu_);
+  // One level per process: every logger named through the API reports it, with when it was
+  // last set (root is always listed).
+  const std::string level = logger_level_.value_or("INFO");
   std::map<std::string, rest::LoggerLevel> out;
-  out["root"] = rest::LoggerLevel{logger_levels_.count("root") ? logger_levels_.at("root") : "INFO",
-                                  logger_modified_.count("root")
-                                      ? std::optional<int64_t>(logger_modified_.at("root"))
-                                      : std::nullopt};
+  out["root"] = rest::LoggerLevel{level, std::nullopt};
+  for (const auto& [logger, modified] : logger_modified_) {
+    out[logger] = rest::LoggerLevel{level, modified};
+  }
   return out;
+}
+
+void Worker::ApplyLoggerLevelLocked(const std::string& logger, const std::string& level) {
+  SetLogLevel(ToLogLevel(level));
+  logger_level_ = level;
+  logger_modified_[logger] = NowMs();
 }
 
 std::optional<rest::LoggerLevel> Worker::GetLoggerLevel(const std::string& logger) {
@@ -1100,10 +1153,8 @@ std::optional<rest::LoggerLevel> Worker::GetLoggerLevel(const std::string& logge
 rest::HerderResult<std::vector<std::string>> Worker::SetWorkerLoggerLevel(
     const std::string& logger, const std::string& level) {
   // walrelay has one log level per process: every namespace sets it.
-  SetLogLevel(ToLogLevel(level));
   std::lock_guard<std::mutex> lock(mu_);
-  logger_levels_["root"] = level;
-  logger_modified_["root"] = NowMs();
+  ApplyLoggerLevelLocked(logger, level);
   return std::vector<std::string>{logger};
 }
 
@@ -1111,9 +1162,9 @@ rest::HerderStatus Worker::SetClusterLoggerLevel(const std::string& logger,
                                                  const std::string& level) {
   if (auto err = NotLeader()) return *err;
   return OnHerderThread([&]() -> rest::HerderStatus {
+    // Every worker, this one included, applies it when it reads the record back.
     Status w = WriteConfig({{runtime::LoggerLevelKey(logger), "{\"level\":\"" + level + "\"}"}});
     if (!w.ok()) return rest::HerderError::FromStatus(w);
-    auto r = SetWorkerLoggerLevel(logger, level);
     return rest::HerderOk();
   });
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/stop.h"
+#include "kafka/admin.h"
 #include "rest/herder.h"
 #include "runtime/cluster_config_state.h"
 #include "runtime/metrics.h"
@@ -19,6 +20,7 @@
 #include "worker/cluster_view.h"
 #include "worker/membership.h"
 #include "worker/record_writer.h"
+#include "worker/sink_offsets.h"
 #include "worker/sink_task_runner.h"
 #include "worker/source_task_runner.h"
 #include "worker/topic_admin.h"
@@ -105,6 +107,8 @@ class Worker : public rest::Herder {
 
   // Herder-thread work.
   Status ApplyConfigRecord(const LogRecord& record);
+  // Sets the process's log level for `logger` (the API names namespaces; walrelay has one level).
+  void ApplyLoggerLevelLocked(const std::string& logger, const std::string& level);
   Status ApplyStatusRecord(const LogRecord& record);
   ClusterView View() const;  // mu_ held
   Status LeaderDuties();
@@ -121,6 +125,15 @@ class Worker : public rest::Herder {
   std::optional<rest::HerderError> NotLeader() const;
   rest::HerderStatus WriteTargetState(const std::string& name, runtime::TargetState state);
   Result<std::optional<std::string>> ReadOffset(const std::string& key, const StopSource* stop);
+  // The connector's config; 404 when unknown, 400 (Kafka Connect's text) when it is not STOPPED,
+  // as altering or resetting offsets requires.
+  rest::HerderResult<rest::ConnectorConfig> StoppedConnectorConfig(const std::string& name);
+  // Runs `fn` with the sink connector's SinkOffsets (worker/sink_offsets.h): its destination
+  // opened for the call, its consumer group through group_admin_ (one call at a time).
+  template <typename T>
+  rest::HerderResult<T> WithSinkOffsets(
+      const std::string& name, const rest::ConnectorConfig& config,
+      const std::function<rest::HerderResult<T>(SinkOffsets&)>& fn);
 
   runtime::WorkerConfig config_;
   const StopSource* stop_;
@@ -143,6 +156,9 @@ class Worker : public rest::Herder {
   std::mutex offsets_mu_;
   std::unique_ptr<TopicLog> offset_log_;
   std::map<std::string, std::optional<std::string>> offsets_;  // key -> value (null: reset)
+  // Sink connectors' consumer groups (KIP-875 offsets), created on first use.
+  std::mutex group_admin_mu_;
+  std::optional<kafka::Admin> group_admin_;
 
   SourceTaskContext source_context_;
   SinkTaskContext sink_context_;
@@ -153,8 +169,11 @@ class Worker : public rest::Herder {
   std::optional<Assignment> assignment_;
   bool leader_ = false;
   std::string kafka_cluster_id_;
-  std::map<std::string, std::string> logger_levels_;  // set through the API on this worker
+  // The process's log level as last set through the API (nullopt: never, INFO), and each logger
+  // named since with when (epoch ms).
+  std::optional<std::string> logger_level_;
   std::map<std::string, int64_t> logger_modified_;
+  bool config_read_ = false;  // the config topic was read to its end once (guarded by mu_)
 
   // Herder-thread state.
   std::map<WorkUnit, std::unique_ptr<UnitRunner>> runners_;

@@ -373,6 +373,19 @@ TEST_F(WorkerTest, SigtermHandsTheConnectorsOverAtOnce) {
                                                  "heartbeat.interval.ms=3000"};
   StartWorker(0, slow_session);
   StartWorker(1, slow_session);
+  // KIP-976: a logger level set with scope=cluster on one worker reaches the other.
+  HttpResult set =
+      Curl({"-X", "PUT", "-H", "Content-Type: application/json", "--data", R"({"level":"DEBUG"})",
+            workers_[0].url + "/admin/loggers/io.debezium?scope=cluster"});
+  EXPECT_EQ(set.status, 204) << set.body;
+  std::string level;
+  for (int i = 0; i < 100; ++i) {
+    HttpResult r = Curl({workers_[1].url + "/admin/loggers/io.debezium"});
+    if (r.status == 200) level = json::parse(r.body).value("level", "");
+    if (level == "DEBUG") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(level, "DEBUG") << "the other worker did not apply the cluster-scoped level";
   ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json")).status, 201);
   ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
   std::string owner = WorkerOf(workers_[0], "source-connector", 0);
@@ -462,6 +475,24 @@ TEST_F(WorkerTest, TopicHoldsWhatStdoutModePrints) {
     if (got.size() < expected.size()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(got, expected);
+  // GET /metrics: the source task's figures are current (records read and acknowledged by Kafka,
+  // the LSN confirmed to the slot).
+  auto metric = [&](const std::string& name) -> int64_t {
+    std::istringstream text(Curl({workers_[0].url + "/metrics"}).body);
+    const std::string prefix = name + "{connector=\"source-connector\",task=\"0\"} ";
+    for (std::string line; std::getline(text, line);) {
+      if (line.rfind(prefix, 0) == 0) return std::stoll(line.substr(prefix.size()));
+    }
+    return -1;
+  };
+  for (int i = 0; i < 100 && metric("walrelay_task_confirmed_lsn") <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_GE(metric("walrelay_task_records_in_total"), 5);
+  EXPECT_GE(metric("walrelay_task_records_out_total"), 5);
+  EXPECT_GT(metric("walrelay_task_confirmed_lsn"), 0);
+  EXPECT_GE(metric("walrelay_task_lag_bytes"), 0);
+  EXPECT_EQ(metric("walrelay_task_errors_total"), 0);
 }
 
 // KIP-618: with exactly.once.source.support=enabled a source task's records and its offset go
@@ -628,6 +659,182 @@ TEST_F(WorkerTest, EndToEndExactlyOnceAcrossAFreezeAndTwentyKills) {
   EXPECT_EQ(max, want) << "the destination did not catch up";
   EXPECT_EQ(rows, distinct) << "changes applied twice";
   EXPECT_EQ(distinct, want) << "changes missing (values 1.." << want << " expected once each)";
+}
+
+// KIP-875 for a sink connector: an append-only sink (insert mode into a table without a key,
+// so each application of a record is a row) reads 10 records. Its offsets can be changed only
+// when STOPPED (400 before). GET reports the destination's position. PATCH moves a partition back:
+// after resume exactly the records from there are applied again, once (the destination's position
+// and the group's offsets both moved; a plain stop and resume re-applies nothing). DELETE resets
+// both: every record is applied again.
+TEST_F(WorkerTest, SinkConnectorOffsetsCanBeReadAlteredAndReset) {
+  const std::string topic = cluster_ + "-history";
+  ASSERT_OK(kafka_->CreateTopic(topic, 1, 1));
+  std::string records;
+  for (int i = 1; i <= 10; ++i) {
+    records += R"({"schema":{"type":"struct","optional":false,"fields":[)"
+               R"({"field":"id","type":"int32","optional":false},)"
+               R"({"field":"current_value","type":"int64","optional":false}]},)"
+               R"("payload":{"id":)" +
+               std::to_string(i) + R"(,"current_value":)" + std::to_string(i) + "}}\n";
+  }
+  const std::string records_file = dir_ + "/records.jsonl";
+  std::ofstream(records_file) << records;
+  auto produced = RunProcess(
+      {Which("kcat"), "-P", "-b", kafka_->bootstrap_servers(), "-t", topic, "-l", records_file});
+  ASSERT_TRUE(produced.ok() && produced->exit_code == 0)
+      << (produced.ok() ? produced->err : produced.status().ToString());
+  ASSERT_TRUE(destination_
+                  ->Psql("CREATE TABLE public.history (id int not null, current_value bigint "
+                         "not null)",
+                         "destination_db")
+                  .ok());
+  WorkerProcess& w = StartWorker(0);
+  const std::string name = "offsets-sink";
+  json sink = {
+      {"name", name},
+      {"config",
+       {{"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
+        {"tasks.max", "1"},
+        {"topics", topic},
+        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(destination_->port()) +
+                               "/destination_db?user=postgres&password=postgres"},
+        {"table.name.format", "history"},
+        {"insert.mode", "insert"},
+        {"pk.mode", "none"}}}};
+  const std::string sink_file = dir_ + "/offsets-sink.json";
+  std::ofstream(sink_file) << sink.dump();
+  ASSERT_EQ(Register(w, sink_file).status, 201);
+  ASSERT_TRUE(WaitRunning(w, {name}));
+  // "count distinct sum" of the destination's rows, once it holds `rows` (or after a minute).
+  auto history = [&](int rows) {
+    std::string got;
+    for (int i = 0; i < 300; ++i) {
+      auto r = destination_->Psql(
+          "SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || coalesce(sum(id), 0) "
+          "FROM public.history",
+          "destination_db");
+      if (r.ok()) got = *r;
+      if (got.rfind(std::to_string(rows) + " ", 0) == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return got;
+  };
+  ASSERT_EQ(history(10), "10 10 55");
+
+  const std::string offsets_url = w.url + "/connectors/" + name + "/offsets";
+  const std::string json_type = "Content-Type: application/json";
+  auto patch = [&](const json& body) {
+    return Curl({"-X", "PATCH", "-H", json_type, "--data", body.dump(), offsets_url});
+  };
+  auto partition = [&](const json& offset) {
+    return json{{"partition", {{"kafka_topic", topic}, {"kafka_partition", 0}}},
+                {"offset", offset}};
+  };
+  const json to_seven = {{"offsets", {partition({{"kafka_offset", 7}})}}};
+  const std::string not_stopped =
+      "Connectors must be in the STOPPED state before their offsets can be modified. This can be "
+      "done for the specified connector by issuing a 'PUT' request to the '/connectors/" +
+      name + "/stop' endpoint";
+
+  // GET works while it runs: the destination's position, the next offset to read.
+  HttpResult r = Curl({offsets_url});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json({{"offsets", {partition({{"kafka_offset", 10}})}}}));
+  // Altering or resetting a running connector is refused.
+  r = patch(to_seven);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["message"], not_stopped);
+  r = Curl({"-X", "DELETE", offsets_url});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["message"], not_stopped);
+
+  // Stopped, then resumed without a change: nothing is applied twice. (The PUTs carry an explicit
+  // Content-Length: 0; cpp-httplib answers a PUT without one 400.)
+  auto put = [&](const std::string& action) {
+    return Curl(
+        {"-X", "PUT", "-H", "Content-Length: 0", w.url + "/connectors/" + name + "/" + action});
+  };
+  auto stop = [&] {
+    HttpResult s = put("stop");
+    ASSERT_EQ(s.status, 204) << s.body;
+  };
+  auto resume = [&] {
+    HttpResult s = put("resume");
+    ASSERT_EQ(s.status, 202) << s.body;
+    ASSERT_TRUE(WaitRunning(w, {name}));
+  };
+  stop();
+  resume();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(history(10), "10 10 55");
+
+  // Malformed offsets: Kafka Connect's 400s.
+  stop();
+  r = patch({{"offsets", {{{"partition", {{"kafka_partition", 0}}}, {"offset", nullptr}}}}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["message"],
+            "The partition for a sink connector offset must contain the keys 'kafka_topic' and "
+            "'kafka_partition'");
+  r = patch({{"offsets",
+              {{{"partition", {{"kafka_topic", topic}, {"kafka_partition", "zero"}}},
+                {"offset", {{"kafka_offset", 1}}}}}}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("Partition values for sink connectors need to be integers"),
+            std::string::npos)
+      << r.body;
+  r = patch({{"offsets", {partition({{"kafka_offset", -3}})}}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("Invalid negative offset -3"), std::string::npos) << r.body;
+
+  // PATCH back to offset 7. The tasks leave the group shortly after the stop; until then Kafka
+  // Connect's answer is a 500 saying to retry, which an operator (here: this loop) does.
+  for (int i = 0; i < 150; ++i) {
+    r = patch(to_seven);
+    if (r.status != 500) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body,
+            R"({"message":"The offsets for this connector have been altered successfully"})");
+  r = Curl({offsets_url});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json({{"offsets", {partition({{"kafka_offset", 7}})}}}));
+  // The group's committed offset moved too: without the destination's row, GET falls back on it.
+  const std::string position_row =
+      "FROM public.walrelay_offsets WHERE \"connector\" = '" + name + "'";
+  auto saved = destination_->Psql("SELECT \"partition\" || '|' || \"position\" " + position_row,
+                                  "destination_db");
+  ASSERT_TRUE(saved.ok());
+  EXPECT_EQ(*saved, R"({"topic":")" + topic + R"(","partition":0}|{"offset":7})");
+  ASSERT_TRUE(destination_->Psql("DELETE " + position_row, "destination_db").ok());
+  r = Curl({offsets_url});
+  EXPECT_EQ(json::parse(r.body), json({{"offsets", {partition({{"kafka_offset", 7}})}}}));
+  ASSERT_TRUE(patch(to_seven).status == 200);  // the destination's row back
+
+  // Resumed: the records at offsets 7, 8 and 9 (ids 8, 9, 10) are applied again, once.
+  resume();
+  EXPECT_EQ(history(13), "13 10 82");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(history(13), "13 10 82");
+
+  // DELETE: both reset; GET has nothing; every record is applied again after resume.
+  stop();
+  for (int i = 0; i < 150; ++i) {
+    r = Curl({"-X", "DELETE", offsets_url});
+    if (r.status != 500) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"message":"The offsets for this connector have been reset successfully"})");
+  r = Curl({offsets_url});
+  EXPECT_EQ(json::parse(r.body), json({{"offsets", json::array()}}));
+  r = Curl({"-X", "DELETE", offsets_url});  // idempotent
+  EXPECT_EQ(r.status, 200) << r.body;
+  resume();
+  EXPECT_EQ(history(23), "23 10 137");
+  r = Curl({offsets_url});
+  EXPECT_EQ(json::parse(r.body), json({{"offsets", {partition({{"kafka_offset", 10}})}}}));
 }
 
 // Bad REST input gets Kafka Connect's error shape and a status naming the problem.

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+// A JSON reader for the bytes a Kafka sink consumes (convert/json_converter.cc). It builds a
+// small tree that keeps object members in order and every number's text as written, so a Decimal
+// of any size reads back exactly, as Jackson's BigDecimal does in Kafka Connect: general-purpose
+// parsers turn a number beyond double's range into an error.
+
+namespace walrelay::convert {
+
+struct JsonMember;
+
+struct JsonNode {
+  enum class Kind : uint8_t { kNull, kBool, kInt, kUint, kFloat, kString, kArray, kObject };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  int64_t int_value = 0;
+  uint64_t uint_value = 0;  // kUint: an integer above int64's range that fits uint64
+  // kFloat: the nearest double; infinite (with the number's sign) beyond double's range, as
+  // Java's BigDecimal.doubleValue gives.
+  double float_value = 0;
+  // kString: the string. kFloat: the number as written (a fraction, an exponent, or an integer
+  // too large for uint64).
+  std::string text;
+  std::vector<JsonNode> items;
+  // Not std::pair<std::string, JsonNode>: clang 14 with libstdc++ 12 cannot instantiate that
+  // pair while JsonNode is incomplete.
+  std::vector<JsonMember> members;
+
+  bool is_number() const {
+    return kind == Kind::kInt || kind == Kind::kUint || kind == Kind::kFloat;
+  }
+  // The member called `key` (the last one when repeated, as Jackson keeps), or nullptr.
+  const JsonNode* Get(std::string_view key) const;
+  // The number's decimal text.
+  std::string NumberText() const;
+};
+
+struct JsonMember {
+  std::string key;
+  JsonNode value;
+};
+
+// "null", "boolean", "number", "string", "array" or "object".
+const char* JsonKindName(const JsonNode& node);
+
+// Parses one JSON text (RFC 8259: UTF-8, surrounding whitespace allowed, nothing after the
+// value). Containers nest at most `max_depth` levels. A DataError names what was wrong and the
+// byte offset where.
+Result<JsonNode> ParseJson(std::string_view text, size_t max_depth = 512);
+
+}  // namespace walrelay::convert

@@ -1,0 +1,102 @@
+#include "convert/json_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+namespace walrelay::convert {
+namespace {
+
+JsonNode Parse(std::string_view text) {
+  auto r = ParseJson(text);
+  EXPECT_TRUE(r.ok()) << text << ": " << r.status().ToString();
+  return r.ok() ? std::move(r).value() : JsonNode{};
+}
+
+std::string ErrorOf(std::string_view text) {
+  auto r = ParseJson(text);
+  EXPECT_FALSE(r.ok()) << text;
+  return r.ok() ? "" : r.status().message();
+}
+
+TEST(JsonReaderTest, KeepsMemberOrderAndLastDuplicate) {
+  JsonNode n = Parse(R"( {"b": 1, "a": [true, false, null], "b": "x"} )");
+  ASSERT_EQ(n.kind, JsonNode::Kind::kObject);
+  ASSERT_EQ(n.members.size(), 3u);
+  EXPECT_EQ(n.members[0].key, "b");
+  EXPECT_EQ(n.members[1].key, "a");
+  ASSERT_EQ(n.members[1].value.items.size(), 3u);
+  EXPECT_TRUE(n.members[1].value.items[0].boolean);
+  EXPECT_EQ(n.members[1].value.items[2].kind, JsonNode::Kind::kNull);
+  ASSERT_NE(n.Get("b"), nullptr);
+  EXPECT_EQ(n.Get("b")->text, "x");
+  EXPECT_EQ(n.Get("c"), nullptr);
+}
+
+TEST(JsonReaderTest, IntegersByRange) {
+  EXPECT_EQ(Parse("-9223372036854775808").int_value, INT64_MIN);
+  JsonNode big = Parse("18446744073709551615");
+  EXPECT_EQ(big.kind, JsonNode::Kind::kUint);
+  EXPECT_EQ(big.uint_value, UINT64_MAX);
+  // Beyond uint64 (or below int64): a float that keeps its text, as Jackson's BigInteger does.
+  JsonNode huge = Parse("18446744073709551616");
+  EXPECT_EQ(huge.kind, JsonNode::Kind::kFloat);
+  EXPECT_EQ(huge.NumberText(), "18446744073709551616");
+  EXPECT_EQ(Parse("-9223372036854775809").kind, JsonNode::Kind::kFloat);
+}
+
+TEST(JsonReaderTest, NumbersBeyondDoubleKeepTheirText) {
+  // A Decimal of 400 digits, as JsonConverter's decimal.format=NUMERIC writes it.
+  const std::string digits = std::string(400, '7') + ".25";
+  JsonNode n = Parse(digits);
+  EXPECT_EQ(n.kind, JsonNode::Kind::kFloat);
+  EXPECT_EQ(n.NumberText(), digits);
+  EXPECT_TRUE(std::isinf(n.float_value));
+  EXPECT_GT(n.float_value, 0);
+  JsonNode neg = Parse("-1e99999");
+  EXPECT_TRUE(std::isinf(neg.float_value));
+  EXPECT_LT(neg.float_value, 0);
+  JsonNode tiny = Parse("-1e-99999");
+  EXPECT_EQ(tiny.float_value, 0);
+  EXPECT_TRUE(std::signbit(tiny.float_value));
+  EXPECT_EQ(Parse("4.9e-324").float_value, 4.9e-324);  // the smallest subnormal
+  EXPECT_EQ(Parse("0.1").float_value, 0.1);
+  EXPECT_EQ(Parse("1E+2").text, "1E+2");
+}
+
+TEST(JsonReaderTest, StringsDecodeEscapesAndCheckUtf8) {
+  EXPECT_EQ(Parse(R"("a\"\\\/\b\f\n\r\t")").text, "a\"\\/\b\f\n\r\t");
+  EXPECT_EQ(Parse(R"("\u00e9\u20AC\ud83d\ude00")").text, "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  EXPECT_EQ(Parse("\"\xC3\xA9\xF0\x9F\x98\x80\"").text, "\xC3\xA9\xF0\x9F\x98\x80");
+  EXPECT_EQ(Parse(R"("\u0000")").text, std::string(1, '\0'));
+  EXPECT_NE(ErrorOf("\"\xC3\""), "");              // truncated sequence
+  EXPECT_NE(ErrorOf("\"\xC0\xAF\""), "");          // overlong
+  EXPECT_NE(ErrorOf("\"\xED\xA0\x80\""), "");      // an encoded surrogate
+  EXPECT_NE(ErrorOf("\"\xF4\x90\x80\x80\""), "");  // above U+10FFFF
+  EXPECT_NE(ErrorOf(R"("\ud83d")"), "");
+  EXPECT_NE(ErrorOf(R"("\ude00")"), "");
+  EXPECT_NE(ErrorOf(R"("\u12")"), "");
+  EXPECT_NE(ErrorOf("\"a\nb\""), "");
+}
+
+TEST(JsonReaderTest, ErrorsNameTheProblemAndWhere) {
+  EXPECT_EQ(ErrorOf(""), "invalid JSON: unexpected end of input, expected a value at byte 0");
+  EXPECT_EQ(ErrorOf("{\"a\":1,}"), "invalid JSON: expected a member name in quotes at byte 7");
+  EXPECT_EQ(ErrorOf("[1 2]"), "invalid JSON: expected ',' or ']' in an array at byte 3");
+  EXPECT_EQ(ErrorOf("1 x"), "invalid JSON: unexpected character after the JSON value at byte 2");
+  EXPECT_EQ(ErrorOf("tru"), "invalid JSON: invalid literal, expected true at byte 0");
+  for (const char* bad : {"01", "-", "1.", "1e", ".5", "+1", "NaN", "[1,]", "{\"a\"}", "\"abc"}) {
+    EXPECT_NE(ErrorOf(bad), "") << bad;
+  }
+}
+
+TEST(JsonReaderTest, DepthIsBounded) {
+  EXPECT_TRUE(ParseJson(std::string(512, '[') + std::string(512, ']')).ok());
+  EXPECT_EQ(ErrorOf(std::string(513, '[') + std::string(513, ']')),
+            "invalid JSON: JSON nested deeper than 512 levels at byte 512");
+  EXPECT_FALSE(ParseJson(std::string(100000, '[')).ok());
+}
+
+}  // namespace
+}  // namespace walrelay::convert
