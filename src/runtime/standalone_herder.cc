@@ -124,12 +124,8 @@ int StandaloneHerder::Run(const StopSource& stop) {
         it->second.topics.insert(topic);
       }
     };
-    // Held here for the run: a DELETE removes it from the registry meanwhile.
-    std::shared_ptr<TaskMetrics> metrics;
-    if (options_.metrics != nullptr) {
-      metrics = options_.metrics->Task(plan.source->name, 0);
-      run.metrics = metrics.get();
-    }
+    // Shared with the run: a DELETE removes it from the registry meanwhile.
+    if (options_.metrics != nullptr) run.metrics = options_.metrics->Task(plan.source->name, 0);
     LogInfo(kLog, "starting " + plan.source->name + " with " + std::to_string(plan.sinks.size()) +
                       " sink(s)" +
                       (plan.held.empty() ? ""

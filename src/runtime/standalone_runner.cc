@@ -87,11 +87,12 @@ class TopicTracker {
   std::unordered_set<std::string> seen_;
 };
 
-// Stdout delivery that also reports topics and counts records for the herder.
+// Stdout delivery that also reports topics and counts records out (RunSourceTask keeps the
+// task's other metrics).
 class TrackedDelivery : public SourceDelivery {
  public:
   TrackedDelivery(SourceDelivery* inner, const std::string& connector, const RunOptions& options)
-      : inner_(inner), connector_(connector), topics_(options), metrics_(options.metrics) {}
+      : inner_(inner), connector_(connector), topics_(options), metrics_(options.metrics.get()) {}
   Status Send(const data::Record& record, std::string_view* stage) override {
     Status s = inner_->Send(record, stage);
     if (s.ok()) {
@@ -103,11 +104,7 @@ class TrackedDelivery : public SourceDelivery {
   Status Mark(const source::SourceOffset& offset) override { return inner_->Mark(offset); }
   bool Full() const override { return inner_->Full(); }
   Result<std::optional<source::SourceOffset>> TakeDurable() override {
-    auto durable = inner_->TakeDurable();
-    if (metrics_ != nullptr && durable.ok() && durable->has_value()) {
-      metrics_->confirmed_lsn.store((*durable)->last_commit_end.value());
-    }
-    return durable;
+    return inner_->TakeDurable();
   }
   Status Drain() override { return inner_->Drain(); }
 
@@ -166,6 +163,7 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
   task_options.max_records = options.max_records;
   task_options.idle_exit_seconds = options.idle_exit_seconds;
   task_options.stop = options.stop;
+  task_options.metrics = options.metrics;
   SourceTaskStats stats;
   TrackedDelivery tracked(&out, name, options);
   SourceDelivery* delivery = options.on_topic || options.metrics != nullptr

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,8 @@ struct RunOptions {
   // Called on the run's thread the first time the run sees a topic, for the connector that used
   // it: the source (topics after its transforms) and each sink the topic is routed to.
   std::function<void(const std::string& connector, const std::string& topic)> on_topic;
-  // The source task's counters for GET /metrics.
-  TaskMetrics* metrics = nullptr;
+  // The source task's counters for GET /metrics (may be null).
+  std::shared_ptr<TaskMetrics> metrics;
 };
 
 // Why a run failed: the connector it was about and the message logged.
