@@ -57,3 +57,32 @@ TEST(RunCommandTest, RefusesADeadLetterQueueForSinksInProcess) {
 
 }  // namespace
 }  // namespace walrelay::cli
+
+namespace walrelay::cli {
+namespace {
+
+TEST(ParseRestAddressTest, HostAndPortOrLoopbackPort) {
+  auto a = ParseRestAddress("0.0.0.0:8083");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->scheme, "http");
+  EXPECT_EQ(a->host, "0.0.0.0");
+  EXPECT_EQ(a->port, 8083);
+  auto port_only = ParseRestAddress("9000");
+  ASSERT_TRUE(port_only.ok());
+  EXPECT_EQ(port_only->host, "127.0.0.1");
+  EXPECT_EQ(port_only->port, 9000);
+  auto v6 = ParseRestAddress("[::1]:0");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 0);
+  for (const char* bad : {"", "localhost", "h:", ":80", "h:65536", "h:-1", "::1:80", "h:8o"}) {
+    auto r = ParseRestAddress(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("--rest '" + std::string(bad) + "'"), std::string::npos);
+    EXPECT_NE(r.status().message().find("allowed: HOST:PORT"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace walrelay::cli

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "cli/rest_handler.h"
 #include "cli/signals.h"
 #include "common/log.h"
 #include "config/java_properties.h"
@@ -45,16 +46,7 @@ int WorkerCommand(const std::vector<std::string>& args) {
   rest::ConnectApi api(worker->get(), rest::ConnectApiOptions{},
                        rest::HttpForwarder(client_options));
   runtime::MetricsRegistry* metrics = (*worker)->metrics();
-  auto server = rest::HttpServer::Start(*server_options, [&](const rest::Request& request) {
-    if (request.method == "GET" && request.path == "/metrics") {
-      rest::Response r;
-      r.status = 200;
-      r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      r.body = metrics->Render();
-      return r;
-    }
-    return api.Handle(request);
-  });
+  auto server = rest::HttpServer::Start(*server_options, ConnectRestHandler(&api, metrics));
   if (!server.ok()) {
     LogError("worker", server.status().message());
     return 1;

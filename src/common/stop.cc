@@ -52,4 +52,15 @@ bool StopSource::WaitUntil(Clock::time_point deadline) const {
   return false;
 }
 
+void WaitForEither(const StopSource& a, const StopSource& b) {
+  pollfd fds[2] = {{a.fd(), POLLIN, 0}, {b.fd(), POLLIN, 0}};
+  while (!a.stop_requested() && !b.stop_requested()) {
+    if (a.fd() < 0 || b.fd() < 0) {
+      a.WaitFor(std::chrono::milliseconds(50));
+    } else {
+      (void)::poll(fds, 2, 1000);
+    }
+  }
+}
+
 }  // namespace walrelay

@@ -42,4 +42,8 @@ class StopSource {
   int fd_ = -1;
 };
 
+// Waits until `a` or `b` is requested (for a thread that must end on either: the process's stop
+// or its owner's).
+void WaitForEither(const StopSource& a, const StopSource& b);
+
 }  // namespace walrelay

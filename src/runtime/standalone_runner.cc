@@ -4,9 +4,11 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <unordered_set>
 
 #include "common/log.h"
 #include "common/retry.h"
+#include "common/strings.h"
 #include "convert/converter.h"
 #include "runtime/error_handler.h"
 #include "runtime/offset_file.h"
@@ -56,35 +58,95 @@ int StoppedBeforeStart(const std::string& name, const Status& s) {
   return 0;
 }
 
+// Logs a failure of `connector` once, tells the caller of the run why (`failure` may be null)
+// and returns the exit status for it.
+int Failed(const std::string& connector, const Status& s, RunFailure* failure) {
+  LogError(connector, s.message());
+  if (failure != nullptr && s.kind() != ErrorKind::kStopped) *failure = {connector, s.message()};
+  return ExitCodeFor(s);
+}
+
+// Sees each topic a run uses once and reports it (RunOptions::on_topic); cheap per record: the
+// previous record's topic is usually the same.
+class TopicTracker {
+ public:
+  explicit TopicTracker(const RunOptions& options) : on_topic_(options.on_topic) {}
+  // True the first time `topic` is seen.
+  bool IsNew(const std::string& topic) {
+    if (!on_topic_ || topic == last_) return false;
+    last_ = topic;
+    return seen_.insert(topic).second;
+  }
+  void Report(const std::string& connector, const std::string& topic) const {
+    on_topic_(connector, topic);
+  }
+
+ private:
+  const std::function<void(const std::string&, const std::string&)>& on_topic_;
+  std::string last_;
+  std::unordered_set<std::string> seen_;
+};
+
+// Stdout delivery that also reports topics and counts records out (RunSourceTask keeps the
+// task's other metrics).
+class TrackedDelivery : public SourceDelivery {
+ public:
+  TrackedDelivery(SourceDelivery* inner, const std::string& connector, const RunOptions& options)
+      : inner_(inner), connector_(connector), topics_(options), metrics_(options.metrics.get()) {}
+  Status Send(const data::Record& record, std::string_view* stage) override {
+    Status s = inner_->Send(record, stage);
+    if (s.ok()) {
+      if (topics_.IsNew(record.topic)) topics_.Report(connector_, record.topic);
+      if (metrics_ != nullptr) metrics_->records_out.fetch_add(1, std::memory_order_relaxed);
+    }
+    return s;
+  }
+  Status Mark(const source::SourceOffset& offset) override { return inner_->Mark(offset); }
+  bool Full() const override { return inner_->Full(); }
+  Result<std::optional<source::SourceOffset>> TakeDurable() override {
+    return inner_->TakeDurable();
+  }
+  Status Drain() override { return inner_->Drain(); }
+
+ private:
+  SourceDelivery* inner_;
+  const std::string& connector_;
+  TopicTracker topics_;
+  TaskMetrics* metrics_;
+};
+
+// Stops the source, keeping its slot when the run ends to be paused or restarted
+// (RunOptions::keep_slot).
+void StopSourceOfRun(source::PostgresSource* source, const RunOptions& options) {
+  if (options.keep_slot != nullptr && options.keep_slot->load()) source->KeepSlotOnStop();
+  source->Stop();
+}
+
 // The stdout loop: a transaction boundary is made durable (stdout flushed, then the offset file
 // written), so a kill re-emits at most the transaction in flight.
 int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* source,
-                transforms::TransformChain* chain, const RunOptions& options) {
+                transforms::TransformChain* chain, const RunOptions& options, RunFailure* failure) {
   const std::string& name = cfg.name;
   std::vector<std::string> warnings;
   auto key_settings = convert::ConverterSettings::Parse(cfg, /*is_key=*/true, &warnings);
   auto value_settings = convert::ConverterSettings::Parse(cfg, /*is_key=*/false, &warnings);
   auto policy = ErrorPolicy::Parse(cfg);
   for (const Status& s : {key_settings.status(), value_settings.status(), policy.status()}) {
-    if (!s.ok()) {
-      LogError(name, s.message());
-      return 2;
-    }
+    if (!s.ok()) return Failed(name, s, failure);
   }
   for (const std::string& w : warnings) LogWarn(name, w);
   ErrorHandler errors(name, *policy);
-  OffsetFile offsets(
-      cfg.Get("offset.storage.file.filename", "walrelay-offsets/" + name + ".offset"));
+  OffsetFile offsets(OffsetFilePath(cfg));
   auto stored = offsets.Load();
   if (!stored.ok()) {
-    LogError(name, stored.status().message());
+    Failed(name, stored.status(), failure);
     return 1;
   }
   std::optional<source::SourceOffset> start_offset;
   if (stored->has_value()) {
     auto parsed = source::SourceOffset::FromJson(**stored);
     if (!parsed.ok()) {
-      LogError(name, "offset file " + offsets.path() + ": " + parsed.status().message());
+      Failed(name, parsed.status().WithContext("offset file " + offsets.path()), failure);
       return 1;
     }
     start_offset = *parsed;
@@ -93,10 +155,7 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
   }
   Status started = StartSourceWithRetry(source, start_offset, options.stop);
   if (started.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, started);
-  if (!started.ok()) {
-    LogError(name, started.message());
-    return ExitCodeFor(started);
-  }
+  if (!started.ok()) return Failed(name, started, failure);
 
   StdoutDelivery out(convert::CreateConverter(*key_settings),
                      convert::CreateConverter(*value_settings), &offsets);
@@ -104,14 +163,18 @@ int RunToStdout(const config::ConnectorConfig& cfg, source::PostgresSource* sour
   task_options.max_records = options.max_records;
   task_options.idle_exit_seconds = options.idle_exit_seconds;
   task_options.stop = options.stop;
+  task_options.metrics = options.metrics;
   SourceTaskStats stats;
-  Status s = RunSourceTask(name, source, chain, &errors, &out, task_options, &stats);
-  source->Stop();
+  TrackedDelivery tracked(&out, name, options);
+  SourceDelivery* delivery = options.on_topic || options.metrics != nullptr
+                                 ? static_cast<SourceDelivery*>(&tracked)
+                                 : &out;
+  Status s = RunSourceTask(name, source, chain, &errors, delivery, task_options, &stats);
+  StopSourceOfRun(source, options);
   (void)offsets.Sync();
   LogInfo(name, "stopped after " + std::to_string(stats.records) + " record(s)");
   if (s.ok()) return 0;
-  LogError(name, s.message());
-  return ExitCodeFor(s);
+  return Failed(name, s, failure);
 }
 
 // Compares positions by the last fully applied transaction.
@@ -157,7 +220,8 @@ Status OpenSink(const config::ConnectorConfig& sc, const std::string& partition,
 // SinkApplier's thread while this thread decodes the next batch.
 int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* source,
                transforms::TransformChain* chain,
-               const std::vector<config::ConnectorConfig>& sink_cfgs, const RunOptions& options) {
+               const std::vector<config::ConnectorConfig>& sink_cfgs, const RunOptions& options,
+               RunFailure* failure) {
   const std::string& name = cfg.name;
   // Debezium's source partition for PostgreSQL: {"server": <topic prefix>}.
   const std::string partition = "{\"server\":\"" + source->config().events.topic_prefix + "\"}";
@@ -165,10 +229,23 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   for (const auto& sc : sink_cfgs) {
     Status s = OpenSink(sc, partition, options, &sinks);
     if (s.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, s);
-    if (!s.ok()) {
-      LogError(sc.name, s.message());
-      return ExitCodeFor(s);
-    }
+    if (!s.ok()) return Failed(sc.name, s, failure);
+  }
+  // Held sinks (paused or stopped): only their positions take part.
+  std::vector<SinkRun> held;
+  for (const auto& sc : options.held_sinks) {
+    Status s = OpenSink(sc, partition, options, &held);
+    if (s.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, s);
+    if (!s.ok()) return Failed(sc.name, s, failure);
+  }
+  // The slot is never confirmed past `hold` (nor at all when `hold_all`).
+  std::optional<source::SourceOffset> hold;
+  bool hold_all = false;
+  for (const auto& h : held) {
+    if (!h.position)
+      hold_all = true;
+    else if (!hold || Behind(*h.position, *hold))
+      hold = h.position;
   }
   // When nothing reads the change events' source block, the source does not build it: the
   // connector's transforms flatten the envelopes without reading it, or pass them on untouched to
@@ -187,20 +264,19 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   source->LimitPoll(kStagedPoll);
   // Resume from the sink furthest behind; the others skip what they already hold.
   std::optional<source::SourceOffset> start;
-  bool any_missing = false;
+  bool any_missing = hold_all;
   for (const auto& s : sinks) {
     if (!s.position)
       any_missing = true;
     else if (!start || Behind(*s.position, *start))
       start = s.position;
   }
+  if (hold && (!start || Behind(*hold, *start))) start = hold;
   if (any_missing) start.reset();
+  held.clear();  // their connections are not needed any more
   Status started = StartSourceWithRetry(source, start, options.stop);
   if (started.kind() == ErrorKind::kStopped) return StoppedBeforeStart(name, started);
-  if (!started.ok()) {
-    LogError(name, started.message());
-    return ExitCodeFor(started);
-  }
+  if (!started.ok()) return Failed(name, started, failure);
 
   SinkApplier applier(std::move(sinks), partition, options.stop);
   Progress progress(name, std::chrono::seconds(5));
@@ -226,13 +302,25 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
   int exit_code = 0;
   bool done = false;
 
+  TopicTracker topics(options);
   auto take_committed = [&] {
     applier.ReleaseApplied();
-    if (auto committed = applier.TakeCommitted()) source->Commit(*committed);
+    if (auto committed = applier.TakeCommitted(); committed && !hold_all) {
+      source->Commit(hold && Behind(*hold, *committed) ? *hold : *committed);
+    }
     int64_t out = applier.records_out();
     progress.CountOut(out - reported_out);
     reported_out = out;
     progress.Applied(applier.last_commit_ts_ms());
+    if (options.metrics != nullptr) {
+      options.metrics->records_out.store(out);
+      Lsn confirmed = source->confirmed_position();
+      options.metrics->confirmed_lsn.store(confirmed.value());
+      if (source->server_position() > confirmed) {
+        options.metrics->lag_bytes.store(
+            static_cast<int64_t>(source->server_position().value() - confirmed.value()));
+      }
+    }
   };
   auto flush = [&]() -> Status {
     std::string position = running.ToJson();
@@ -260,11 +348,14 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     if (s.kind() == ErrorKind::kStopped) s = Status::Ok();  // stopped while reconnecting
     if (Stopping(options)) done = true;
     if (!s.ok()) {
-      LogError(name, s.message());
-      exit_code = ExitCodeFor(s);
+      exit_code = Failed(name, s, failure);
       break;
     }
     progress.CountIn(static_cast<int64_t>(polled.size()));
+    if (options.metrics != nullptr) {
+      options.metrics->records_in.fetch_add(static_cast<int64_t>(polled.size()),
+                                            std::memory_order_relaxed);
+    }
     Status ts;
     for (auto& rec : polled) {
       bool keep = true;
@@ -272,18 +363,23 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
       if (!ts.ok()) break;
       running.Advance(rec.position);
       ++received;
+      if (keep && topics.IsNew(rec.topic)) {
+        topics.Report(name, rec.topic);
+        for (const SinkRun& sr : applier.sinks()) {
+          if (sr.sink->config().Matches(rec.topic)) topics.Report(sr.name, rec.topic);
+        }
+      }
       if (keep) pending.records.push_back(std::move(rec));
       if (options.max_records >= 0 && received >= options.max_records) done = true;
     }
     if (!ts.ok()) {
-      LogError(name, ts.message());
+      Failed(name, ts, failure);
       exit_code = 1;
       break;
     }
     // The poll's records become rows now, while they are hot in the caches.
     if (Status st = applier.Stage(pending); !st.ok()) {
-      LogError(name, st.message());
-      exit_code = ExitCodeFor(st);
+      exit_code = Failed(name, st, failure);
       break;
     }
     // Only whole source transactions go downstream.
@@ -297,9 +393,12 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
     bool idle_due = pending.records.empty() && Clock::now() - last_flush >= std::chrono::seconds(5);
     Status fs = boundary && (due || idle_due) ? flush() : applier.error();
     if (!fs.ok()) {
-      Log(fs.kind() == ErrorKind::kStopped ? LogLevel::kWarn : LogLevel::kError, name,
-          fs.message());
-      exit_code = ExitCodeFor(fs);
+      if (fs.kind() == ErrorKind::kStopped) {
+        LogWarn(name, fs.message());
+        exit_code = ExitCodeFor(fs);
+      } else {
+        exit_code = Failed(name, fs, failure);
+      }
       break;
     }
     take_committed();
@@ -320,14 +419,14 @@ int RunToSinks(const config::ConnectorConfig& cfg, source::PostgresSource* sourc
               "stopped before the destination confirmed the last batch; it is applied "
               "again after a restart (" +
                   drained.message() + ")");
+      exit_code = ExitCodeFor(drained);
     } else {
-      LogError(name, drained.message());
+      exit_code = Failed(name, drained, failure);
     }
-    exit_code = ExitCodeFor(drained);
   }
   take_committed();
   progress.Finish();
-  source->Stop();
+  StopSourceOfRun(source, options);
   for (const auto& s : applier.sinks()) {
     LogInfo(s.name, "applied " + std::to_string(s.applied) + " record(s)");
   }
@@ -362,27 +461,41 @@ void NoteUnusedSettings(const config::ConnectorConfig& source,
 
 }  // namespace
 
+std::string OffsetFilePath(const config::ConnectorConfig& source) {
+  return source.Get("offset.storage.file.filename", "walrelay-offsets/" + source.name + ".offset");
+}
+
+Status CheckInProcessSink(const config::ConnectorConfig& s) {
+  const std::string dlq = s.Get("errors.deadletterqueue.topic.name", "");
+  if (Trim(dlq).empty()) return Status::Ok();
+  return InvalidArgument(
+      s.file + ": property 'errors.deadletterqueue.topic.name' has invalid value '" + dlq +
+      "': not supported yet with sinks in process (`walrelay run` has no Kafka "
+      "to write the dead letter queue to; records sent there would be lost); "
+      "allowed: empty");
+}
+
 int RunStandalone(const config::ConnectorConfig& source_config,
-                  const std::vector<config::ConnectorConfig>& sinks, const RunOptions& options) {
+                  const std::vector<config::ConnectorConfig>& sinks, const RunOptions& options,
+                  RunFailure* failure) {
   const std::string& name = source_config.name;
   auto chain = transforms::TransformChain::Create(source_config.props);
   if (!chain.ok()) {
-    LogError(name, source_config.file + ": " + chain.status().message());
+    Failed(name, chain.status().WithContext(source_config.file), failure);
     return 2;
   }
   auto source = source::PostgresSource::Create(source_config);
-  if (!source.ok()) {
-    LogError(name, source.status().message());
-    return ExitCodeFor(source.status());
-  }
+  if (!source.ok()) return Failed(name, source.status(), failure);
   (*source)->SetStop(options.stop);
   if (sinks.empty()) {
     // Every record goes through the chain before it is printed.
     if (chain->SourceBlockUnread()) (*source)->OmitSourceBlock();
-    return RunToStdout(source_config, source->get(), &*chain, options);
+    if (options.held_sinks.empty()) {
+      return RunToStdout(source_config, source->get(), &*chain, options, failure);
+    }
   }
   NoteUnusedSettings(source_config, sinks);
-  return RunToSinks(source_config, source->get(), &*chain, sinks, options);
+  return RunToSinks(source_config, source->get(), &*chain, sinks, options, failure);
 }
 
 }  // namespace walrelay::runtime

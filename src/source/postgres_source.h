@@ -71,6 +71,9 @@ class PostgresSource {
 
   // Sends a final status update and closes connections. Drops the slot if slot.drop.on.stop.
   void Stop();
+  // Makes Stop keep the slot whatever slot.drop.on.stop says: for a pause, which Kafka Connect
+  // does without stopping the task (and so without Debezium dropping the slot).
+  void KeepSlotOnStop() { config_.slot_drop_on_stop = false; }
 
   const PostgresSourceConfig& config() const { return config_; }
 

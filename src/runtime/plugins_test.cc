@@ -1,8 +1,8 @@
-#include "worker/plugins.h"
+#include "runtime/plugins.h"
 
 #include <gtest/gtest.h>
 
-namespace walrelay::worker {
+namespace walrelay::runtime {
 namespace {
 
 TEST(PluginsTest, FindsByClassNameAndUniqueAlias) {
@@ -45,4 +45,4 @@ TEST(PluginsTest, SourceRunsOneTaskAndSinksTasksMax) {
 }
 
 }  // namespace
-}  // namespace walrelay::worker
+}  // namespace walrelay::runtime
