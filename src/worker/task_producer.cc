@@ -162,8 +162,13 @@ Status TaskProducer::TxnError(const std::string& what, rd_kafka_error_t* error) 
 }
 
 Status TaskProducer::EnsureTopic(const std::string& topic) {
+  // Called for every record: the spec (strings built, regular expressions compiled) only for a
+  // topic this producer has not written to yet.
+  if (ensured_.count(topic) > 0) return Status::Ok();
   WR_ASSIGN_OR_RETURN(TopicSpec spec, TopicCreationSpec(connector_, topic));
-  return admin_->Ensure(spec);
+  WR_RETURN_IF_ERROR(admin_->Ensure(spec));
+  ensured_.insert(topic);
+  return Status::Ok();
 }
 
 Status TaskProducer::Produce(OutMessage m, uint64_t token) {
