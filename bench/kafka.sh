@@ -32,7 +32,7 @@
 #        BENCH_SESSION_TIMEOUT_MS (parts 3-4's workers; default: unset, as in the seed's file, so
 #        walrelay's and Kafka Connect's default of 10000 applies),
 #        BENCH_KEEP=1 keeps the servers' directory (logs),
-#        BENCH_PERF=1 records `perf record -g` of the worker during parts 1 and 2 into
+#        BENCH_PERF=1 records `perf record --call-graph dwarf` of the worker during parts 1 and 2 into
 #        $PG_WORK/perf-worker-{capture,catchup}.data,
 #        BENCH_SOURCE_EXTRA adds properties to walrelay's source connectors of parts 1 and 2, as
 #        JSON members with a trailing comma (e.g. '"producer.override.linger.ms": "20",').
@@ -85,6 +85,7 @@ pg_start src "${server_conf[@]}"
 pg_start dst "${server_conf[@]}"
 echo "starting Apache Kafka (KRaft, one broker)..."
 bootstrap=$(scripts/kafka --dir "$kafka_dir" up --brokers 1 --owner $$ 2>/dev/null | tail -n 1)
+broker_pid=$(cat "$kafka_dir/node1/pid")
 ktopics() { scripts/kafka --dir "$kafka_dir" topics "$@" >/dev/null; }
 echo "source PostgreSQL :$src_PORT, destination :$dst_PORT, Kafka $bootstrap"
 
@@ -120,7 +121,14 @@ stop_worker() {
   wait "${worker_pid[$1]}" 2>/dev/null || true
   unset "worker_pid[$1]"
 }
-hwm_kib() { sed -n 's/^VmHWM: *\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+# cpu_secs PID: user + system CPU seconds the process has used so far.
+cpu_secs() {
+  local stat
+  read -r stat <"/proc/$1/stat"
+  set -- ${stat##*) }
+  calc "(${12} + ${13}) / $(getconf CLK_TCK)"
+}
+hwm_kib() { sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 
 # register URL FILE: POST /connectors/ (a cluster still forming answers 409: try again).
 register() {
@@ -145,7 +153,8 @@ end_offset() {
 
 perf_start() {
   if [ "${BENCH_PERF:-0}" = 1 ]; then
-    perf record -g -F 999 -o "$PG_WORK/perf-worker-$1.data" -p "${worker_pid[bench]}" \
+    perf record --call-graph dwarf,16384 -F 999 -o "$PG_WORK/perf-worker-$1.data" \
+      -p "${worker_pid[bench]}" \
       >/dev/null 2>&1 &
     perf_pid=$!
     sleep 0.3
@@ -219,6 +228,8 @@ if [[ "$parts" == *" 1 "* ]]; then
 JSON
   pg_sql "$src_PORT" postgres -c "CHECKPOINT"
   perf_start capture
+  cpu0=$(cpu_secs "${worker_pid[bench]}")
+  broker0=$(cpu_secs "$broker_pid")
   ta=$(now)
   register "${worker_url[bench]}" "$PG_WORK/cap.json"
   tfirst=
@@ -234,11 +245,16 @@ JSON
     sleep 0.05
   done
   tb=$(now)
+  cpu=$(calc "$(cpu_secs "${worker_pid[bench]}") - $cpu0")
+  broker=$(calc "$(cpu_secs "$broker_pid") - $broker0")
+  wsnd=$(pg_sql "$src_PORT" cap -c "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'wr_cap_slot'")
   perf_stop
   cap_secs=$(calc "$tb - $ta")
   stream_secs=$(calc "$tb - $tfirst")
   printf 'walrelay worker -> Kafka (JSON, acks=all): %7.0f changes/s (%.2f s from POST; streaming %.2f s)\n' \
     "$(calc "$cap_rows / $cap_secs")" "$cap_secs" "$stream_secs"
+  printf '  CPU: worker %.2f s, Kafka broker %.2f s, walsender %s s\n' "$cpu" "$broker" \
+    "$([ -n "$wsnd" ] && cpu_secs "$wsnd" || echo '?')"
   unregister "${worker_url[bench]}" cap
   recv recv_slot2
   sleep 1
@@ -385,14 +401,16 @@ JSON
     exit 1
   fi
   secs[run]=$(calc "$tb - $ta")
-  read -r rss _ < <(tail -1 "$PG_WORK/run.rss")
-  printf 'walrelay run (PG -> PG in process):     %10.0f changes/s (%.2f s), peak RSS %.1f MiB\n' \
-    "$(calc "$changes / ${secs[run]}")" "${secs[run]}" "$(calc "$rss / 1024")"
+  read -r rss cpu_user cpu_sys < <(tail -1 "$PG_WORK/run.rss")
+  printf 'walrelay run (PG -> PG in process):     %10.0f changes/s (%.2f s), peak RSS %.1f MiB, CPU %.2f s\n' \
+    "$(calc "$changes / ${secs[run]}")" "${secs[run]}" "$(calc "$rss / 1024")" "$(calc "$cpu_user + $cpu_sys")"
 
   # The same two connectors in the worker, through Kafka.
   connector_files kafka
   settle
   perf_start catchup
+  cpu0=$(cpu_secs "${worker_pid[bench]}")
+  broker0=$(cpu_secs "$broker_pid")
   ta=$(now)
   register "${worker_url[bench]}" "$PG_WORK/kafka-sink.json"
   register "${worker_url[bench]}" "$PG_WORK/kafka-source.json"
@@ -405,10 +423,18 @@ JSON
     exit 1
   fi
   tb=$(now)
+  cpu=$(calc "$(cpu_secs "${worker_pid[bench]}") - $cpu0")
+  broker=$(calc "$(cpu_secs "$broker_pid") - $broker0")
+  wsnd=$(pg_sql "$src_PORT" src -c "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'wr_kafka_slot'")
+  backends=$(pg_sql "$dst_PORT" wr_kafka -c "SELECT pid FROM pg_stat_activity WHERE datname = 'wr_kafka' AND pid <> pg_backend_pid()")
+  dst_cpu=0
+  for pid in $backends; do dst_cpu=$(calc "$dst_cpu + $(cpu_secs "$pid")"); done
   perf_stop
   secs[kafka]=$(calc "$tb - $ta")
   printf 'walrelay worker (PG -> Kafka -> PG):    %10.0f changes/s (%.2f s from POST)\n' \
     "$(calc "$changes / ${secs[kafka]}")" "${secs[kafka]}"
+  printf '  CPU: worker %.2f s, Kafka broker %.2f s, walsender %s s, destination backends %.2f s\n' \
+    "$cpu" "$broker" "$([ -n "$wsnd" ] && cpu_secs "$wsnd" || echo '?')" "$dst_cpu"
   unregister "${worker_url[bench]}" kafka-source
   unregister "${worker_url[bench]}" kafka-sink
 
