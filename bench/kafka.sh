@@ -14,8 +14,9 @@
 #    into fresh destination databases by native logical replication (CREATE SUBSCRIPTION, before
 #    and after the others), by `walrelay run` (PG -> PG in process, the Confluent JDBC sink behind
 #    ExtractNewRecordState) and by the same two connector configs registered in the worker (JSON
-#    with schemas through Kafka). Each is timed until the marker row written after the workload
-#    is in its destination; every destination is then checked row for row against the source.
+#    with schemas through Kafka, a topic per table). Each is timed until the marker rows written
+#    after the workload, one per table, are in its destination; every destination is then checked
+#    row for row against the source.
 # 3. Worker peak RSS (VmHWM) with the seed's three connectors (examples/seed/register-*.json,
 #    JSON converters in place of Avro, hosts and publications set for this run) on two workers
 #    started from the seed's connect-distributed.properties, while `walrelay writer` and
@@ -312,7 +313,12 @@ if [[ "$parts" == *" 2 "* ]]; then
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p"; done
-  pg_sql "$src_PORT" src -c "INSERT INTO bench_done VALUES (1, now())"
+  # Markers in one last transaction: through Kafka each table is a topic of its own, applied
+  # in order within it but not across topics, so the catch-up is complete only once every table's
+  # marker is in (a -1 key: the workload's keys are positive).
+  pg_sql "$src_PORT" src -c "BEGIN; INSERT INTO t1 VALUES (-1, 0, 'marker', now());
+    INSERT INTO t2 VALUES (-1, 0, 'marker', true); INSERT INTO t3 VALUES (-1, 0, 0, 'marker');
+    INSERT INTO bench_done VALUES (1, now()); COMMIT"
   wal=$(pg_sql "$src_PORT" src -c "SELECT pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(),
     restart_lsn)) FROM pg_replication_slots WHERE slot_name = 'native_slot'")
   txs=$(pg_sql "$src_PORT" src -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'src'")
@@ -320,7 +326,9 @@ if [[ "$parts" == *" 2 "* ]]; then
 
   wait_marker() {
     pg_sql "$dst_PORT" "$1" -c "DO \$\$ BEGIN
-      WHILE NOT EXISTS (SELECT 1 FROM bench_done) LOOP PERFORM pg_sleep(0.02); END LOOP; END \$\$"
+      WHILE NOT (EXISTS (SELECT 1 FROM bench_done) AND EXISTS (SELECT 1 FROM t1 WHERE id = -1)
+                 AND EXISTS (SELECT 1 FROM t2 WHERE id = -1) AND EXISTS (SELECT 1 FROM t3 WHERE id = -1))
+      LOOP PERFORM pg_sleep(0.02); END LOOP; END \$\$"
   }
   checksum() {
     local port=$1 db=$2 out=
@@ -524,9 +532,9 @@ PY
   all_running "${worker_url[w1]}" || { echo "the seed's connectors are not all RUNNING" >&2; exit 1; }
   echo "the seed's connectors RUNNING; writers (debezium_table and outbox) for ${seed_seconds}s"
   dsn="host=127.0.0.1 port=$src_PORT dbname=source_db user=postgres"
-  "$bin" writer --dsn "$dsn" --duration "$seed_seconds" --quiet &
+  "$bin" writer --dsn "$dsn" --duration "$seed_seconds" --quiet >/dev/null &
   w_a=$!
-  "$bin" writer --dsn "$dsn" --outbox --duration "$seed_seconds" --quiet &
+  "$bin" writer --dsn "$dsn" --outbox --duration "$seed_seconds" --quiet >/dev/null &
   w_b=$!
   wait "$w_a" "$w_b"
   src_value() {
@@ -563,7 +571,7 @@ if [[ "$parts" == *" 4 "* && "$parts" == *" 3 "* ]]; then
   echo
   timeout_ms=${BENCH_SESSION_TIMEOUT_MS:-10000}
   echo "== 4. SIGKILL of a worker -> its units RUNNING on the other (session.timeout.ms=$timeout_ms$([ -z "${BENCH_SESSION_TIMEOUT_MS:-}" ] && echo ", the default: the seed's file sets none"))"
-  "$bin" writer --dsn "$dsn" --rate 50 --quiet &
+  "$bin" writer --dsn "$dsn" --rate 50 --quiet >/dev/null &
   w_a=$!
   bg_pids+=("$w_a")
   id_of() { echo "${worker_url[$1]#http://}"; }
@@ -583,6 +591,7 @@ for c in sys.argv[3:]:
 print(n)
 PY
 )
+    disown "${worker_pid[$victim]}"  # no "Killed" job notice from bash
     ta=$(now)
     kill -KILL "${worker_pid[$victim]}"
     # Polls every 50 ms from one process (forking a poller per check would take CPU from the
@@ -609,7 +618,6 @@ while time.time() < deadline:
 sys.exit(1)
 PY
     tb=$(now)
-    wait "${worker_pid[$victim]}" 2>/dev/null || true
     took+=("$(calc "f'{$tb - $ta:.2f}'")")
     printf 'round %d: killed %s (%d units of the seed), all RUNNING on %s after %s s\n' \
       "$round" "$(id_of "$victim")" "$moving" "$(id_of "$survivor")" "${took[-1]}"
@@ -619,7 +627,8 @@ PY
     worker_pid[$victim]=$!
     for _ in $(seq 1 600); do
       if all_running "${worker_url[$survivor]}"; then
-        n=$(curl -sf "${worker_url[$survivor]}/connectors?expand=status" | grep -o "\"$(id_of "$victim")\"" | wc -l)
+        n=$(curl -sf "${worker_url[$survivor]}/connectors?expand=status" |
+          grep -c "\"$(id_of "$victim")\"" || true)
         [ "$n" -gt 0 ] && break
       fi
       sleep 0.2

@@ -107,6 +107,10 @@ Result<std::unique_ptr<TaskProducer>> TaskProducer::Open(
   client["acks"] = "all";
   client["partitioner"] = "murmur2_random";
   client.emplace("linger.ms", "5");
+  // Kafka Connect's source producers buffer at most buffer.memory (32 MiB) of unsent records;
+  // librdkafka's default is 1 GiB. A source faster than the broker filled it with up to
+  // 100,000 records (queue.buffering.max.messages), most of the worker's RSS.
+  client.emplace("queue.buffering.max.kbytes", "32768");
   if (!transactional_id.empty()) client["transactional.id"] = transactional_id;
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
