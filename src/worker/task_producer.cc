@@ -108,8 +108,9 @@ Result<std::unique_ptr<TaskProducer>> TaskProducer::Open(
   client["partitioner"] = "murmur2_random";
   client.emplace("linger.ms", "5");
   // Kafka Connect's source producers buffer at most buffer.memory (32 MiB) of unsent records;
-  // librdkafka's default is 1 GiB. A source faster than the broker filled it with up to
-  // 100,000 records (queue.buffering.max.messages), most of the worker's RSS.
+  // librdkafka's default is 1 GiB (and 100,000 records), which a source faster than a slow or
+  // unreachable broker could fill. bench/kafka.sh's peak RSS did not change with it (it never
+  // queued that much).
   client.emplace("queue.buffering.max.kbytes", "32768");
   if (!transactional_id.empty()) client["transactional.id"] = transactional_id;
   char err[512];
