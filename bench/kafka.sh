@@ -32,7 +32,8 @@
 #        BENCH_SEED_SECONDS (part 3's writers, default 10), BENCH_KILLS (part 4's rounds, default 3),
 #        BENCH_SESSION_TIMEOUT_MS (parts 3-4's workers; default: unset, as in the seed's file, so
 #        walrelay's and Kafka Connect's default of 10000 applies),
-#        BENCH_KEEP=1 keeps the servers' directory (logs),
+#        BENCH_KEEP=1 keeps the servers' directory (logs), BENCH_STATEMENTS=1 prints the
+#        destination's statements of part 2 by time (pg_stat_statements),
 #        BENCH_PERF=1 records `perf record --call-graph dwarf` of the worker during parts 1 and 2 into
 #        $PG_WORK/perf-worker-{capture,catchup}.data,
 #        BENCH_SOURCE_EXTRA adds properties to walrelay's source connectors of parts 1 and 2, as
@@ -83,6 +84,9 @@ server_conf=(
   "max_worker_processes = 16" "autovacuum = off" "log_min_messages = warning"
 )
 pg_start src "${server_conf[@]}"
+if [ "${BENCH_STATEMENTS:-0}" = 1 ]; then
+  server_conf+=("shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all")
+fi
 pg_start dst "${server_conf[@]}"
 echo "starting Apache Kafka (KRaft, one broker)..."
 bootstrap=$(scripts/kafka --dir "$kafka_dir" up --brokers 1 --owner $$ 2>/dev/null | tail -n 1)
@@ -447,6 +451,13 @@ JSON
   unregister "${worker_url[bench]}" kafka-sink
 
   run_native 2
+  if [ "${BENCH_STATEMENTS:-0}" = 1 ]; then
+    pg_sql "$dst_PORT" postgres -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
+    echo "destination statements by total execution time (database, ms, calls, rows, query):"
+    pg_sql "$dst_PORT" postgres -F ' | ' -c "SELECT d.datname, round(total_exec_time), calls, rows,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements s
+      JOIN pg_database d ON d.oid = s.dbid ORDER BY total_exec_time DESC LIMIT 15"
+  fi
 
   want=$(checksum "$src_PORT" src)
   for db in native_db native_db2 wr_run wr_kafka; do
@@ -638,7 +649,7 @@ PY
   wait "$w_a" 2>/dev/null || true
   wait_equal
   echo "destination current_value = source's after the kills ($(src_value))"
-  median=$(python3 -c "import statistics; print(f'{statistics.median([${took[*]// /,}]):.2f}')")
+  median=$(python3 -c "import statistics; print(f'{statistics.median([$(IFS=,; echo "${took[*]}")]):.2f}')")
   summary+=("4. SIGKILL -> every unit RUNNING on the other worker: median $median s of ${#took[@]} (${took[*]/%/ s}), session.timeout.ms=$timeout_ms; destination equal to the source")
   echo "${summary[-1]}"
 fi
