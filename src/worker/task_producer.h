@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ class TaskProducer : public ProducerPort {
   rd_kafka_t* rk_ = nullptr;
   std::map<std::string, std::string> connector_;
   TopicAdmin* admin_ = nullptr;
+  std::set<std::string, std::less<>> ensured_;  // topics EnsureTopic has seen exist
   std::string transactional_id_;
   std::mutex mu_;
   std::vector<Ack> acks_;  // filled by the delivery report callback (inside rd_kafka_poll)
