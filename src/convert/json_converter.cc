@@ -728,6 +728,25 @@ struct JsonConverter::SchemaCache {
   };
   std::mutex mu;
   std::unordered_map<const Schema*, Entry> entries;
+  // The other way: schemas deserialized, keyed by their JSON text, so the records of one topic
+  // share one schema object (what a sink caches its table shapes by) and each schema is built once.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, SchemaPtr, TextHash, std::equal_to<>> parsed;
+
+  SchemaPtr FindParsed(std::string_view text) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = parsed.find(text);
+    return it == parsed.end() ? nullptr : it->second;
+  }
+
+  void PutParsed(std::string_view text, SchemaPtr schema) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (parsed.size() >= kSchemaCacheSize) parsed.clear();
+    parsed.emplace(std::string(text), std::move(schema));
+  }
 
   bool AppendCached(const SchemaPtr& schema, std::string* out) {
     std::lock_guard<std::mutex> lock(mu);
@@ -806,11 +825,18 @@ Result<std::pair<SchemaPtr, Value>> JsonConverter::Deserialize(std::string_view 
         "contain additional fields. If you are trying to deserialize plain JSON data, set "
         "schemas.enable=false in your converter configuration.");
   }
-  auto schema = ToSchema(*schema_node);
-  if (!schema.ok()) return schema.status().WithContext("schema");
-  auto value = ToValue(*schema, payload_node);
+  const std::string_view schema_text =
+      json.substr(schema_node->begin, schema_node->end - schema_node->begin);
+  SchemaPtr schema = cache_->FindParsed(schema_text);
+  if (schema == nullptr) {
+    auto built = ToSchema(*schema_node);
+    if (!built.ok()) return built.status().WithContext("schema");
+    schema = std::move(built).value();
+    if (schema != nullptr) cache_->PutParsed(schema_text, schema);
+  }
+  auto value = ToValue(schema, payload_node);
   if (!value.ok()) return value.status().WithContext("payload");
-  return std::pair<SchemaPtr, Value>(std::move(schema).value(), std::move(value).value());
+  return std::pair<SchemaPtr, Value>(std::move(schema), std::move(value).value());
 }
 
 }  // namespace walrelay::convert

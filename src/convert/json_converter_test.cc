@@ -605,6 +605,21 @@ TEST(JsonConverterTest, NumericDecimalBeyondDoubleRoundTrips) {
   EXPECT_EQ(back->second, Value(-std::numeric_limits<double>::infinity()));
 }
 
+// A sink caches its table shapes by schema object: the records of one topic must share theirs.
+TEST(JsonConverterTest, EqualSchemaTextsDeserializeToOneSchemaObject) {
+  const JsonConverter converter(true);
+  const std::string schema = R"({"type":"struct","fields":[{"type":"int32","optional":false,)"
+                             R"("field":"id"}],"optional":false,"name":"k"})";
+  auto a = converter.Deserialize(R"({"schema":)" + schema + R"(,"payload":{"id":1}})");
+  auto b = converter.Deserialize(R"({"schema":)" + schema + R"(,"payload":{"id":2}})");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->first.get(), b->first.get());
+  EXPECT_NE(a->second, b->second);
+  auto other = converter.Deserialize(R"({"schema":{"type":"int32"},"payload":3})");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->first.get(), a->first.get());
+}
+
 TEST(JsonConverterTest, DeserializeErrors) {
   JsonConverter c(true);
   EXPECT_EQ(c.Deserialize("{").status().kind(), ErrorKind::kDataError);

@@ -148,6 +148,13 @@ class Reader {
   }
 
   bool Value(JsonNode* out, size_t depth) {
+    out->begin = pos_;
+    if (!Token(out, depth)) return false;
+    out->end = pos_;
+    return true;
+  }
+
+  bool Token(JsonNode* out, size_t depth) {
     if (AtEnd()) return Fail("unexpected end of input, expected a value");
     switch (text_[pos_]) {
       case '{':

@@ -33,6 +33,9 @@ struct JsonNode {
   // Not std::pair<std::string, JsonNode>: clang 14 with libstdc++ 12 cannot instantiate that
   // pair while JsonNode is incomplete.
   std::vector<JsonMember> members;
+  // Where the value is in the parsed text: bytes [begin, end).
+  size_t begin = 0;
+  size_t end = 0;
 
   bool is_number() const {
     return kind == Kind::kInt || kind == Kind::kUint || kind == Kind::kFloat;

@@ -34,6 +34,19 @@ TEST(JsonReaderTest, KeepsMemberOrderAndLastDuplicate) {
   EXPECT_EQ(n.Get("c"), nullptr);
 }
 
+TEST(JsonReaderTest, NodesKnowWhereTheyAreInTheText) {
+  const std::string text = R"( {"schema": {"type": "int32"} , "payload": [1, 2]} )";
+  JsonNode n = Parse(text);
+  EXPECT_EQ(text.substr(n.begin, n.end - n.begin),
+            R"({"schema": {"type": "int32"} , "payload": [1, 2]})");
+  const JsonNode* schema = n.Get("schema");
+  ASSERT_NE(schema, nullptr);
+  EXPECT_EQ(text.substr(schema->begin, schema->end - schema->begin), R"({"type": "int32"})");
+  const JsonNode* payload = n.Get("payload");
+  EXPECT_EQ(text.substr(payload->items[1].begin, payload->items[1].end - payload->items[1].begin),
+            "2");
+}
+
 TEST(JsonReaderTest, IntegersByRange) {
   EXPECT_EQ(Parse("-9223372036854775808").int_value, INT64_MIN);
   JsonNode big = Parse("18446744073709551615");

@@ -174,6 +174,8 @@ Result<std::shared_ptr<const TableShape>> RecordDecoder::ShapeFor(
     const data::Record& record, const std::string& table_name, const data::SchemaPtr& row_schema) {
   ShapeKey cache_key{table_name, record.key_schema, row_schema};
   if (auto it = shapes_.find(cache_key); it != shapes_.end()) return it->second;
+  // Bounded: a converter that built a schema object per record would otherwise grow it forever.
+  if (shapes_.size() >= kMaxShapes) shapes_.clear();
 
   const SinkConfig& c = *config_;
   auto shape = std::make_shared<TableShape>();

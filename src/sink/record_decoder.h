@@ -136,6 +136,7 @@ class RecordDecoder {
   const SinkConfig* config_;
   const bool name_from_topic_;  // the table name depends on the record's topic only
   using ShapeKey = std::tuple<std::string, data::SchemaPtr, data::SchemaPtr>;
+  static constexpr size_t kMaxShapes = 1000;
   std::map<ShapeKey, std::shared_ptr<const TableShape>> shapes_;
   struct RecentShape {
     std::string topic;

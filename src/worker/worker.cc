@@ -151,16 +151,18 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     for (const auto& [k, v] : plan.config) {
       if (k.rfind("producer.override.", 0) == 0) java[k.substr(18)] = v;
     }
+    std::string txn_id;
+    if (self->config_.exactly_once_source_support == runtime::ExactlyOnceSourceSupport::kEnabled) {
+      txn_id =
+          self->config_.group_id + "-" + plan.unit.connector + "-" + std::to_string(plan.unit.task);
+      // Translated as transactional (a delivery timeout within the transaction timeout).
+      java["transactional.id"] = txn_id;
+    }
     WR_ASSIGN_OR_RETURN(auto client,
                         ClientProperties(java, kafka::ClientRole::kProducer, &warnings));
     for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
     for (const auto& [k, v] : self->base_client_) client.emplace(k, v);
     client["client.id"] = "connector-producer-" + plan.unit.ToString();
-    std::string txn_id;
-    if (self->config_.exactly_once_source_support == runtime::ExactlyOnceSourceSupport::kEnabled) {
-      txn_id =
-          self->config_.group_id + "-" + plan.unit.connector + "-" + std::to_string(plan.unit.task);
-    }
     WR_ASSIGN_OR_RETURN(auto producer,
                         TaskProducer::Open(client, plan.config, txn_id, self->admin_.get()));
     return std::unique_ptr<ProducerPort>(std::move(producer));
@@ -181,6 +183,11 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     // fenced producer's) are never applied. consumer.override.isolation.level=read_uncommitted
     // restores Kafka Connect's behaviour.
     if (java.count("isolation.level") == 0) java["isolation.level"] = "read_committed";
+    // Kafka Connect's sink consumers start at the earliest offset of a partition the group has
+    // none for; walrelay's move partitions between a connector's tasks one at a time.
+    java.emplace("auto.offset.reset", "earliest");
+    java.emplace("partition.assignment.strategy",
+                 "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
     if (java.count("max.poll.records") != 0) {
       LogWarn(plan.unit.ToString(),
               "max.poll.records has no effect: a sink task applies up to 2000 records per "
