@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "testing/process.h"
@@ -160,6 +161,32 @@ Status KafkaCluster::CreateTopic(std::string_view name, int partitions, int repl
     args.push_back(key + "=" + value);
   }
   return RunKafkaScript(dir_, args, kNodeTimeout).status();
+}
+
+PartitionState KafkaCluster::Partition(const std::string& topic, int partition) const {
+  PartitionState state;
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/bin");
+  std::string kcat;
+  for (std::string dir; kcat.empty() && std::getline(dirs, dir, ':');) {
+    if (::access((dir + "/kcat").c_str(), X_OK) == 0) kcat = dir + "/kcat";
+  }
+  if (kcat.empty()) return state;
+  auto r = RunProcess({kcat, "-L", "-J", "-b", bootstrap_servers_, "-t", topic},
+                      std::chrono::seconds(90));
+  if (!r.ok() || r->exit_code != 0) return state;
+  auto meta = nlohmann::json::parse(r->out, nullptr, /*allow_exceptions=*/false);
+  if (meta.is_discarded()) return state;
+  for (const auto& t : meta.value("topics", nlohmann::json::array())) {
+    if (t.value("topic", "") != topic) continue;
+    for (const auto& p : t.value("partitions", nlohmann::json::array())) {
+      if (p.value("partition", -1) != partition) continue;
+      state.leader = p.value("leader", -1);
+      state.replicas = p.value("replicas", nlohmann::json::array()).size();
+      state.isr = p.value("isrs", nlohmann::json::array()).size();
+    }
+  }
+  return state;
 }
 
 Result<std::string> KafkaCluster::RunScript(const std::vector<std::string>& args,

@@ -30,6 +30,13 @@ std::string KafkaScript();
 //
 // Not thread-safe: one thread drives the lifecycle (Kill, Start); bootstrap_servers() and the
 // other accessors may be read from any thread.
+// The leader and in-sync replicas of one partition, as kcat's metadata reports them.
+struct PartitionState {
+  int leader = -1;  // -1: unknown (no such topic or partition, or no leader)
+  size_t replicas = 0;
+  size_t isr = 0;
+};
+
 class KafkaCluster {
  public:
   // Fetches the jars if needed (`scripts/kafka fetch`), starts `brokers` (1 or 3) nodes and waits
@@ -63,6 +70,10 @@ class KafkaCluster {
   // Creates a topic with kafka-topics; `configs` are topic configs (`min.insync.replicas`, ...).
   Status CreateTopic(std::string_view name, int partitions, int replication_factor,
                      const std::vector<std::pair<std::string, std::string>>& configs = {});
+
+  // Partition `partition` of `topic` as the cluster's metadata says (kcat -L); leader -1 when
+  // kcat fails or the partition is unknown.
+  PartitionState Partition(const std::string& topic, int partition = 0) const;
 
   // Runs `scripts/kafka --dir <dir> args...` and returns its stdout; an error quoting its stderr
   // when it exits non-zero or runs past `timeout`.

@@ -18,10 +18,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "testing/kafka_cluster.h"
-#include "testing/pg_fixture.h"
-#include "testing/pg_server.h"
-#include "testing/process.h"
+#include "testing/worker_fixture.h"
 
 namespace walrelay::testing {
 namespace {
@@ -35,286 +32,8 @@ using Clock = std::chrono::steady_clock;
     ASSERT_TRUE(st_.ok()) << st_.ToString(); \
   } while (0)
 
-std::string Which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "/usr/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string candidate = dir + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string TempDir() {
-  char dir[] = "/tmp/walrelay-worker-test-XXXXXX";
-  return ::mkdtemp(dir) != nullptr ? dir : "/tmp";
-}
-
-int FreePort() {
-  auto r = RunProcess({"/usr/bin/python3", "-c",
-                       "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); "
-                       "print(s.getsockname()[1])"});
-  return r.ok() ? std::atoi(r->out.c_str()) : 0;
-}
-
-// One HTTP call with curl: status code and body.
-struct HttpResult {
-  int status = 0;
-  std::string body;
-};
-HttpResult Curl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {Which("curl"), "-s", "-o", "-", "-w", "\n%{http_code}"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto r = RunProcess(argv, std::chrono::seconds(120));
-  HttpResult out;
-  if (!r.ok()) return out;
-  size_t nl = r->out.rfind('\n');
-  if (nl == std::string::npos) return out;
-  out.status = std::atoi(r->out.c_str() + nl + 1);
-  out.body = r->out.substr(0, nl);
-  return out;
-}
-
-// A walrelay worker process with a worker file of its own.
-struct WorkerProcess {
-  int port = 0;
-  std::string url;
-  std::string file;
-  std::unique_ptr<Process> process;
-};
-
-class WorkerTest : public RequiresPostgres {
- protected:
-  void SetUp() override {
-    RequiresPostgres::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    if (Which("kcat").empty() || Which("curl").empty()) {
-      GTEST_SKIP() << "kcat or curl is not installed (scripts/install-deps)";
-    }
-    auto kafka = KafkaCluster::Shared(1);
-    ASSERT_TRUE(kafka.ok()) << kafka.status().ToString();
-    kafka_ = *kafka;
-    auto src = PgServer::Start({});
-    ASSERT_TRUE(src.ok()) << src.status().ToString();
-    source_ = std::move(src).value();
-    auto dst = PgServer::Start({});
-    ASSERT_TRUE(dst.ok()) << dst.status().ToString();
-    destination_ = std::move(dst).value();
-    const std::string root = WALRELAY_SOURCE_DIR;
-    ASSERT_OK(source_->CreateDatabase("source_db"));
-    ASSERT_OK(destination_->CreateDatabase("destination_db"));
-    ASSERT_TRUE(
-        source_->Psql(ReadFile(root + "/examples/seed/source-schema.sql"), "source_db").ok());
-    ASSERT_TRUE(
-        destination_
-            ->Psql(ReadFile(root + "/examples/seed/destination-schema.sql"), "destination_db")
-            .ok());
-    dir_ = TempDir();
-    workers_.reserve(8);  // references to workers stay valid as more start
-    // Each test is a cluster of its own on the shared broker: its own group and topics.
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    cluster_ = std::string(info->name()) + "-" + std::to_string(::getpid());
-  }
-
-  void TearDown() override {
-    for (auto& w : workers_) {
-      if (w.process != nullptr && w.process->Running()) w.process->Signal(SIGKILL);
-    }
-    if (HasFailure()) {
-      for (size_t i = 0; i < workers_.size(); ++i) {
-        if (workers_[i].process == nullptr) continue;
-        std::string err = workers_[i].process->Stderr();
-        if (err.size() > 6000) err = err.substr(err.size() - 6000);
-        std::cerr << "---- worker " << i << " stderr (tail) ----\n" << err << "\n";
-      }
-    }
-  }
-
-  // Starts worker `i` (a new one when i == workers_.size()), with `extra` worker properties.
-  WorkerProcess& StartWorker(size_t i, const std::vector<std::string>& extra = {}) {
-    if (i == workers_.size()) {
-      WorkerProcess w;
-      w.port = FreePort();
-      w.url = "http://127.0.0.1:" + std::to_string(w.port);
-      w.file = dir_ + "/worker" + std::to_string(i) + ".properties";
-      std::ofstream f(w.file);
-      f << "bootstrap.servers=" << kafka_->bootstrap_servers() << "\n"
-        << "group.id=" << cluster_ << "\n"
-        << "config.storage.topic=" << cluster_ << "-configs\n"
-        << "offset.storage.topic=" << cluster_ << "-offsets\n"
-        << "status.storage.topic=" << cluster_ << "-statuses\n"
-        << "config.storage.replication.factor=1\noffset.storage.replication.factor=1\n"
-        << "status.storage.replication.factor=1\noffset.storage.partitions=5\n"
-        << "status.storage.partitions=2\n"
-        << "key.converter=org.apache.kafka.connect.json.JsonConverter\n"
-        << "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
-        << "listeners=" << w.url << "\n"
-        << "offset.flush.interval.ms=1000\n";
-      for (const auto& line : extra) f << line << "\n";
-      workers_.push_back(std::move(w));
-    }
-    WorkerProcess& w = workers_[i];
-    auto p = Process::Start({WALRELAY_BINARY, "worker", w.file});
-    EXPECT_TRUE(p.ok()) << p.status().ToString();
-    if (p.ok()) w.process = std::move(p).value();
-    for (int n = 0; n < 200; ++n) {
-      if (Curl({w.url + "/"}).status == 200) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return w;
-  }
-
-  // The seed's connector file with this test's hosts, the JSON converters of the workers (until
-  // the Avro issue) and, for sources, slot and server names of this test.
-  // With `prefix`, topics are named `<prefix>.public...` instead of `server.public...`.
-  std::string SeedConnector(const std::string& file, const std::string& name = "",
-                            const std::string& prefix = "") {
-    json c = json::parse(ReadFile(std::string(WALRELAY_SOURCE_DIR) + "/examples/seed/" + file));
-    json& cfg = c["config"];
-    for (auto it = cfg.begin(); it != cfg.end();) {
-      const std::string& k = it.key();
-      if (k.rfind("key.converter", 0) == 0 || k.rfind("value.converter", 0) == 0) {
-        it = cfg.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    if (cfg.contains("database.hostname")) {
-      cfg["database.hostname"] = "127.0.0.1";
-      cfg["database.port"] = std::to_string(source_->port());
-    }
-    if (cfg.contains("connection.url")) {
-      cfg["connection.url"] =
-          "jdbc:postgresql://127.0.0.1:" + std::to_string(destination_->port()) +
-          "/destination_db?currentSchema=public&user=postgres&password=postgres";
-    }
-    if (!name.empty()) c["name"] = name;
-    if (!prefix.empty() && cfg.contains("database.server.name"))
-      cfg["database.server.name"] = prefix;
-    std::string path = dir_ + "/" + c["name"].get<std::string>() + ".json";
-    std::ofstream(path) << c.dump();
-    return path;
-  }
-
-  // POST /connectors/ with the file, as the seed's register script does. A cluster still forming
-  // answers 409 (a rebalance is in progress), as Kafka Connect does: an operator tries again.
-  HttpResult Register(const WorkerProcess& w, const std::string& path) {
-    HttpResult r;
-    for (int i = 0; i < 150; ++i) {
-      r = Curl({"-X", "POST", "-H", "Content-Type: application/json", "--data", "@" + path,
-                w.url + "/connectors/"});
-      if (r.status != 409) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return r;
-  }
-
-  // GET /connectors?expand=status&expand=info, the seed's list.
-  json List(const WorkerProcess& w) {
-    HttpResult r = Curl({w.url + "/connectors?expand=status&expand=info"});
-    if (r.status != 200) return json::object();
-    return json::parse(r.body, nullptr, false);
-  }
-
-  // Waits until every connector and task of `names` is RUNNING, on `on_worker` when given.
-  bool WaitRunning(const WorkerProcess& w, const std::vector<std::string>& names,
-                   const std::string& on_worker = "", int seconds = 90) {
-    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-    while (Clock::now() < deadline) {
-      json list = List(w);
-      bool all = list.is_object();
-      for (const auto& n : names) {
-        if (!all) break;
-        if (!list.contains(n)) {
-          all = false;
-          break;
-        }
-        const json& st = list[n]["status"];
-        auto ok = [&](const json& s) {
-          return s.value("state", "") == "RUNNING" &&
-                 (on_worker.empty() || s.value("worker_id", "") == on_worker);
-        };
-        all = ok(st["connector"]) && !st["tasks"].empty();
-        for (const auto& t : st["tasks"]) all = all && ok(t);
-      }
-      if (all) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
-  }
-
-  std::string WorkerOf(const WorkerProcess& w, const std::string& connector, int task) {
-    json list = List(w);
-    if (!list.contains(connector)) return "";
-    for (const auto& t : list[connector]["status"]["tasks"]) {
-      if (t.value("id", -1) == task) return t.value("worker_id", "");
-    }
-    return "";
-  }
-
-  void Write(const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {WALRELAY_BINARY, "writer", "--dsn",
-                                     "host=127.0.0.1 port=" + std::to_string(source_->port()) +
-                                         " dbname=source_db user=postgres",
-                                     "--quiet"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = RunProcess(argv, std::chrono::seconds(120));
-    ASSERT_TRUE(r.ok() && r->exit_code == 0) << (r.ok() ? r->err : r.status().ToString());
-  }
-
-  std::string SourceValue() {
-    auto v =
-        source_->Psql("SELECT current_value FROM public.debezium_table WHERE id = 1", "source_db");
-    return v.ok() ? *v : "";
-  }
-  // Waits until the destination's current_value equals the source's.
-  bool WaitEqual(int seconds = 120) {
-    const std::string want = SourceValue();
-    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-    while (Clock::now() < deadline) {
-      auto v = destination_->Psql("SELECT current_value FROM public.debezium_table WHERE id = 1",
-                                  "destination_db");
-      if (v.ok() && *v == want) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
-  }
-
-  // Every message of `topic` as kcat prints it with `format`.
-  std::vector<std::string> Consume(const std::string& topic, const std::string& format,
-                                   bool read_committed = false) {
-    std::vector<std::string> argv = {Which("kcat"), "-C",  "-b", kafka_->bootstrap_servers(),
-                                     "-t",          topic, "-o", "beginning",
-                                     "-e",          "-q",  "-f", format + "\n"};
-    if (read_committed) {
-      argv.push_back("-X");
-      argv.push_back("isolation.level=read_committed");
-    }
-    auto r = RunProcess(argv, std::chrono::seconds(120));
-    std::vector<std::string> out;
-    if (!r.ok()) return out;
-    std::istringstream in(r->out);
-    for (std::string line; std::getline(in, line);) {
-      if (!line.empty()) out.push_back(line);
-    }
-    return out;
-  }
-
-  KafkaCluster* kafka_ = nullptr;
-  std::unique_ptr<PgServer> source_;
-  std::unique_ptr<PgServer> destination_;
-  std::string dir_;
-  std::string cluster_;
-  std::vector<WorkerProcess> workers_;
-};
+// The fixture on a one-broker Kafka (src/testing/worker_fixture.h).
+class WorkerTest : public WorkerFixture {};
 
 // Seed scenarios 1 and 3: the seed's source and sink registered with curl on a two-worker
 // cluster, RUNNING, the destination following the writer; one worker killed with SIGKILL, its
@@ -512,11 +231,8 @@ TEST_F(WorkerTest, ExactlyOnceSourceSeesEachChangeOnceAcrossKills) {
   const std::string prefix = "eos" + std::to_string(::getpid());
   ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json", "", prefix)).status, 201);
   ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
-  auto writer = Process::Start(
-      {WALRELAY_BINARY, "writer", "--dsn",
-       "host=127.0.0.1 port=" + std::to_string(source_->port()) + " dbname=source_db user=postgres",
-       "--rate", "200", "--duration", "40", "--quiet"});
-  ASSERT_TRUE(writer.ok());
+  auto writer = StartWriter(/*rate=*/200, /*seconds=*/40);
+  ASSERT_TRUE(writer);
   for (int kill = 0; kill < 3; ++kill) {
     std::this_thread::sleep_for(std::chrono::seconds(4));
     std::string owner;
@@ -533,7 +249,7 @@ TEST_F(WorkerTest, ExactlyOnceSourceSeesEachChangeOnceAcrossKills) {
     (void)other;
     ASSERT_TRUE(WaitRunning(workers_[1 - victim], {"source-connector"}, "", 120));
   }
-  ASSERT_TRUE((*writer)->Wait(std::chrono::seconds(120)).ok());
+  ASSERT_TRUE(writer->Wait(std::chrono::seconds(120)).ok());
   const std::string want = SourceValue();
   const std::string topic = prefix + ".public.debezium_table";
   std::vector<std::string> values;
@@ -574,40 +290,19 @@ TEST_F(WorkerTest, ExactlyOnceSourceSeesEachChangeOnceAcrossKills) {
 TEST_F(WorkerTest, EndToEndExactlyOnceAcrossAFreezeAndTwentyKills) {
   ASSERT_TRUE(source_->Psql("ALTER SYSTEM SET wal_sender_timeout = '3s'", "postgres").ok());
   ASSERT_TRUE(source_->Psql("SELECT pg_reload_conf()", "postgres").ok());
-  ASSERT_TRUE(destination_
-                  ->Psql("CREATE TABLE public.history (id int not null, current_value bigint "
-                         "not null)",
-                         "destination_db")
-                  .ok());
   const std::vector<std::string> props = {"exactly.once.source.support=enabled",
                                           "session.timeout.ms=6000", "heartbeat.interval.ms=1000"};
   StartWorker(0, props);
   StartWorker(1, props);
   const std::string prefix = "e2e" + std::to_string(::getpid());
   ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json", "", prefix)).status, 201);
-  json sink = {
-      {"name", "history-sink"},
-      {"config",
-       {{"connector.class", "io.confluent.connect.jdbc.JdbcSinkConnector"},
-        {"tasks.max", "2"},
-        {"topics", prefix + ".public.debezium_table"},
-        {"connection.url", "jdbc:postgresql://127.0.0.1:" + std::to_string(destination_->port()) +
-                               "/destination_db?user=postgres&password=postgres"},
-        {"table.name.format", "history"},
-        {"insert.mode", "insert"},
-        {"pk.mode", "none"},
-        {"consumer.override.session.timeout.ms", "6000"},
-        {"consumer.override.heartbeat.interval.ms", "1000"}}}};
-  std::string sink_file = dir_ + "/history-sink.json";
-  std::ofstream(sink_file) << sink.dump();
+  const std::string sink_file =
+      HistorySinkFile("history-sink", prefix + ".public.debezium_table", /*tasks=*/2);
   ASSERT_EQ(Register(workers_[1], sink_file).status, 201);
   ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector", "history-sink"}));
 
-  auto writer = Process::Start(
-      {WALRELAY_BINARY, "writer", "--dsn",
-       "host=127.0.0.1 port=" + std::to_string(source_->port()) + " dbname=source_db user=postgres",
-       "--rate", "100", "--duration", "300", "--quiet"});
-  ASSERT_TRUE(writer.ok());
+  auto writer = StartWriter(/*rate=*/100, /*seconds=*/300);
+  ASSERT_TRUE(writer);
   auto worker_index = [&](const std::string& id) {
     return id == "127.0.0.1:" + std::to_string(workers_[0].port) ? 0 : 1;
   };
@@ -645,26 +340,9 @@ TEST_F(WorkerTest, EndToEndExactlyOnceAcrossAFreezeAndTwentyKills) {
         << "after kill " << kill;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  (*writer)->Signal(SIGTERM);
-  ASSERT_TRUE((*writer)->Wait(std::chrono::seconds(30)).ok());
-
-  const std::string want = SourceValue();
-  std::string rows, distinct, max;
-  for (int i = 0; i < 900; ++i) {
-    auto r = destination_->Psql(
-        "SELECT count(*) || ' ' || count(DISTINCT current_value) || ' ' || "
-        "coalesce(max(current_value), 0) FROM public.history",
-        "destination_db");
-    if (r.ok()) {
-      std::istringstream in(*r);
-      in >> rows >> distinct >> max;
-      if (max == want) break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_EQ(max, want) << "the destination did not catch up";
-  EXPECT_EQ(rows, distinct) << "changes applied twice";
-  EXPECT_EQ(distinct, want) << "changes missing (values 1.." << want << " expected once each)";
+  writer->Signal(SIGTERM);
+  ASSERT_TRUE(writer->Wait(std::chrono::seconds(30)).ok());
+  ExpectHistoryExactlyOnce();
 }
 
 // KIP-875 for a sink connector: an append-only sink (insert mode into a table without a key,

@@ -1,11 +1,7 @@
 // walrelay through HAProxy on a real Patroni cluster (scripts/cluster): switchovers, killed
 // leaders, and the divergence that failover-safe mode prevents.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -16,131 +12,50 @@
 #include <thread>
 
 #include "pg/connection.h"
+#include "testing/patroni_cluster.h"
 #include "testing/process.h"
 
 namespace walrelay {
 namespace {
 
 using nlohmann::json;
+using testing::ClusterConninfo;
 using testing::Process;
-
-// The cluster's 16 ports, g_base + 1 to g_base + 16 of a block of free loopback ports:
-// PostgreSQL of node N (1-3) at g_base + N, so "inet_server_port() - g_base" names the node; then
-// Patroni's REST ports, etcd's client and peer ports, HAProxy's leader, replica and stats ports,
-// and the destination. Chosen
-// at start, with a directory of the test's own, so that neither a developer's cluster nor another
-// run of this test is disturbed.
-int g_base = 0;
-constexpr int kClusterPorts = 17;
-int LeaderPort() { return g_base + 13; }
-int ReplicaPort() { return g_base + 14; }
-int DestinationPort() { return g_base + 16; }
-int NodePgPort(int node) { return g_base + node; }
-// SQL naming the node ("patroniN") whose server runs it.
-std::string NodeOfServerSql() {
-  return "SELECT 'patroni' || (inet_server_port() - " + std::to_string(g_base) + ")";
-}
-
-bool PortFree(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return bound;
-}
-
-// The first of kClusterPorts consecutive free ports between kFirstPort and kLastPort (below
-// Linux's ephemeral range, 32768-60999, from which client connections take their ports), searched
-// from a block that differs per process, so that concurrent runs look in different places first.
-constexpr int kFirstPort = 20000;
-constexpr int kLastPort = 32700;
-int FreePortBlock() {
-  const int blocks = (kLastPort - kFirstPort) / kClusterPorts;
-  for (int i = 0; i < blocks; ++i) {
-    const int base = kFirstPort + ((static_cast<int>(::getpid()) + i) % blocks) * kClusterPorts;
-    bool all = true;
-    for (int p = base; p < base + kClusterPorts && all; ++p) all = PortFree(p);
-    if (all) return base;
-  }
-  return 0;
-}
-
-void SetClusterEnv() {
-  auto ports = [](int first) {
-    return std::to_string(g_base + first) + " " + std::to_string(g_base + first + 1) + " " +
-           std::to_string(g_base + first + 2);
-  };
-  const std::string dir = "/tmp/walrelay-cluster-test-" + std::to_string(::getpid());
-  const std::pair<const char*, std::string> env[] = {
-      {"WALRELAY_CLUSTER_DIR", dir},
-      {"CLUSTER_PG_PORTS", ports(1)},
-      {"CLUSTER_REST_PORTS", ports(4)},
-      {"CLUSTER_ETCD_CLIENT_PORTS", ports(7)},
-      {"CLUSTER_ETCD_PEER_PORTS", ports(10)},
-      {"HAPROXY_LEADER_PORT", std::to_string(LeaderPort())},
-      {"HAPROXY_REPLICA_PORT", std::to_string(ReplicaPort())},
-      {"HAPROXY_STATS_PORT", std::to_string(g_base + 15)},
-      {"DESTINATION_PORT", std::to_string(DestinationPort())},
-  };
-  for (const auto& [name, value] : env) ::setenv(name, value.c_str(), 1);
-}
-
-std::string Conninfo(int port, const std::string& db) {
-  return "host=127.0.0.1 port=" + std::to_string(port) + " dbname=" + db +
-         " user=postgres password=postgres connect_timeout=3";
-}
 
 class FailoverTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    g_base = FreePortBlock();
-    ASSERT_NE(g_base, 0) << "no " << kClusterPorts << " consecutive free ports in " << kFirstPort
-                         << "-" << kLastPort;
-    SetClusterEnv();
-    auto r = Cluster({"up"}, 300);
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto cluster = testing::PatroniCluster::Up();
+    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    cluster_ = std::move(cluster).value();
   }
   static void TearDownTestSuite() {
     // `down` removes the cluster directory and its logs: show the logs' ends first when a test
     // failed, so a CI failure can be read from the test output alone.
-    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
-      auto r = testing::RunProcess(
-          {"/bin/bash", "-c",
-           "for f in \"$WALRELAY_CLUSTER_DIR\"/log/*.log; do echo \"== $f\"; tail -n 40 \"$f\"; "
-           "done"},
-          std::chrono::seconds(30));
-      if (r.ok()) std::cerr << "cluster logs, last lines:\n" << r->out << r->err;
+    if (cluster_ != nullptr && ::testing::UnitTest::GetInstance()->failed_test_count() > 0) {
+      std::cerr << "cluster logs, last lines:\n" << cluster_->LogTails();
     }
-    if (std::getenv("WALRELAY_KEEP_CLUSTER") == nullptr) (void)Cluster({"down"}, 120);
+    cluster_.reset();
   }
 
   static testing::ProcessResult Cluster(const std::vector<std::string>& args, int timeout_s = 120) {
-    std::vector<std::string> argv = {"/bin/bash",
-                                     std::string(WALRELAY_SOURCE_DIR) + "/scripts/cluster"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto r = testing::RunProcess(argv, std::chrono::seconds(timeout_s));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : testing::ProcessResult{};
+    testing::ProcessResult r = cluster_->Run(args, std::chrono::seconds(timeout_s));
+    EXPECT_NE(r.exit_code, -1) << r.err;
+    return r;
   }
+  static int LeaderPort() { return cluster_->leader_port(); }
+  static int ReplicaPort() { return cluster_->replica_port(); }
+  static int DestinationPort() { return cluster_->destination_port(); }
+  static int NodePgPort(int node) { return cluster_->node_pg_port(node); }
+  static std::string NodeOfServerSql() { return cluster_->NodeOfServerSql(); }
 
   // Runs SQL through HAProxy's leader port (or the destination), retrying while a failover is
   // under way. Returns the first column of the first row ("" when none).
   static std::string Sql(int port, const std::string& db, const std::string& sql,
                          int attempts = 60) {
-    for (int i = 0; i < attempts; ++i) {
-      auto c = pg::Connection::Connect(Conninfo(port, db));
-      if (c.ok()) {
-        auto r = c->Exec(sql);
-        if (r.ok()) return r->rows() > 0 && r->columns() > 0 ? std::string(r->Get(0, 0)) : "";
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    ADD_FAILURE() << "could not run on port " << port << ": " << sql;
-    return "";
+    auto r = testing::ClusterSql(port, db, sql, attempts);
+    if (!r.ok()) ADD_FAILURE() << "could not run: " << r.status().ToString();
+    return r.ok() ? *r : "";
   }
   static std::string Leader(const std::string& sql) { return Sql(LeaderPort(), "source_db", sql); }
   static std::string Dest(const std::string& sql) {
@@ -273,7 +188,7 @@ class FailoverTest : public ::testing::Test {
 
   // Stops the physical walsenders of the leader, so its standbys stop receiving WAL.
   void FreezeStandbys() {
-    auto c = pg::Connection::Connect(Conninfo(LeaderPort(), "postgres"));
+    auto c = pg::Connection::Connect(ClusterConninfo(LeaderPort(), "postgres"));
     ASSERT_TRUE(c.ok());
     auto r = c->Exec("SELECT pid FROM pg_stat_replication WHERE usename = 'replicator'");
     ASSERT_TRUE(r.ok());
@@ -282,6 +197,7 @@ class FailoverTest : public ::testing::Test {
   }
 
   std::string dir_;
+  static inline std::unique_ptr<testing::PatroniCluster> cluster_;
 };
 
 // A writer that keeps committing through HAProxy: the counter row and a two-row ledger entry that
@@ -289,7 +205,8 @@ class FailoverTest : public ::testing::Test {
 // (updates, inserts and deletes over two tables); reconnects while the cluster fails over.
 class Writer {
  public:
-  Writer() : thread_([this] { Run(); }) {}
+  // Writes through HAProxy's leader port `port`.
+  explicit Writer(int port) : port_(port), thread_([this] { Run(); }) {}
   ~Writer() { Stop(); }
   void Stop() {
     stop_ = true;
@@ -301,7 +218,7 @@ class Writer {
   void Run() {
     int64_t tx = 0;
     while (!stop_) {
-      auto c = pg::Connection::Connect(Conninfo(LeaderPort(), "source_db"));
+      auto c = pg::Connection::Connect(ClusterConninfo(port_, "source_db"));
       if (!c.ok()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
@@ -320,6 +237,7 @@ class Writer {
       }
     }
   }
+  const int port_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> committed_{0};
   std::thread thread_;
@@ -328,7 +246,7 @@ class Writer {
 TEST_F(FailoverTest, SwitchoversAndKilledLeadersLoseNothingAndApplyNothingTwice) {
   auto relay = StartRelay();
   ASSERT_TRUE(relay);
-  Writer writer;
+  Writer writer(LeaderPort());
   std::this_thread::sleep_for(std::chrono::seconds(3));
   for (int round = 0; round < 3; ++round) {
     auto sw = Cluster({"switchover"});

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -73,28 +72,6 @@ std::string ConsumeAll(const KafkaCluster& kafka, const std::string& topic) {
   ProcessResult r = Kcat({"-C", "-b", kafka.bootstrap_servers(), "-t", topic, "-p", "0", "-o",
                           "beginning", "-e", "-q", "-f", "%o %s\n"});
   return r.exit_code == 0 ? r.out : "kcat failed: " + r.err;
-}
-
-// The leader and ISR size of partition 0 of `topic`, from kcat's metadata; leader -1 when unknown.
-struct PartitionState {
-  int leader = -1;
-  size_t isr = 0;
-};
-PartitionState Partition0(const KafkaCluster& kafka, const std::string& topic) {
-  ProcessResult r = Kcat({"-L", "-J", "-b", kafka.bootstrap_servers(), "-t", topic});
-  PartitionState state;
-  if (r.exit_code != 0) return state;
-  auto meta = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  if (meta.is_discarded()) return state;
-  for (const auto& t : meta.value("topics", nlohmann::json::array())) {
-    if (t.value("topic", "") != topic) continue;
-    for (const auto& p : t.value("partitions", nlohmann::json::array())) {
-      if (p.value("partition", -1) != 0) continue;
-      state.leader = p.value("leader", -1);
-      state.isr = p.value("isrs", nlohmann::json::array()).size();
-    }
-  }
-  return state;
 }
 
 bool ProcessGone(int pid) {
@@ -156,7 +133,7 @@ TEST_F(KafkaClusterTest, OneBrokerCarriesExactBytesAndCreatesNoTopicByItself) {
   ProcessResult missing = Kcat({"-P", "-b", kafka.bootstrap_servers(), "-t", "no_such_topic", "-X",
                                 "message.timeout.ms=2000", "-l", WriteTempFile("one.txt", "x\n")});
   EXPECT_NE(missing.exit_code, 0);
-  EXPECT_EQ(Partition0(kafka, "no_such_topic").leader, -1);
+  EXPECT_EQ(kafka.Partition("no_such_topic").leader, -1);
 }
 
 TEST_F(KafkaClusterTest, ThreeBrokersTakeAcksAllWritesWithOneKilled) {
@@ -176,7 +153,7 @@ TEST_F(KafkaClusterTest, ThreeBrokersTakeAcksAllWritesWithOneKilled) {
   ASSERT_OK(kafka.CreateTopic("replicated", 1, 3, {{"min.insync.replicas", "2"}}));
   ProcessResult produced = ProduceLines(kafka, "replicated", "before\n");
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
-  PartitionState state = Partition0(kafka, "replicated");
+  PartitionState state = kafka.Partition("replicated");
   ASSERT_GE(state.leader, 1);
   EXPECT_EQ(state.isr, 3u);
 
@@ -188,7 +165,7 @@ TEST_F(KafkaClusterTest, ThreeBrokersTakeAcksAllWritesWithOneKilled) {
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
   std::printf("acks=all write with node %d killed took %.1f s\n", killed,
               SecondsSince(write_start));
-  state = Partition0(kafka, "replicated");
+  state = kafka.Partition("replicated");
   EXPECT_NE(state.leader, killed);
   EXPECT_EQ(state.isr, 2u);
 
@@ -200,10 +177,10 @@ TEST_F(KafkaClusterTest, ThreeBrokersTakeAcksAllWritesWithOneKilled) {
   EXPECT_EQ(ConsumeAll(kafka, "replicated"), "0 before\n1 during\n2 after\n");
   // The restarted node catches up from its own data and rejoins the ISR.
   const auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (Partition0(kafka, "replicated").isr != 3 && Clock::now() < deadline) {
+  while (kafka.Partition("replicated").isr != 3 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  EXPECT_EQ(Partition0(kafka, "replicated").isr, 3u);
+  EXPECT_EQ(kafka.Partition("replicated").isr, 3u);
 
   // The destructor stops every node and removes the directory.
   const std::string dir = kafka.dir();
