@@ -1,0 +1,161 @@
+// Distributed mode end to end across a Kafka broker failure: a real 3-broker Apache Kafka of its
+// own (src/testing/kafka_cluster.h), real PostgreSQL source and destination and two `walrelay
+// worker` processes (src/testing/worker_fixture.h). Every topic the workers use is replicated on
+// the three brokers with min.insync.replicas=2, so acks=all writes go on with one broker down and
+// nothing acknowledged lives on one broker only.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "testing/worker_fixture.h"
+
+namespace walrelay::testing {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+class KafkaFailoverTest : public WorkerFixture {
+ protected:
+  KafkaFailoverTest() : WorkerFixture(/*brokers=*/3) {}
+
+  // The destination's current_value of row 1, or -1.
+  int64_t DestinationValue() {
+    auto v = destination_->Psql("SELECT current_value FROM public.debezium_table WHERE id = 1",
+                                "destination_db");
+    return v.ok() && !v->empty() ? std::stoll(*v) : -1;
+  }
+};
+
+// PostgreSQL -> Kafka -> PostgreSQL exactly once while the broker leading the data topic is
+// killed with SIGKILL mid-stream and started again: an exactly-once source, the seed's upsert
+// sink and an append-only history sink (a change applied twice would be a second row) on two
+// workers, the writer running throughout. The pipeline goes on while the broker is down, and at
+// the end the destination equals the source, every change is in the history exactly once, a
+// read_committed consumer sees every change once, and every connector and task is RUNNING.
+TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossAKilledAndRestartedBroker) {
+  // The internal topics, replicated and with min.insync.replicas=2: a worker file sets only their
+  // replication factor and partitions (Kafka Connect's KIP-605 topic settings are not read), so
+  // they are created here and the workers find them.
+  const std::map<std::string, int> internal = {
+      {cluster_ + "-configs", 1}, {cluster_ + "-offsets", 5}, {cluster_ + "-statuses", 2}};
+  for (const auto& [topic, partitions] : internal) {
+    Status created = kafka_->CreateTopic(
+        topic, partitions, 3, {{"cleanup.policy", "compact"}, {"min.insync.replicas", "2"}});
+    ASSERT_TRUE(created.ok()) << created.ToString();
+  }
+  const std::vector<std::string> props = {"exactly.once.source.support=enabled",
+                                          "session.timeout.ms=6000", "heartbeat.interval.ms=1000"};
+  StartWorker(0, props);
+  StartWorker(1, props);
+
+  // The source creates its topic through KIP-158's topic.creation.default.*.
+  const std::string prefix = "kf" + std::to_string(::getpid());
+  const std::string topic = prefix + ".public.debezium_table";
+  const std::string source_file = SeedConnector("register-postgres.json", "", prefix);
+  json source = json::parse(ReadFile(source_file));
+  source["config"]["topic.creation.default.replication.factor"] = "3";
+  source["config"]["topic.creation.default.partitions"] = "1";
+  source["config"]["topic.creation.default.min.insync.replicas"] = "2";
+  std::ofstream(source_file) << source.dump();
+  ASSERT_EQ(Register(workers_[0], source_file).status, 201);
+  const std::string sink_file = SeedConnector("register-sink.json");
+  json sink = json::parse(ReadFile(sink_file));
+  sink["config"]["topics"] = topic;
+  std::ofstream(sink_file) << sink.dump();
+  ASSERT_EQ(Register(workers_[1], sink_file).status, 201);
+  ASSERT_EQ(Register(workers_[0], HistorySinkFile("history-sink", topic, /*tasks=*/1)).status, 201);
+  const std::vector<std::string> connectors = {"source-connector", "sink-connector",
+                                               "history-sink"};
+  ASSERT_TRUE(WaitRunning(workers_[0], connectors));
+
+  auto writer = StartWriter(/*rate=*/100, /*seconds=*/60);
+  ASSERT_TRUE(writer);
+  // The data topic exists once the first change is produced.
+  PartitionState before;
+  for (int i = 0; i < 300 && before.leader < 0; ++i) {
+    before = kafka_->Partition(topic);
+    if (before.leader < 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_GE(before.leader, 1) << "no leader for " << topic;
+  EXPECT_EQ(before.replicas, 3u) << "topic.creation.default.replication.factor not applied";
+  auto described = kafka_->RunScript({"topics", "--describe", "--topic", topic});
+  ASSERT_TRUE(described.ok()) << described.status().ToString();
+  EXPECT_NE(described->find("min.insync.replicas=2"), std::string::npos) << *described;
+  for (const auto& [name, partitions] : internal) {
+    EXPECT_EQ(kafka_->Partition(name).replicas, 3u) << name;
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(6));
+  ASSERT_GT(DestinationValue(), 0) << "nothing applied before the kill";
+
+  // Kill the leader of the data topic's partition.
+  const int victim = before.leader;
+  Status killed = kafka_->Kill(victim);
+  ASSERT_TRUE(killed.ok()) << killed.ToString();
+  const auto killed_at = Clock::now();
+  // The pipeline goes on with two brokers: changes committed after the kill reach the destination.
+  const std::string at_kill = SourceValue();
+  ASSERT_FALSE(at_kill.empty());
+  bool progressed = false;
+  while (!progressed && Clock::now() - killed_at < std::chrono::seconds(90)) {
+    progressed = DestinationValue() > std::stoll(at_kill);
+    if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(progressed) << "nothing past " << at_kill << " applied with broker " << victim
+                          << " down";
+  const PartitionState during = kafka_->Partition(topic);
+  EXPECT_NE(during.leader, victim);
+  EXPECT_GE(during.leader, 1);
+  // Down for at least 15 s, then started again while the writer still runs.
+  std::this_thread::sleep_until(killed_at + std::chrono::seconds(15));
+  ASSERT_TRUE(writer->Running()) << "the writer ended before the broker was started again";
+  Status started = kafka_->Start(victim);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  // It catches up and rejoins the ISR.
+  PartitionState after;
+  for (int i = 0; i < 300 && after.isr != 3; ++i) {
+    after = kafka_->Partition(topic);
+    if (after.isr != 3) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(after.isr, 3u) << "broker " << victim << " did not rejoin the ISR";
+
+  auto exit = writer->Wait(std::chrono::seconds(120));
+  ASSERT_TRUE(exit.ok());
+  ASSERT_EQ(*exit, 0) << writer->Stderr();
+  ASSERT_TRUE(WaitEqual(180)) << "source " << SourceValue() << ", destination "
+                              << DestinationValue();
+  ExpectHistoryExactlyOnce();
+
+  // A read_committed consumer sees every change once.
+  std::map<int64_t, int> seen;
+  for (const auto& v : Consume(topic, "%s", /*read_committed=*/true)) {
+    json j = json::parse(v, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << v;
+    ++seen[j["payload"]["current_value"].get<int64_t>()];
+  }
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(std::to_string(seen.rbegin()->first), SourceValue());
+  int duplicates = 0;
+  for (const auto& [value, n] : seen) duplicates += n - 1;
+  EXPECT_EQ(duplicates, 0) << "changes seen twice by a read_committed consumer";
+  EXPECT_EQ(static_cast<int64_t>(seen.size()), seen.rbegin()->first - seen.begin()->first + 1)
+      << "a change is missing from the topic";
+
+  // Both workers lived through it, and report every connector and task RUNNING.
+  for (const auto& w : workers_) {
+    EXPECT_TRUE(w.Running()) << "worker " << w.id() << " died";
+    EXPECT_TRUE(WaitRunning(w, connectors, "", 60)) << List(w).dump();
+  }
+}
+
+}  // namespace
+}  // namespace walrelay::testing
