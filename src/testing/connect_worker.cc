@@ -88,7 +88,10 @@ WorkerProcess ConfigureWorker(const std::string& file, const WorkerSettings& s) 
 }
 
 Status StartWorker(WorkerProcess& w) {
-  WR_ASSIGN_OR_RETURN(w.process, Process::Start({WALRELAY_BINARY, "worker", w.file}));
+  // jemalloc (the binary's allocator) fills freed memory with junk: a use after free reads
+  // garbage at once instead of the stale values that usually still sit there.
+  WR_ASSIGN_OR_RETURN(w.process, Process::Start({"/usr/bin/env", "MALLOC_CONF=junk:true",
+                                                 WALRELAY_BINARY, "worker", w.file}));
   for (int n = 0; n < 200; ++n) {
     if (Curl({w.url + "/"}).status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -59,9 +59,10 @@ struct WorkerProcess {
 // Writes `file` from `settings` with a REST listener on a free port. Does not start the worker.
 WorkerProcess ConfigureWorker(const std::string& file, const WorkerSettings& settings);
 
-// Starts (or starts again) `walrelay worker <file>` and waits up to 20 s until its REST API
-// answers. Fails when the process cannot be started; a worker that starts but does not answer is
-// left running for the test's checks to report.
+// Starts (or starts again) `walrelay worker <file>`, with freed memory filled with junk
+// (MALLOC_CONF=junk:true, for jemalloc), and waits up to 20 s until its REST API answers. Fails
+// when the process cannot be started; a worker that starts but does not answer is left running
+// for the test's checks to report.
 Status StartWorker(WorkerProcess& worker);
 
 // The seed's connector file examples/seed/`file` for test servers: the converters removed (the

@@ -350,7 +350,9 @@ Status Worker::LeaderDuties() {
     std::lock_guard<std::mutex> lock(mu_);
     view = View();
   }
-  // Task configs derive from connector configs; the leader writes them with their commit.
+  // Task configs derive from connector configs; the leader writes them with their commit. The
+  // view is read again only after the loop: replacing it inside would free the map the loop walks.
+  bool wrote = false;
   for (const auto& [name, c] : view.connectors) {
     auto want = TaskConfigsToWrite(c);
     if (!want.ok() || !want->has_value()) continue;  // an invalid config fails its connector
@@ -364,6 +366,9 @@ Status Worker::LeaderDuties() {
                          runtime::EncodeTaskCommit(static_cast<int32_t>(tasks.size())));
     LogInfo(kLog, "writing " + std::to_string(tasks.size()) + " task config(s) of " + name);
     WR_RETURN_IF_ERROR(WriteConfig(records));
+    wrote = true;
+  }
+  if (wrote) {
     std::lock_guard<std::mutex> lock(mu_);
     view = View();
   }

@@ -521,6 +521,21 @@ TEST_F(WorkerTest, SinkConnectorOffsetsCanBeReadAlteredAndReset) {
   EXPECT_EQ(json::parse(r.body), json({{"offsets", {partition({{"kafka_offset", 10}})}}}));
 }
 
+// Connectors registered back to back, so that the leader writes the task configs of several in
+// one round: it once replaced the view it was walking inside that loop, a use after free that
+// crashed the worker (every time here, where the worker's freed memory is filled with junk).
+TEST_F(WorkerTest, ConnectorsRegisteredBackToBackAllRun) {
+  WorkerProcess& w = StartWorker(0);
+  std::vector<std::string> names;
+  for (int i = 0; i < 4; ++i) {
+    names.push_back("sink-" + std::to_string(i));
+    ASSERT_EQ(Register(w, SeedConnector("register-sink.json", names.back())).status, 201)
+        << w.StderrTail();
+  }
+  EXPECT_TRUE(WaitRunning(w, names)) << List(w).dump();
+  EXPECT_TRUE(w.Running()) << "the worker died";
+}
+
 // Bad REST input gets Kafka Connect's error shape and a status naming the problem.
 TEST_F(WorkerTest, BadRestInputIsRefusedClearly) {
   WorkerProcess& w = StartWorker(0);
