@@ -96,7 +96,7 @@ void Membership::OnRebalance(int err, rd_kafka_topic_partition_list_t* parts) {
     if (parts->cnt > 0) rd_kafka_pause_partitions(rk_, parts);
     leader_ = leader;
     in_group_ = true;
-    pending_ = Event::kRebalanced;
+    pending_.Assigned();
     LogInfo(kLog, std::string("joined group ") + options_.group_id +
                       (leader ? " as its leader" : " as a follower"));
     return;
@@ -107,7 +107,7 @@ void Membership::OnRebalance(int err, rd_kafka_topic_partition_list_t* parts) {
   leader_ = false;
   in_group_ = false;
   if (lost) {
-    pending_ = Event::kLost;
+    pending_.Lost();
     LogWarn(kLog, "lost membership of group " + options_.group_id +
                       " (the session expired): this worker owns nothing until it rejoins");
   }
@@ -132,9 +132,7 @@ Result<Membership::Event> Membership::Poll(std::chrono::milliseconds timeout) {
       LogWarn(kLog, s.message());
     }
   }
-  Event out = pending_;
-  pending_ = Event::kNone;
-  return out;
+  return pending_.Take();
 }
 
 Result<std::vector<std::string>> Membership::Members(std::chrono::milliseconds timeout,

@@ -41,13 +41,43 @@ class Membership {
     kLost,        // the group expelled this member (it missed its session): it owns nothing
   };
 
+  // What the rebalance callback saw since Poll last returned, handed out in the order the worker
+  // must act on it: a loss and the rejoin that follows it can happen within one poll, and the
+  // loss (stop everything) must not be hidden by the rejoin. Pure logic.
+  class PendingEvents {
+   public:
+    void Assigned() { rebalanced_ = true; }
+    // The generation it was in, and any assignment of it not yet handed out, are gone.
+    void Lost() {
+      lost_ = true;
+      rebalanced_ = false;
+    }
+    // kLost first, then kRebalanced (a later call), then kNone.
+    Event Take() {
+      if (lost_) {
+        lost_ = false;
+        return Event::kLost;
+      }
+      if (rebalanced_) {
+        rebalanced_ = false;
+        return Event::kRebalanced;
+      }
+      return Event::kNone;
+    }
+
+   private:
+    bool lost_ = false;
+    bool rebalanced_ = false;
+  };
+
   // Creates the consumer and subscribes. kInvalidArgument for a bad client property.
   static Result<std::unique_ptr<Membership>> Join(const Options& options);
   ~Membership();
   Membership(const Membership&) = delete;
   Membership& operator=(const Membership&) = delete;
 
-  // Serves the group for up to `timeout`; returns what happened (kNone on a quiet poll). Errors
+  // Serves the group for up to `timeout`; returns what happened (kNone on a quiet poll), a loss
+  // before the rejoin that followed it (PendingEvents). Errors
   // from the group coordinator that librdkafka will retry by itself are logged, not returned;
   // fatal ones (authentication, authorization) are returned.
   Result<Event> Poll(std::chrono::milliseconds timeout);
@@ -73,7 +103,7 @@ class Membership {
   rd_kafka_t* rk_ = nullptr;
   bool leader_ = false;
   bool in_group_ = false;
-  Event pending_ = Event::kNone;
+  PendingEvents pending_;
 };
 
 }  // namespace walrelay::worker
