@@ -386,7 +386,11 @@ Status Worker::LeaderDuties() {
   Assignment next = Rebalance(previous, units, *members);
   next.leader = worker_id_;
   next.leader_url = rest_url_;
-  if (next.owners != previous.owners || next.workers != previous.workers ||
+  // After a rebalance the assignment is written even when it is the same: a worker that lost its
+  // membership runs nothing until it reads an assignment newer than the loss (Step), and when the
+  // same leader is elected again over the same workers (all sessions expired at once, as when
+  // the group coordinator's broker dies) nothing else would ever give it one.
+  if (leader_dirty_ || next.owners != previous.owners || next.workers != previous.workers ||
       previous.leader != worker_id_) {
     LogInfo(kLog, "assignment " + std::to_string(next.epoch) + ": " + std::to_string(units.size()) +
                       " unit(s) over " + std::to_string(next.workers.size()) + " worker(s)");

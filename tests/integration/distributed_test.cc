@@ -536,6 +536,34 @@ TEST_F(WorkerTest, ConnectorsRegisteredBackToBackAllRun) {
   EXPECT_TRUE(w.Running()) << "the worker died";
 }
 
+// A lone worker frozen past its session loses its membership and stops its units; it comes back
+// as the leader of the same single-member group, and must write itself a new assignment to run
+// them again (it once kept the old one, not newer than the loss, and stayed idle for good: the
+// same as two workers that both lose their sessions when the group coordinator's broker dies).
+TEST_F(WorkerTest, WorkerFrozenPastItsSessionRunsItsConnectorsAgain) {
+  const std::vector<std::string> props = {"session.timeout.ms=6000", "heartbeat.interval.ms=1000"};
+  WorkerProcess& w = StartWorker(0, props);
+  ASSERT_EQ(Register(w, SeedConnector("register-postgres.json")).status, 201);
+  ASSERT_EQ(Register(w, SeedConnector("register-sink.json")).status, 201);
+  ASSERT_TRUE(WaitRunning(w, {"source-connector", "sink-connector"}));
+  Write({"--duration", "2"});
+  ASSERT_TRUE(WaitEqual()) << "source " << SourceValue();
+  w.process->Signal(SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::seconds(12));
+  w.process->Signal(SIGCONT);
+  // Let it notice the loss before the changes below are made.
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  Write({"--duration", "2"});
+  EXPECT_TRUE(WaitEqual(90)) << "source " << SourceValue() << "\n" << w.StderrTail();
+  // It stopped its units on the loss (it once missed the loss when it rejoined within the same
+  // poll, and ran on without knowing whether another worker ran them already).
+  const std::string log = w.process->Stderr();
+  const size_t lost = log.find("lost membership");
+  ASSERT_NE(lost, std::string::npos) << "the freeze did not expire the session";
+  EXPECT_NE(log.find("[source-connector-0] stopped after", lost), std::string::npos) << log;
+  EXPECT_TRUE(WaitRunning(w, {"source-connector", "sink-connector"}));
+}
+
 // Bad REST input gets Kafka Connect's error shape and a status naming the problem.
 TEST_F(WorkerTest, BadRestInputIsRefusedClearly) {
   WorkerProcess& w = StartWorker(0);
