@@ -189,6 +189,22 @@ PartitionState KafkaCluster::Partition(const std::string& topic, int partition) 
   return state;
 }
 
+Result<int> KafkaCluster::GroupCoordinator(const std::string& group) const {
+  WR_ASSIGN_OR_RETURN(std::string out,
+                      RunScript({"groups", "--describe", "--group", group, "--state"}));
+  // "GROUP  COORDINATOR (ID)  ASSIGNMENT-STRATEGY  STATE  #MEMBERS", then
+  // "<group>  127.0.0.1:PORT (ID)  range  Stable  2".
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.compare(0, group.size() + 1, group + " ") != 0) continue;
+    const size_t open = line.find(" (");
+    const size_t close = line.find(')', open);
+    if (open == std::string::npos || close == std::string::npos) break;
+    return std::atoi(line.c_str() + open + 2);
+  }
+  return FatalError("no coordinator of group " + group + " in:\n" + out);
+}
+
 Result<std::string> KafkaCluster::RunScript(const std::vector<std::string>& args,
                                             std::chrono::seconds timeout) const {
   return RunKafkaScript(dir_, args, timeout);

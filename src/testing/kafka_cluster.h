@@ -75,6 +75,10 @@ class KafkaCluster {
   // kcat fails or the partition is unknown.
   PartitionState Partition(const std::string& topic, int partition = 0) const;
 
+  // The node id of the broker that coordinates consumer group `group` (kafka-consumer-groups
+  // --describe --state); an error when the tool fails or names none.
+  Result<int> GroupCoordinator(const std::string& group) const;
+
   // Runs `scripts/kafka --dir <dir> args...` and returns its stdout; an error quoting its stderr
   // when it exits non-zero or runs past `timeout`.
   Result<std::string> RunScript(const std::vector<std::string>& args,

@@ -36,13 +36,14 @@ class KafkaFailoverTest : public WorkerFixture {
   }
 };
 
-// PostgreSQL -> Kafka -> PostgreSQL exactly once while the broker leading the data topic is
-// killed with SIGKILL mid-stream and started again: an exactly-once source, the seed's upsert
-// sink and an append-only history sink (a change applied twice would be a second row) on two
-// workers, the writer running throughout. The pipeline goes on while the broker is down, and at
-// the end the destination equals the source, every change is in the history exactly once, a
-// read_committed consumer sees every change once, and every connector and task is RUNNING.
-TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossAKilledAndRestartedBroker) {
+// PostgreSQL -> Kafka -> PostgreSQL exactly once while a broker is killed with SIGKILL mid-stream
+// and started again, twice: the workers' group coordinator, then the data topic's leader. An
+// exactly-once source, the seed's upsert sink and an append-only history sink (a change applied
+// twice would be a second row) on two workers, the writer running throughout. The pipeline goes
+// on while the broker is down, and at the end the destination equals the source, every change
+// is in the history exactly once, a read_committed consumer sees every change once, and every
+// connector and task is RUNNING.
+TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
   // The internal topics, replicated and with min.insync.replicas=2: a worker file sets only their
   // replication factor and partitions (Kafka Connect's KIP-605 topic settings are not read), so
   // they are created here and the workers find them.
@@ -78,7 +79,7 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossAKilledAndRestartedBroker) {
                                                "history-sink"};
   ASSERT_TRUE(WaitRunning(workers_[0], connectors));
 
-  auto writer = StartWriter(/*rate=*/100, /*seconds=*/60);
+  auto writer = StartWriter(/*rate=*/100, /*seconds=*/600);  // stopped below
   ASSERT_TRUE(writer);
   // The data topic exists once the first change is produced.
   PartitionState before;
@@ -94,41 +95,52 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossAKilledAndRestartedBroker) {
   for (const auto& [name, partitions] : internal) {
     EXPECT_EQ(kafka_->Partition(name).replicas, 3u) << name;
   }
-  std::this_thread::sleep_for(std::chrono::seconds(6));
+  std::this_thread::sleep_for(std::chrono::seconds(5));
   ASSERT_GT(DestinationValue(), 0) << "nothing applied before the kill";
 
-  // Kill the leader of the data topic's partition.
-  const int victim = before.leader;
-  Status killed = kafka_->Kill(victim);
-  ASSERT_TRUE(killed.ok()) << killed.ToString();
-  const auto killed_at = Clock::now();
-  // The pipeline goes on with two brokers: changes committed after the kill reach the destination.
-  const std::string at_kill = SourceValue();
-  ASSERT_FALSE(at_kill.empty());
-  bool progressed = false;
-  while (!progressed && Clock::now() - killed_at < std::chrono::seconds(90)) {
-    progressed = DestinationValue() > std::stoll(at_kill);
-    if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_TRUE(progressed) << "nothing past " << at_kill << " applied with broker " << victim
-                          << " down";
-  const PartitionState during = kafka_->Partition(topic);
-  EXPECT_NE(during.leader, victim);
-  EXPECT_GE(during.leader, 1);
-  // Down for at least 15 s, then started again while the writer still runs.
-  std::this_thread::sleep_until(killed_at + std::chrono::seconds(15));
-  ASSERT_TRUE(writer->Running()) << "the writer ended before the broker was started again";
-  Status started = kafka_->Start(victim);
-  ASSERT_TRUE(started.ok()) << started.ToString();
-  // It catches up and rejoins the ISR.
-  PartitionState after;
-  for (int i = 0; i < 300 && after.isr != 3; ++i) {
-    after = kafka_->Partition(topic);
-    if (after.isr != 3) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_EQ(after.isr, 3u) << "broker " << victim << " did not rejoin the ISR";
+  // Kills `victim`; changes committed after the kill must reach the destination while it is
+  // down; after 15 s it is started again and must rejoin the data topic's ISR.
+  auto kill_and_restart = [&](int victim, const std::string& what) {
+    SCOPED_TRACE("broker " + std::to_string(victim) + ", " + what);
+    Status killed = kafka_->Kill(victim);
+    ASSERT_TRUE(killed.ok()) << killed.ToString();
+    const auto killed_at = Clock::now();
+    const std::string at_kill = SourceValue();
+    ASSERT_FALSE(at_kill.empty());
+    bool progressed = false;
+    while (!progressed && Clock::now() - killed_at < std::chrono::seconds(90)) {
+      progressed = DestinationValue() > std::stoll(at_kill);
+      if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(progressed) << "nothing past " << at_kill << " applied with the broker down";
+    const PartitionState during = kafka_->Partition(topic);
+    EXPECT_NE(during.leader, victim);
+    EXPECT_GE(during.leader, 1);
+    std::this_thread::sleep_until(killed_at + std::chrono::seconds(15));
+    ASSERT_TRUE(writer->Running()) << writer->Stderr();
+    Status started = kafka_->Start(victim);
+    ASSERT_TRUE(started.ok()) << started.ToString();
+    PartitionState after;
+    for (int i = 0; i < 300 && after.isr != 3; ++i) {
+      after = kafka_->Partition(topic);
+      if (after.isr != 3) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_EQ(after.isr, 3u) << "the broker did not rejoin the ISR";
+  };
+  // First the workers' group coordinator: every worker's session expires with it, they rejoin
+  // through the new coordinator and must run their connectors again. Then the broker leading
+  // the data topic's partition (the leader moves, the producer and consumers follow).
+  auto coordinator = kafka_->GroupCoordinator(cluster_);
+  ASSERT_TRUE(coordinator.ok()) << coordinator.status().ToString();
+  kill_and_restart(*coordinator, "the workers' group coordinator");
+  if (HasFatalFailure()) return;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  kill_and_restart(kafka_->Partition(topic).leader, "the data topic's leader");
+  if (HasFatalFailure()) return;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  writer->Signal(SIGTERM);
 
-  auto exit = writer->Wait(std::chrono::seconds(120));
+  auto exit = writer->Wait(std::chrono::seconds(30));
   ASSERT_TRUE(exit.ok());
   ASSERT_EQ(*exit, 0) << writer->Stderr();
   ASSERT_TRUE(WaitEqual(180)) << "source " << SourceValue() << ", destination "
