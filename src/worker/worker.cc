@@ -334,8 +334,14 @@ Status Worker::WriteConfig(const std::vector<KeyedRecord>& records) {
     if (leader_writer_->fenced()) {
       LogWarn(kLog, "fenced as leader by a newer one: " + s.message());
       leader_writer_.reset();
-      std::lock_guard<std::mutex> lock(mu_);
-      leader_ = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        leader_ = false;
+      }
+      // A rebalance moved the leadership: the caller may try again (a REST request gets 409, as
+      // from Kafka Connect during a rebalance, and its client retries on the new leader).
+      return RetryError("this worker is no longer the leader (a rebalance is in progress): " +
+                        s.message());
     }
     return s;
   }
