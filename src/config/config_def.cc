@@ -48,7 +48,8 @@ std::string NoteText(const std::optional<Unimplemented>& note) {
   if (note->refused)
     return " **Refused when set (not supported yet):** " + Cell(note->instead) + ".";
   std::string when = note->values.empty() ? "" : " (" + Cell(note->values) + ")";
-  return " **Accepted, not implemented yet" + when + ":** " + Cell(note->instead) + ".";
+  std::string where = note->works_in_workers ? " in `walrelay run` (workers implement it)" : "";
+  return " **Accepted, not implemented yet" + when + where + ":** " + Cell(note->instead) + ".";
 }
 
 // Returns "" or the regex_error text for `pattern`, compiled as TableFilter compiles it.
@@ -98,6 +99,11 @@ PropertyDef&& PropertyDef::WithCheck(ValueCheck c, std::string what) && {
 
 PropertyDef&& PropertyDef::Redact(Redaction r) && {
   redaction = r;
+  return std::move(*this);
+}
+
+PropertyDef&& PropertyDef::InWorkers() && {
+  if (unimplemented) unimplemented->works_in_workers = true;
   return std::move(*this);
 }
 
@@ -221,7 +227,7 @@ ValueCheck ValidRegexList() {
 
 namespace {
 
-constexpr char kNoKafka[] = "walrelay has no Kafka yet";
+constexpr char kNoKafka[] = "`walrelay run` has no Kafka";
 
 ConfigDef BuildFrameworkDef() {
   ConfigDef def("Kafka Connect framework");
@@ -231,7 +237,8 @@ ConfigDef BuildFrameworkDef() {
   def.Define(IntProp("tasks.max", 1, "Maximum number of tasks.")
                  .WithCheck(AtLeast(1), ">= 1")
                  .NotImplementedFor([](std::string_view v) { return Trim(v) != "1"; },
-                                    "values above 1", "walrelay runs one task per connector"));
+                                    "values above 1", "walrelay run runs one task per connector")
+                 .InWorkers());
   const std::string converter_doc =
       " converter in stdout mode: org.apache.kafka.connect.json.JsonConverter, "
       "org.apache.kafka.connect.storage.StringConverter or "
@@ -301,21 +308,29 @@ ConfigDef BuildFrameworkDef() {
                       "connector, task, stage, classes, message) to dead letter queue records."));
   // Topics and clients (only meaningful with Kafka).
   def.Define(ListProp("topic.creation.groups", std::nullopt, "Groups of topic creation settings.")
-                 .NotImplemented(std::string(kNoKafka) + ": no topic is created"));
+                 .NotImplemented(std::string(kNoKafka) + ": no topic is created")
+                 .InWorkers());
   def.AllowPrefix(
       "topic.creation.", "Topic creation settings (KIP-158).",
-      Unimplemented{std::string(kNoKafka) + ": no topic is created", false, nullptr, ""});
-  for (const char* client : {"producer", "consumer", "admin"}) {
+      Unimplemented{std::string(kNoKafka) + ": no topic is created", false, nullptr, "", true});
+  for (const char* client : {"producer", "consumer"}) {
     def.AllowPrefix(
         std::string(client) + ".override.",
         std::string("Kafka ") + client + " settings for this connector.",
-        Unimplemented{std::string(kNoKafka) + ": there is no " + client, false, nullptr, ""});
+        Unimplemented{std::string(kNoKafka) + ": there is no " + client, false, nullptr, "", true});
   }
+  def.AllowPrefix("admin.override.", "Kafka admin client settings for this connector.",
+                  Unimplemented{std::string(kNoKafka) +
+                                    "; in workers the worker's own admin client creates topics "
+                                    "with the worker file's settings",
+                                false, nullptr, ""});
   // KIP-618 (exactly-once source connectors).
   const std::string no_transactions =
       std::string(kNoKafka) +
       ": stdout delivery is at-least-once (a crash re-emits at most the transaction in flight); "
-      "in-process sinks commit the source position with the rows";
+      "in-process sinks commit the source position with the rows. Workers with "
+      "exactly.once.source.support=enabled commit one Kafka transaction per source batch (the "
+      "poll boundary) and do not read this property";
   def.Define(ChoiceProp("exactly.once.support", {"requested", "required"}, "requested",
                         "Whether the connector must support exactly-once delivery.")
                  .NotImplemented(no_transactions));
@@ -485,8 +500,8 @@ bool ConfigDef::IsKnown(const ConnectorConfig& config, const std::string& key) c
   return false;
 }
 
-Status ConfigDef::CheckDefined(const ConnectorConfig& config,
-                               std::vector<std::string>* warnings) const {
+Status ConfigDef::CheckDefined(const ConnectorConfig& config, std::vector<std::string>* warnings,
+                               bool in_worker) const {
   for (const PropertyDef& def : properties_) {
     auto it = config.props.find(def.name);
     bool blank = it == config.props.end() || Trim(it->second).empty();
@@ -500,7 +515,7 @@ Status ConfigDef::CheckDefined(const ConnectorConfig& config,
                              Shown(def.name, it->second) + "': " + what);
     }
     const Unimplemented* note = def.UnimplementedFor(it->second);
-    if (note == nullptr) continue;
+    if (note == nullptr || (in_worker && note->works_in_workers)) continue;
     if (note->refused) {
       return InvalidArgument(config.file + ": property '" + def.name + "' has invalid value '" +
                              Shown(def.name, it->second) + "': not supported yet (" +
@@ -515,7 +530,7 @@ Status ConfigDef::CheckDefined(const ConnectorConfig& config,
 }
 
 Status ConfigDef::Validate(const ConnectorConfig& config, std::vector<std::string>* warnings,
-                           bool with_framework) const {
+                           bool with_framework, bool in_worker) const {
   std::vector<std::string> notes;
   for (const auto& [key, value] : config.props) {
     if (!IsKnown(config, key)) {
@@ -527,19 +542,20 @@ Status ConfigDef::Validate(const ConnectorConfig& config, std::vector<std::strin
     if (prefix == nullptr && with_framework && FrameworkDef().Find(key) == nullptr) {
       prefix = FrameworkDef().FindPrefix(key);
     }
-    if (prefix != nullptr && prefix->unimplemented) {
+    if (prefix != nullptr && prefix->unimplemented &&
+        !(in_worker && prefix->unimplemented->works_in_workers)) {
       notes.push_back(config.file + ": property '" + key +
                       "' is accepted, not implemented yet: " + prefix->unimplemented->instead);
     }
   }
-  WR_RETURN_IF_ERROR(CheckDefined(config, &notes));
+  WR_RETURN_IF_ERROR(CheckDefined(config, &notes, in_worker));
   if (with_framework) {
     // The connector's own definition of a name wins (none redefines a framework one today).
     ConnectorConfig framework_only = config;
     for (auto it = framework_only.props.begin(); it != framework_only.props.end();) {
       it = Find(it->first) != nullptr ? framework_only.props.erase(it) : std::next(it);
     }
-    WR_RETURN_IF_ERROR(FrameworkDef().CheckDefined(framework_only, &notes));
+    WR_RETURN_IF_ERROR(FrameworkDef().CheckDefined(framework_only, &notes, in_worker));
   }
   for (const ConfigRule& rule : rules_) WR_RETURN_IF_ERROR(rule(config));
   if (warnings != nullptr) {

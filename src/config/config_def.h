@@ -41,6 +41,9 @@ struct Unimplemented {
   // other values work as documented. `values` names them for the docs ("above 1").
   std::function<bool(std::string_view value)> applies;
   std::string values;
+  // True: distributed mode implements it (`walrelay worker` validates without the note); only
+  // `walrelay run` does not.
+  bool works_in_workers = false;
 };
 
 // One property: name, type, default and documentation, with optional extra checks.
@@ -70,6 +73,8 @@ struct PropertyDef {
   // Not implemented, and a set (non-blank) value is refused: "has invalid value '<v>': not
   // supported yet (<why>); allowed: empty".
   PropertyDef&& Refused(std::string why) &&;
+  // The note above does not apply in distributed workers, which implement the property.
+  PropertyDef&& InWorkers() &&;
 
   // The note that applies to `value` (present in a config), or nullptr when the value works.
   const config::Unimplemented* UnimplementedFor(std::string_view value) const;
@@ -148,8 +153,10 @@ class ConfigDef {
   //   (or prefixed property) present whose definition says so.
   // With `with_framework`, the framework properties present are checked against FrameworkDef()
   // the same way (type, allowed values, unimplemented notes).
+  // `in_worker`: the config runs in a distributed worker, where notes marked works_in_workers
+  // do not apply.
   Status Validate(const ConnectorConfig& config, std::vector<std::string>* warnings,
-                  bool with_framework = false) const;
+                  bool with_framework = false, bool in_worker = false) const;
 
   // The value of `key` as it may appear in messages (passwords and URL secrets hidden).
   std::string Shown(const std::string& key, const std::string& value) const;
@@ -161,7 +168,8 @@ class ConfigDef {
   std::string CheckValue(const PropertyDef& def, std::string_view value) const;
   bool IsKnown(const ConnectorConfig& config, const std::string& key) const;
   // Checks the defined properties present in `config` and collects unimplemented notes.
-  Status CheckDefined(const ConnectorConfig& config, std::vector<std::string>* warnings) const;
+  Status CheckDefined(const ConnectorConfig& config, std::vector<std::string>* warnings,
+                      bool in_worker) const;
 
   std::string connector_class_;
   std::vector<PropertyDef> properties_;

@@ -197,7 +197,7 @@ TEST(ConfigDefTest, FrameworkPropertiesAreKnown) {
             "no config providers, so nothing is ever reloaded");
   EXPECT_EQ(warnings[7],
             "c.json: property 'topic.creation.default.partitions' is accepted, not implemented "
-            "yet: walrelay has no Kafka yet: no topic is created");
+            "yet: `walrelay run` has no Kafka: no topic is created");
   // Without the framework check, framework names are only known.
   warnings.clear();
   ASSERT_TRUE(def.Validate(c, &warnings).ok());

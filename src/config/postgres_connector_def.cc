@@ -435,7 +435,8 @@ std::vector<std::string> SupportedConnectorClasses() {
   return {kPostgresConnectorClass, kConfluentJdbcSinkClass, kDebeziumJdbcSinkClass};
 }
 
-Status ValidateConnector(const ConnectorConfig& config, std::vector<std::string>* warnings) {
+Status ValidateConnector(const ConnectorConfig& config, std::vector<std::string>* warnings,
+                         bool in_worker) {
   const std::string supported = Join(SupportedConnectorClasses(), ", ");
   std::string connector_class(Trim(config.Get("connector.class", "")));
   if (connector_class.empty()) {
@@ -447,7 +448,7 @@ Status ValidateConnector(const ConnectorConfig& config, std::vector<std::string>
     return InvalidArgument(config.file + ": property 'connector.class' has invalid value '" +
                            connector_class + "': must be one of: " + supported);
   }
-  return def->Validate(config, warnings, /*with_framework=*/true);
+  return def->Validate(config, warnings, /*with_framework=*/true, in_worker);
 }
 
 }  // namespace walrelay::config

@@ -38,6 +38,9 @@ std::vector<std::string> SupportedConnectorClasses();
 
 // Validates `config` against the def its connector.class names. A missing connector.class or
 // an unsupported one is kInvalidArgument naming the file, the class and the supported classes.
-Status ValidateConnector(const ConnectorConfig& config, std::vector<std::string>* warnings);
+// `in_worker`: validated for a distributed worker (notes of what only `walrelay run` lacks are
+// left out).
+Status ValidateConnector(const ConnectorConfig& config, std::vector<std::string>* warnings,
+                         bool in_worker = false);
 
 }  // namespace walrelay::config

@@ -63,6 +63,21 @@ TEST(PostgresConnectorDefTest, SeedConfigsValidateWarningOnlyOfTheSignalTable) {
   }
 }
 
+// What only `walrelay run` lacks (Kafka clients, topic creation, several tasks) is not warned
+// about in a distributed worker, which implements it.
+TEST(PostgresConnectorDefTest, WorkersDoNotWarnOfWhatTheyImplement) {
+  ConnectorConfig c = Source({{"tasks.max", "3"},
+                              {"producer.override.linger.ms", "20"},
+                              {"topic.creation.default.partitions", "3"},
+                              {"admin.override.client.id", "x"}});
+  std::vector<std::string> standalone, worker;
+  ASSERT_TRUE(ValidateConnector(c, &standalone).ok());
+  ASSERT_TRUE(ValidateConnector(c, &worker, /*in_worker=*/true).ok());
+  EXPECT_EQ(standalone.size(), 4u);
+  ASSERT_EQ(worker.size(), 1u);
+  EXPECT_NE(worker[0].find("admin.override.client.id"), std::string::npos) << worker[0];
+}
+
 TEST(PostgresConnectorDefTest, UnimplementedPropertiesWarnOrAreRefused) {
   std::vector<std::string> warnings;
   ConnectorConfig c = Source({{"incremental.snapshot.chunk.size", "2048"},
@@ -81,8 +96,8 @@ TEST(PostgresConnectorDefTest, UnimplementedPropertiesWarnOrAreRefused) {
             (std::vector<std::string>{
                 "src.json: property 'table.ignore.builtin' is accepted, not implemented yet: "
                 "built-in tables are always ignored (PostgreSQL publishes none of them)",
-                "src.json: property 'tasks.max' is accepted, not implemented yet: walrelay runs "
-                "one task per connector"}));
+                "src.json: property 'tasks.max' is accepted, not implemented yet: walrelay run "
+                "runs one task per connector"}));
   EXPECT_EQ(ErrorOf(Source({{"converters", "isbn"}, {"isbn.type", "x.IsbnConverter"}})),
             "src.json: property 'converters' has invalid value 'isbn': not supported yet (custom "
             "converters are Java classes walrelay cannot load; their columns would be emitted "

@@ -187,9 +187,11 @@ void RebalanceBetweenTwoMembers(const std::string& strategy, bool cooperative) {
   MockCluster mock;
   mock.CreateTopic("shared", 4);
   std::vector<TopicPartition> revoked_before;
+  std::vector<size_t> revocations;  // partitions per revoking call
   RebalanceHooks hooks;
   hooks.revoking = [&](const std::vector<TopicPartition>& p, bool) {
     revoked_before.insert(revoked_before.end(), p.begin(), p.end());
+    revocations.push_back(p.size());
   };
   auto c1 = Consumer::Create(
       GroupConfig(mock, "g-" + strategy, {{"partition.assignment.strategy", strategy}}), hooks);
@@ -227,8 +229,11 @@ void RebalanceBetweenTwoMembers(const std::string& strategy, bool cooperative) {
     EXPECT_EQ(e1[0].partitions.size(), 2u);
     EXPECT_EQ(revoked_before.size(), 2u);
   } else {
+    // Everything is revoked first. (librdkafka's mock coordinator sometimes runs a second eager
+    // round before the assignment settles, revoking c1's partitions of the first one again.)
     EXPECT_EQ(e1[0].partitions.size(), 4u);
-    EXPECT_EQ(revoked_before.size(), 4u);
+    ASSERT_FALSE(revocations.empty());
+    EXPECT_EQ(revocations[0], 4u);
   }
 
   // c2 leaves: c1 gets everything back before the session timeout (6 s) would have evicted a

@@ -122,7 +122,7 @@ void UnitRunner::Loop() {
 Status ConnectorRunner::Body(const StopSource& stop) {
   config::ConnectorConfig cfg{plan().unit.connector, "the config topic", plan().config};
   std::vector<std::string> warnings;
-  WR_RETURN_IF_ERROR(config::ValidateConnector(cfg, &warnings));
+  WR_RETURN_IF_ERROR(config::ValidateConnector(cfg, &warnings, /*in_worker=*/true));
   for (const std::string& w : warnings) LogWarn(name(), w);
   Running();
   while (stop.WaitFor(std::chrono::hours(1))) {  // true: the hour passed, not the stop

@@ -668,7 +668,7 @@ rest::HerderResult<rest::Created<rest::ConnectorInfo>> Worker::PutConnectorConfi
     std::optional<rest::TargetState> initial_state, bool allow_replace) {
   config::ConnectorConfig cfg{name, "connector config", config};
   std::vector<std::string> warnings;
-  Status valid = config::ValidateConnector(cfg, &warnings);
+  Status valid = config::ValidateConnector(cfg, &warnings, /*in_worker=*/true);
   if (!valid.ok()) return InvalidConfig(valid);
   if (auto plugin = FindPlugin(config.at("connector.class")); !plugin.ok()) {
     return InvalidConfig(plugin.status());
@@ -1035,7 +1035,7 @@ rest::HerderResult<rest::ConfigInfos> Worker::ValidateConnectorConfig(
   infos.name = (*plugin)->class_name;
   config::ConnectorConfig cfg{config.count("name") ? config.at("name") : "", "validation", config};
   std::vector<std::string> warnings;
-  Status s = config::ValidateConnector(cfg, &warnings);
+  Status s = config::ValidateConnector(cfg, &warnings, /*in_worker=*/true);
   std::string failed_key;
   if (!s.ok()) {
     size_t a = s.message().find("property '");
