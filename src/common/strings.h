@@ -5,6 +5,7 @@
 // String.trim() / toLowerCase(Locale.ROOT) do for the characters that occur in configs. Pure and
 // thread-safe.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -21,5 +22,14 @@ std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 // ASCII case-insensitive equality.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// The value of hex digit `c` (0-9, a-f, A-F), or -1.
+constexpr int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+// Appends code point `cp` (at most U+10FFFF) to `out` as UTF-8.
+void AppendUtf8(std::string* out, uint32_t cp);
 
 }  // namespace walrelay

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace walrelay::config {
 namespace {
 
@@ -71,31 +73,6 @@ std::vector<LogicalLine> ReadLogicalLines(std::string_view text) {
   return out;
 }
 
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Properties.loadConvert: unescapes `in` into UTF-16 code units.
 Result<std::u16string> Unescape(std::string_view in) {
   std::u16string out;
@@ -110,7 +87,7 @@ Result<std::u16string> Unescape(std::string_view in) {
     if (c == 'u') {
       uint32_t unit = 0;
       for (int k = 0; k < 4; ++k) {
-        int d = i < in.size() ? HexDigit(in[i]) : -1;
+        int d = i < in.size() ? HexDigitValue(in[i]) : -1;
         if (d < 0) return InvalidArgument("malformed \\uxxxx encoding");
         unit = unit * 16 + static_cast<uint32_t>(d);
         ++i;

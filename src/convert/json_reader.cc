@@ -7,6 +7,8 @@
 #include <limits>
 #include <utility>
 
+#include "common/strings.h"
+
 namespace walrelay::convert {
 
 const JsonNode* JsonNode::Get(std::string_view key) const {
@@ -45,31 +47,6 @@ const char* JsonKindName(const JsonNode& node) {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 // The length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
 // nothing above U+10FFFF) at the start of `s`, or 0.
@@ -245,7 +222,7 @@ class Reader {
     if (text_.size() - pos_ < 4) return Fail("incomplete \\u escape");
     uint32_t v = 0;
     for (size_t i = 0; i < 4; ++i) {
-      const int h = HexValue(text_[pos_ + i]);
+      const int h = HexDigitValue(text_[pos_ + i]);
       if (h < 0) return Fail("invalid \\u escape");
       v = (v << 4) | static_cast<uint32_t>(h);
     }

@@ -125,7 +125,8 @@ rest::HerderResult<std::vector<rest::ConfigKeyInfo>> PluginConfigKeys(const std:
   return out;
 }
 
-rest::HerderResult<rest::ConfigInfos> ValidateConfig(const rest::ConnectorConfig& config) {
+rest::HerderResult<rest::ConfigInfos> ValidateConfig(const rest::ConnectorConfig& config,
+                                                     bool in_worker) {
   auto cls = config.find("connector.class");
   if (cls == config.end()) {
     return rest::HerderError::BadRequest("Connector config {} contains no connector type");
@@ -137,7 +138,7 @@ rest::HerderResult<rest::ConfigInfos> ValidateConfig(const rest::ConnectorConfig
   infos.name = (*plugin)->class_name;
   config::ConnectorConfig cfg{config.count("name") ? config.at("name") : "", "validation", config};
   std::vector<std::string> warnings;
-  Status s = config::ValidateConnector(cfg, &warnings);
+  Status s = config::ValidateConnector(cfg, &warnings, in_worker);
   // The property an error names ("property 'x' has invalid value ...").
   std::string failed_key;
   if (!s.ok()) {

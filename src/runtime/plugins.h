@@ -46,7 +46,9 @@ std::vector<rest::PluginInfo> PluginInfos();
 rest::HerderResult<std::vector<rest::ConfigKeyInfo>> PluginConfigKeys(const std::string& plugin);
 // Validates a connector config against its connector.class's definitions: 200-style ConfigInfos
 // with the error attributed to the property it names; a missing or unknown class is a 400.
-rest::HerderResult<rest::ConfigInfos> ValidateConfig(const rest::ConnectorConfig& config);
+// `in_worker`: as a distributed worker validates it (config::ValidateConnector).
+rest::HerderResult<rest::ConfigInfos> ValidateConfig(const rest::ConnectorConfig& config,
+                                                     bool in_worker = false);
 // The connector type a config's connector.class names (kUnknown when none or unknown).
 rest::ConnectorType ConnectorTypeOf(const std::map<std::string, std::string>& config);
 

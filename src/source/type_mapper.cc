@@ -294,13 +294,6 @@ bool ParseDecimalText(std::string_view s, DecimalText& out) {
   return pos == s.size() && (!out.int_digits.empty() || !out.frac_digits.empty());
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // bytea text output: hex ("\x0102") or the legacy escape format ("a\\b\001").
 bool ParseBytea(std::string_view s, std::string& out) {
   out.clear();
@@ -312,7 +305,7 @@ bool ParseBytea(std::string_view s, std::string& out) {
         continue;
       }
       if (i + 1 >= s.size()) return false;
-      int hi = HexValue(s[i]), lo = HexValue(s[i + 1]);
+      int hi = HexDigitValue(s[i]), lo = HexDigitValue(s[i + 1]);
       if (hi < 0 || lo < 0) return false;
       out.push_back(static_cast<char>(hi << 4 | lo));
       i += 2;

@@ -1,6 +1,6 @@
 #include "worker/cluster_view.h"
 
-#include "worker/plugins.h"
+#include "runtime/plugins.h"
 
 namespace walrelay::worker {
 
@@ -33,7 +33,7 @@ std::vector<WorkUnit> ClusterUnits(const ClusterView& view) {
 Result<std::optional<std::vector<Properties>>> TaskConfigsToWrite(const ConnectorView& c) {
   std::vector<Properties> want;
   if (c.target != TargetState::kStopped) {
-    WR_ASSIGN_OR_RETURN(want, TaskConfigs(c.config));
+    WR_ASSIGN_OR_RETURN(want, runtime::TaskConfigs(c.config));
   }
   if (want == c.tasks) return std::optional<std::vector<Properties>>();
   return std::optional<std::vector<Properties>>(std::move(want));

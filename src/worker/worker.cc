@@ -13,7 +13,7 @@
 #include "config/postgres_connector_def.h"
 #include "convert/converter.h"
 #include "runtime/connect_records.h"
-#include "worker/plugins.h"
+#include "runtime/plugins.h"
 
 namespace walrelay::worker {
 namespace {
@@ -26,15 +26,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-rest::ConnectorType TypeOf(const std::map<std::string, std::string>& config) {
-  auto it = config.find("connector.class");
-  if (it == config.end()) return rest::ConnectorType::kUnknown;
-  auto plugin = FindPlugin(it->second);
-  if (!plugin.ok()) return rest::ConnectorType::kUnknown;
-  return (*plugin)->type == ConnectorType::kSource ? rest::ConnectorType::kSource
-                                                   : rest::ConnectorType::kSink;
 }
 
 rest::StateInfo StateOf(const runtime::ConnectStatus& s) {
@@ -416,8 +407,8 @@ std::unique_ptr<UnitRunner> Worker::MakeRunner(const UnitPlan& plan, int32_t gen
     return std::make_unique<ConnectorRunner>(plan, listener, stop_);
   }
   auto cls = plan.config.find("connector.class");
-  auto plugin = FindPlugin(cls == plan.config.end() ? "" : cls->second);
-  if (plugin.ok() && (*plugin)->type == ConnectorType::kSink) {
+  auto plugin = runtime::FindPlugin(cls == plan.config.end() ? "" : cls->second);
+  if (plugin.ok() && (*plugin)->type == runtime::ConnectorType::kSink) {
     return std::make_unique<SinkTaskRunner>(plan, listener, stop_, &sink_context_);
   }
   return std::make_unique<SourceTaskRunner>(plan, listener, stop_, &source_context_);
@@ -613,7 +604,7 @@ rest::HerderResult<rest::ConnectorInfo> Worker::GetConnectorInfo(const std::stri
   info.name = name;
   info.config = *cfg;
   for (int32_t t = 0; t < config_state_.TaskCount(name); ++t) info.tasks.push_back({name, t});
-  info.type = TypeOf(*cfg);
+  info.type = runtime::ConnectorTypeOf(*cfg);
   return info;
 }
 
@@ -638,7 +629,7 @@ rest::HerderResult<rest::ConnectorStateInfo> Worker::GetConnectorStatus(const st
   for (const auto& [task, s] : status_state_.Tasks(name)) {
     if (task < config_state_.TaskCount(name)) info.tasks.push_back({task, StateOf(s)});
   }
-  info.type = TypeOf(*cfg);
+  info.type = runtime::ConnectorTypeOf(*cfg);
   return info;
 }
 
@@ -670,7 +661,7 @@ rest::HerderResult<rest::Created<rest::ConnectorInfo>> Worker::PutConnectorConfi
   std::vector<std::string> warnings;
   Status valid = config::ValidateConnector(cfg, &warnings, /*in_worker=*/true);
   if (!valid.ok()) return InvalidConfig(valid);
-  if (auto plugin = FindPlugin(config.at("connector.class")); !plugin.ok()) {
+  if (auto plugin = runtime::FindPlugin(config.at("connector.class")); !plugin.ok()) {
     return InvalidConfig(plugin.status());
   }
   // connector.client.config.override.policy: which client overrides a connector may set.
@@ -927,7 +918,7 @@ rest::HerderResult<rest::ConnectorOffsets> Worker::GetConnectorOffsets(const std
     if (c == nullptr) return rest::HerderError::ConnectorNotFound(name);
     cfg = *c;
   }
-  if (TypeOf(cfg) != rest::ConnectorType::kSource) {
+  if (runtime::ConnectorTypeOf(cfg) != rest::ConnectorType::kSource) {
     return WithSinkOffsets<rest::ConnectorOffsets>(name, cfg,
                                                    [](SinkOffsets& o) { return o.Get(); });
   }
@@ -947,7 +938,7 @@ rest::HerderResult<std::string> Worker::AlterConnectorOffsets(
     const std::string& name, const rest::ConnectorOffsets& offsets) {
   auto cfg = StoppedConnectorConfig(name);
   if (!cfg.ok()) return cfg.error();
-  if (TypeOf(cfg.value()) != rest::ConnectorType::kSource) {
+  if (runtime::ConnectorTypeOf(cfg.value()) != rest::ConnectorType::kSource) {
     return WithSinkOffsets<std::string>(name, cfg.value(),
                                         [&](SinkOffsets& o) { return o.Alter(offsets); });
   }
@@ -975,7 +966,7 @@ rest::HerderResult<std::string> Worker::AlterConnectorOffsets(
 rest::HerderResult<std::string> Worker::ResetConnectorOffsets(const std::string& name) {
   auto cfg = StoppedConnectorConfig(name);
   if (!cfg.ok()) return cfg.error();
-  if (TypeOf(cfg.value()) != rest::ConnectorType::kSource) {
+  if (runtime::ConnectorTypeOf(cfg.value()) != rest::ConnectorType::kSource) {
     return WithSinkOffsets<std::string>(name, cfg.value(),
                                         [](SinkOffsets& o) { return o.Reset(); });
   }
@@ -988,94 +979,16 @@ rest::HerderResult<std::string> Worker::ResetConnectorOffsets(const std::string&
   return std::string("The offsets for this connector have been reset successfully");
 }
 
-std::vector<rest::PluginInfo> Worker::Plugins() {
-  std::vector<rest::PluginInfo> out;
-  for (const Plugin& p : worker::Plugins()) {
-    out.push_back({p.class_name, ConnectorTypeName(p.type), p.version});
-  }
-  for (const std::string& c : convert::SupportedConverterClasses()) {
-    out.push_back({c, "converter", ""});
-  }
-  return out;
-}
+std::vector<rest::PluginInfo> Worker::Plugins() { return runtime::PluginInfos(); }
 
 rest::HerderResult<std::vector<rest::ConfigKeyInfo>> Worker::GetPluginConfig(
     const std::string& plugin) {
-  auto p = FindPlugin(plugin);
-  if (!p.ok()) return rest::HerderError::NotFound("Unknown plugin " + plugin + ".");
-  const config::ConfigDef* def = config::FindConnectorDef((*p)->class_name);
-  if (def == nullptr) return rest::HerderError::NotFound("Unknown plugin " + plugin + ".");
-  std::vector<rest::ConfigKeyInfo> out;
-  for (const config::PropertyDef& d : def->properties()) {
-    rest::ConfigKeyInfo k;
-    k.name = d.name;
-    std::string type = config::ConfigTypeName(d.type);
-    std::transform(type.begin(), type.end(), type.begin(), ::toupper);
-    k.type = type;
-    k.required = d.required;
-    k.default_value = d.default_value;
-    k.importance = d.required ? "HIGH" : "MEDIUM";
-    k.documentation = d.doc;
-    k.display_name = d.name;
-    out.push_back(std::move(k));
-  }
-  return out;
+  return runtime::PluginConfigKeys(plugin);
 }
 
 rest::HerderResult<rest::ConfigInfos> Worker::ValidateConnectorConfig(
     const rest::ConnectorConfig& config) {
-  auto cls = config.find("connector.class");
-  if (cls == config.end()) {
-    return rest::HerderError::BadRequest("Connector config {} contains no connector type");
-  }
-  auto plugin = FindPlugin(cls->second);
-  if (!plugin.ok()) return rest::HerderError::BadRequest(plugin.status().message());
-  const config::ConfigDef* def = config::FindConnectorDef((*plugin)->class_name);
-  rest::ConfigInfos infos;
-  infos.name = (*plugin)->class_name;
-  config::ConnectorConfig cfg{config.count("name") ? config.at("name") : "", "validation", config};
-  std::vector<std::string> warnings;
-  Status s = config::ValidateConnector(cfg, &warnings, /*in_worker=*/true);
-  std::string failed_key;
-  if (!s.ok()) {
-    size_t a = s.message().find("property '");
-    if (a != std::string::npos) {
-      size_t b = s.message().find('\'', a + 10);
-      failed_key = s.message().substr(a + 10, b - a - 10);
-    }
-  }
-  bool attributed = false;
-  if (def != nullptr) {
-    for (const config::PropertyDef& d : def->properties()) {
-      rest::ConfigInfo info;
-      rest::ConfigKeyInfo k;
-      k.name = d.name;
-      std::string type = config::ConfigTypeName(d.type);
-      std::transform(type.begin(), type.end(), type.begin(), ::toupper);
-      k.type = type;
-      k.required = d.required;
-      k.default_value = d.default_value;
-      k.importance = d.required ? "HIGH" : "MEDIUM";
-      k.documentation = d.doc;
-      k.display_name = d.name;
-      info.definition = k;
-      info.value.name = d.name;
-      if (auto it = config.find(d.name); it != config.end()) info.value.value = it->second;
-      if (d.name == failed_key) {
-        info.value.errors.push_back(s.message());
-        attributed = true;
-      }
-      infos.configs.push_back(std::move(info));
-    }
-  }
-  if (!s.ok() && !attributed) {
-    rest::ConfigInfo info;
-    info.value.name = failed_key.empty() ? "connector.class" : failed_key;
-    info.value.errors.push_back(s.message());
-    infos.configs.push_back(std::move(info));
-  }
-  infos.error_count = s.ok() ? 0 : 1;
-  return infos;
+  return runtime::ValidateConfig(config, /*in_worker=*/true);
 }
 
 std::map<std::string, rest::LoggerLevel> Worker::AllLoggerLevels() {
