@@ -6,7 +6,8 @@
 #    schemas.enable=true, the task producer's acks=all) produces them to Kafka; pg_recvlogical
 #    (raw pgoutput, the same publication, to /dev/null) reads the same WAL before and after it.
 #    Every consumer's slot exists before the load. walrelay is timed from the connector's
-#    POST /connectors to the N-th message in the topic (end offset, kcat -Q, polled every 50 ms);
+#    POST /connectors to the N-th message in the topic (its end offset, asked every 10 ms over one
+#    connection by bench/watch_end_offset.py);
 #    its streaming alone (first to N-th message) is printed too. Ratio: walrelay against the mean
 #    of the two pg_recvlogical runs.
 # 2. PostgreSQL -> Kafka -> PostgreSQL catch-up. N row changes as bench/pg_to_pg.sh makes them
@@ -235,27 +236,28 @@ JSON
   perf_start capture
   cpu0=$(cpu_secs "${worker_pid[bench]}")
   broker0=$(cpu_secs "$broker_pid")
+  # The end offset is watched from one connection (bench/watch_end_offset.py, every 10 ms): a
+  # kcat process per query took 400 ms to answer on this busy machine.
+  python3 bench/watch_end_offset.py "$bootstrap" "$topic" 0 "$cap_rows" 10 600 \
+    >"$PG_WORK/watch.out" &
+  watch_pid=$!
+  bg_pids+=("$watch_pid")
   ta=$(now)
   register "${worker_url[bench]}" "$PG_WORK/cap.json"
-  tfirst=
-  while true; do
-    off=$(end_offset "$topic")
-    if [ -z "$tfirst" ] && [ -n "$off" ] && [ "$off" -gt 0 ]; then tfirst=$(now); fi
-    [ -n "$off" ] && [ "$off" -ge "$cap_rows" ] && break
+  while kill -0 "$watch_pid" 2>/dev/null; do
     kill -0 "${worker_pid[bench]}" 2>/dev/null || { echo "the worker died" >&2; exit 1; }
-    if [ "$(calc "int($(now) - $ta)")" -gt 600 ]; then
-      echo "not all $cap_rows changes in $topic after 600 s (end offset ${off:-none})" >&2
-      exit 1
-    fi
     sleep 0.05
   done
-  tb=$(now)
+  wait "$watch_pid" || { echo "not all $cap_rows changes in $topic after 600 s" >&2; exit 1; }
+  tfirst=$(sed -n 's/^first //p' "$PG_WORK/watch.out")
+  tb=$(sed -n 's/^done //p' "$PG_WORK/watch.out")
   cpu=$(calc "$(cpu_secs "${worker_pid[bench]}") - $cpu0")
   broker=$(calc "$(cpu_secs "$broker_pid") - $broker0")
   wsnd=$(pg_sql "$src_PORT" cap -c "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'wr_cap_slot'")
   perf_stop
   cap_secs=$(calc "$tb - $ta")
   stream_secs=$(calc "$tb - $tfirst")
+  echo "  POST at $(date -u -d "@$ta" +%T.%3N), first message in Kafka at $(date -u -d "@$tfirst" +%T.%3N), last at $(date -u -d "@$tb" +%T.%3N) (UTC)"
   printf 'walrelay worker -> Kafka (JSON, acks=all): %7.0f changes/s (%.2f s from POST; streaming %.2f s)\n' \
     "$(calc "$cap_rows / $cap_secs")" "$cap_secs" "$stream_secs"
   printf '  CPU: worker %.2f s, Kafka broker %.2f s, walsender %s s\n' "$cpu" "$broker" \

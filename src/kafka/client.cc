@@ -70,6 +70,18 @@ Status CheckStop(const StopSource* stop, const std::string& what) {
   return Status::Ok();
 }
 
+RdPtr<rd_kafka_topic_t> PrefetchTopic(rd_kafka_t* rk, const std::string& topic,
+                                      std::chrono::milliseconds timeout) {
+  RdPtr<rd_kafka_topic_t> rkt(rd_kafka_topic_new(rk, topic.c_str(), nullptr));
+  if (rkt == nullptr) return rkt;
+  const rd_kafka_metadata_t* raw = nullptr;
+  if (rd_kafka_metadata(rk, 0, rkt.get(), &raw, static_cast<int>(timeout.count())) ==
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(raw);
+  }
+  return rkt;
+}
+
 Result<std::vector<TopicInfo>> FetchMetadata(rd_kafka_t* rk, const std::string* topic,
                                              Clock::time_point deadline, const StopSource* stop) {
   const std::string what = topic == nullptr ? "list topics" : "describe topic " + *topic;

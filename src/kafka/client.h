@@ -66,6 +66,14 @@ Result<ConfHandle> BuildConf(const ClientConfig& config);
 // reason.
 Result<KafkaHandle> NewClient(rd_kafka_type_t type, ConfHandle conf);
 
+// Asks the brokers for `topic`'s metadata now, so that the first message to it leaves at once,
+// and returns the topic handle that keeps `rk` knowing the topic. librdkafka (2.0) asks for an
+// unknown topic's metadata only at its next one-second scan: the first message produced to a
+// topic, and every write waiting for it, sat for up to a second. Best effort: on a timeout or
+// error the handle is still returned and the scan does what it always did.
+RdPtr<rd_kafka_topic_t> PrefetchTopic(rd_kafka_t* rk, const std::string& topic,
+                                      std::chrono::milliseconds timeout);
+
 // The signature of librdkafka's rebalance callback.
 using RebalanceCallback = void (*)(rd_kafka_t*, rd_kafka_resp_err_t,
                                    rd_kafka_topic_partition_list_t*, void*);

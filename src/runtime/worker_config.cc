@@ -53,6 +53,12 @@ ConfigDef BuildWorkerDef() {
                                  "Partitions when the worker creates that topic.")
                      .WithCheck(MinusOneOrPositive(2147483647), "-1 or >= 1"));
     }
+    def.AllowPrefix(prefix,
+                    "Topic-level settings of that topic when the worker creates it "
+                    "(KIP-605), e.g. " +
+                        prefix +
+                        "min.insync.replicas=2; checked by "
+                        "the brokers. Its cleanup.policy is compact; any other value is refused.");
   }
   const std::string converters =
       "org.apache.kafka.connect.json.JsonConverter, "
@@ -199,6 +205,19 @@ Result<StorageTopic> Topic(const ConnectorConfig& c, const std::string& role,
   WR_ASSIGN_OR_RETURN(int64_t rf, c.GetInt(role + ".storage.replication.factor", 3));
   t.replication_factor = static_cast<int16_t>(rf);
   WR_ASSIGN_OR_RETURN(t.partitions, GetInt32(c, role + ".storage.partitions", default_partitions));
+  const std::string prefix = role + ".storage.";
+  for (const auto& [key, value] : c.props) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    const std::string setting = key.substr(prefix.size());
+    if (setting == "topic" || setting == "replication.factor" || setting == "partitions") continue;
+    if (setting.empty()) return c.InvalidValue(key, "a topic-level setting after '" + prefix + "'");
+    if (setting == "cleanup.policy" && config::Trim(value) != "compact") {
+      // Kafka Connect overrides it too: a deleted record would lose configs or offsets.
+      return c.InvalidValue(key, "compact (the worker's topics must be compacted)");
+    }
+    t.configs[setting] = std::string(config::Trim(value));
+  }
+  t.configs["cleanup.policy"] = "compact";
   return t;
 }
 

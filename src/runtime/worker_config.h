@@ -22,6 +22,9 @@ struct StorageTopic {
   std::string name;
   int32_t partitions = 1;          // -1: the broker's default
   int16_t replication_factor = 3;  // -1: the broker's default
+  // Topic-level settings for creating it (KIP-605: `<role>.storage.<setting>`, e.g.
+  // offset.storage.min.insync.replicas), cleanup.policy always compact.
+  std::map<std::string, std::string> configs;
 };
 
 // A REST listener from `listeners` ("http://host:port", "https://[::1]:8443").

@@ -69,6 +69,8 @@ TEST(WorkerConfigTest, LoadsTheSeedWorkerFile) {
   EXPECT_EQ(w->config_topic.partitions, 1);
   EXPECT_EQ(w->offset_topic.partitions, 25);
   EXPECT_EQ(w->status_topic.partitions, 5);
+  EXPECT_EQ(w->offset_topic.configs,
+            (std::map<std::string, std::string>{{"cleanup.policy", "compact"}}));
   EXPECT_EQ(w->key_converter.class_name, convert::kJsonConverterClass);
   EXPECT_TRUE(w->value_converter.schemas_enable);
   ASSERT_EQ(w->listeners.size(), 1u);
@@ -76,6 +78,28 @@ TEST(WorkerConfigTest, LoadsTheSeedWorkerFile) {
   EXPECT_EQ(w->listeners[0].port, 8083);
   EXPECT_EQ(w->advertised_host, "127.0.0.1");
   EXPECT_EQ(w->advertised_port, 8083);
+}
+
+TEST(WorkerConfigTest, InternalTopicSettingsOfKip605) {
+  std::vector<std::string> warnings;
+  auto w = ParseWith({{"offset.storage.min.insync.replicas", "2"},
+                      {"offset.storage.segment.bytes", " 1048576 "},
+                      {"status.storage.cleanup.policy", "compact"},
+                      {"config.storage.max.message.bytes", "2000000"}},
+                     &warnings);
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ(warnings, std::vector<std::string>{});
+  using Configs = std::map<std::string, std::string>;
+  EXPECT_EQ(w->offset_topic.configs, (Configs{{"cleanup.policy", "compact"},
+                                              {"min.insync.replicas", "2"},
+                                              {"segment.bytes", "1048576"}}));
+  EXPECT_EQ(w->status_topic.configs, (Configs{{"cleanup.policy", "compact"}}));
+  EXPECT_EQ(w->config_topic.configs,
+            (Configs{{"cleanup.policy", "compact"}, {"max.message.bytes", "2000000"}}));
+  // Deleting old records would lose configs and offsets.
+  const std::string err = ErrorOf({{"offset.storage.cleanup.policy", "delete"}});
+  EXPECT_NE(err.find("offset.storage.cleanup.policy"), std::string::npos) << err;
+  EXPECT_NE(err.find("compact"), std::string::npos) << err;
 }
 
 TEST(WorkerConfigTest, ConnectDefaults) {

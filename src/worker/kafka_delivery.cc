@@ -1,6 +1,7 @@
 #include "worker/kafka_delivery.h"
 
 #include "common/log.h"
+#include "common/retry.h"
 #include "convert/header_converter.h"
 
 namespace walrelay::worker {
@@ -48,13 +49,28 @@ Status KafkaDelivery::Queue(OutMessage m) {
     WR_RETURN_IF_ERROR(producer_->BeginTransaction());
     in_transaction_ = true;
   }
-  WR_RETURN_IF_ERROR(producer_->EnsureTopic(m.topic));
+  WR_RETURN_IF_ERROR(EnsureTopic(m.topic));
   const uint64_t token = next_token_++;
   WR_RETURN_IF_ERROR(producer_->Produce(std::move(m), token));
   outstanding_.insert(token);
   if (options_.metrics != nullptr) sent_at_[token] = std::chrono::steady_clock::now();
   // Acks are collected as they come, so the outstanding set stays small.
   return Collect(std::chrono::milliseconds(0));
+}
+
+Status KafkaDelivery::EnsureTopic(const std::string& topic) {
+  // A transient failure (no answer within the admin client's timeout, as while the broker it
+  // takes for the controller is down) is retried until a stop, as Kafka Connect retries a topic
+  // creation that timed out: failing the task would stop the connector for a broker restart.
+  Backoff backoff(RetryPolicy{std::chrono::milliseconds(200), std::chrono::seconds(5), -1},
+                  options_.stop);
+  return RetryTransient(
+      backoff, [&] { return producer_->EnsureTopic(topic); },
+      [&](const Status& last, int64_t failures, std::chrono::milliseconds pause) {
+        LogWarn(options_.connector, last.message() + "; retrying in " +
+                                        std::to_string(pause.count()) + " ms (attempt " +
+                                        std::to_string(failures) + ")");
+      });
 }
 
 Status KafkaDelivery::Collect(std::chrono::milliseconds wait) {

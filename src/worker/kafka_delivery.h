@@ -96,6 +96,7 @@ class KafkaDelivery : public runtime::SourceDelivery {
   static constexpr size_t kMaxOutstanding = 100000;
   Status Collect(std::chrono::milliseconds wait);
   Status Queue(OutMessage message);
+  Status EnsureTopic(const std::string& topic);  // the producer's; transient failures retried
   // The newest mark whose records are all acknowledged, removed from marks_ with older ones.
   std::optional<source::SourceOffset> CompleteMarks();
   Status WriteOffset(const source::SourceOffset& offset);

@@ -11,6 +11,11 @@ namespace {
 class FakeProducer : public ProducerPort {
  public:
   Status EnsureTopic(const std::string& topic) override {
+    if (!ensure_failures.empty()) {
+      Status s = ensure_failures.front();
+      ensure_failures.erase(ensure_failures.begin());
+      return s;
+    }
     ensured.insert(topic);
     return Status::Ok();
   }
@@ -45,6 +50,7 @@ class FakeProducer : public ProducerPort {
   }
 
   std::set<std::string> ensured;
+  std::vector<Status> ensure_failures;  // returned by the next EnsureTopic calls, in turn
   std::vector<std::pair<uint64_t, OutMessage>> produced;
   std::vector<Ack> ready;
   std::set<uint64_t> acked;
@@ -127,6 +133,35 @@ TEST(KafkaDeliveryTest, OffsetIsWrittenOnlyAfterEveryEarlierRecordIsAcknowledged
   ASSERT_TRUE(durable->has_value());
   EXPECT_EQ((*durable)->last_commit_end, Lsn(200));
   EXPECT_EQ(d.acknowledged(), 3);
+}
+
+TEST(KafkaDeliveryTest, ATopicCreationThatTimedOutIsRetriedAndABadOneFails) {
+  FakeProducer p;
+  p.ensure_failures = {RetryError("creating topic t1: no answer from the cluster"),
+                       RetryError("creating topic t1: no answer from the cluster")};
+  KafkaDelivery d(Opts(false), StringConverter(), StringConverter(), &p);
+  std::string_view stage;
+  Status s = d.Send(Rec("t1", "a"), &stage);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(p.ensure_failures.empty());
+  EXPECT_EQ(p.ensured, (std::set<std::string>{"t1"}));
+  ASSERT_EQ(p.produced.size(), 1u);
+
+  p.ensure_failures = {InvalidArgument("creating topic t2: replication factor too large")};
+  s = d.Send(Rec("t2", "b"), &stage);
+  EXPECT_EQ(s.kind(), ErrorKind::kInvalidArgument);
+  EXPECT_NE(s.message().find("replication factor"), std::string::npos) << s.message();
+  EXPECT_EQ(p.produced.size(), 1u);
+
+  // A stop ends the retries.
+  StopSource stop;
+  auto options = Opts(false);
+  options.stop = &stop;
+  KafkaDelivery stopped(options, StringConverter(), StringConverter(), &p);
+  p.ensure_failures = {RetryError("creating topic t3: no answer from the cluster")};
+  stop.RequestStop();
+  s = stopped.Send(Rec("t3", "c"), &stage);
+  EXPECT_EQ(s.kind(), ErrorKind::kStopped) << s.ToString();
 }
 
 TEST(KafkaDeliveryTest, AFailedDeliveryFailsTheTask) {

@@ -4,8 +4,12 @@
 
 #include <atomic>
 
+#include "common/log.h"
+
 namespace walrelay::worker {
 namespace {
+
+constexpr const char* kLog = "worker";
 
 // Per Write: how many deliveries are outstanding and the first failure.
 struct Pending {
@@ -31,9 +35,18 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& options)
       return InvalidArgument("writer of topic " + options.topic + ": " + k + "=" + v + ": " + err);
     }
   }
-  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+  rd_kafka_conf_set_opaque(conf, w.get());
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     auto* p = static_cast<Pending*>(m->_private);
-    if (p == nullptr) return;
+    if (p == nullptr) {  // WriteAsync's
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const auto* self = static_cast<const RecordWriter*>(opaque);
+        LogWarn(kLog, "topic " + self->options_.topic + ": the record with key " +
+                          std::string(static_cast<const char*>(m->key), m->key_len) +
+                          " was not written: " + rd_kafka_err2str(m->err));
+      }
+      return;
+    }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && p->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
       p->error = m->err;
     }
@@ -49,12 +62,14 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& options)
         rd_kafka_init_transactions(w->rk_, static_cast<int>(options.timeout.count()));
     if (e != nullptr) return w->TransactionError("initialising transactions", e);
   }
+  w->topic_ = kafka::PrefetchTopic(w->rk_, options.topic, options.timeout);
   return w;
 }
 
 RecordWriter::~RecordWriter() {
   if (rk_ == nullptr) return;
   rd_kafka_flush(rk_, 1000);
+  topic_.reset();
   rd_kafka_destroy(rk_);
 }
 
@@ -77,6 +92,27 @@ Status RecordWriter::TransactionError(const std::string& what, rd_kafka_error_t*
     if (e != nullptr) rd_kafka_error_destroy(e);
   }
   return retriable || abort ? RetryError(msg) : FatalError(msg);
+}
+
+Status RecordWriter::WriteAsync(const std::vector<KeyedRecord>& records) {
+  if (fenced_) return FatalError("topic " + options_.topic + ": this writer was fenced");
+  if (!options_.transactional_id.empty()) {
+    return FatalError("topic " + options_.topic + ": a transactional writer cannot write async");
+  }
+  rd_kafka_poll(rk_, 0);  // the outcome of earlier async writes: failures are logged
+  for (const auto& [key, value] : records) {
+    void* payload = value ? const_cast<char*>(value->data()) : nullptr;
+    const size_t size = value ? value->size() : 0;
+    rd_kafka_resp_err_t e = rd_kafka_producev(
+        rk_, RD_KAFKA_V_TOPIC(options_.topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(payload, size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(nullptr), RD_KAFKA_V_END);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return RetryError("topic " + options_.topic + ": cannot queue the record with key " + key +
+                        ": " + rd_kafka_err2str(e));
+    }
+  }
+  return Status::Ok();
 }
 
 Status RecordWriter::Write(const std::vector<KeyedRecord>& records) {

@@ -9,9 +9,7 @@
 #include <vector>
 
 #include "common/status.h"
-
-typedef struct rd_kafka_s rd_kafka_t;
-typedef struct rd_kafka_error_s rd_kafka_error_t;
+#include "kafka/client.h"
 
 namespace walrelay::worker {
 
@@ -37,6 +35,12 @@ class RecordWriter {
   // Writes `records` in order (same partition per key, as Kafka's default partitioner) and waits
   // for all of them. kRetry on timeout; kFatal when fenced or when the producer failed.
   Status Write(const std::vector<KeyedRecord>& records);
+  // Queues `records` and returns at once, as Kafka Connect writes statuses: they reach Kafka in
+  // order with every write before and after them (one idempotent producer), librdkafka retries
+  // them until message.timeout.ms, and one Kafka still refuses then is logged with its key at
+  // the next write or at the latest when the writer closes (which waits up to a second for what
+  // is queued). Only without a transactional id; kFatal if fenced, kRetry if the queue is full.
+  Status WriteAsync(const std::vector<KeyedRecord>& records);
   bool fenced() const { return fenced_; }
 
  private:
@@ -45,6 +49,7 @@ class RecordWriter {
 
   Options options_;
   rd_kafka_t* rk_ = nullptr;
+  kafka::RdPtr<rd_kafka_topic_t> topic_;  // its metadata fetched at Open (kafka::PrefetchTopic)
   bool fenced_ = false;
 };
 

@@ -64,7 +64,8 @@ Status SinkTaskRunner::Body(const StopSource& stop) {
       WR_RETURN_IF_ERROR(ctx.admin->Ensure(spec));
     }
     WR_ASSIGN_OR_RETURN(auto client, ctx.producer_client(plan()));
-    WR_ASSIGN_OR_RETURN(auto producer, TaskProducer::Open(client, {}, "", nullptr));
+    WR_ASSIGN_OR_RETURN(auto producer,
+                        TaskProducer::Open(client, {}, "", nullptr, parts.policy.dlq_topic));
     dlq = std::make_unique<KafkaDeadLetterQueue>(parts.policy.dlq_topic, std::move(producer));
   }
   WR_ASSIGN_OR_RETURN(auto consumer_client, ctx.consumer_client(plan()));

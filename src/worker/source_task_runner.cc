@@ -38,6 +38,11 @@ Status SourceTaskRunner::Body(const StopSource& stop) {
   WR_ASSIGN_OR_RETURN(auto policy, runtime::ErrorPolicy::Parse(cfg));
   for (const std::string& w : warnings) LogWarn(name(), w);
 
+  // The producer first: with exactly.once.source.support its transactional id fences a previous
+  // owner of the task (a zombie) before the offset is read, so nothing that owner could still
+  // commit is missed (Kafka Connect orders them so too); without, it connects and gets its
+  // producer id while PostgreSQL starts streaming.
+  WR_ASSIGN_OR_RETURN(auto producer, ctx.producer(plan()));
   const std::string key = ctx.offset_key(connector, source->config().events.topic_prefix);
   auto stored_or = ctx.read_offset(key, &stop);
   if (stored_or.status().kind() == ErrorKind::kStopped) return Status::Ok();
@@ -52,7 +57,6 @@ Status SourceTaskRunner::Body(const StopSource& stop) {
   Status started = runtime::StartSourceWithRetry(source.get(), start, &stop);
   if (started.kind() == ErrorKind::kStopped) return Status::Ok();
   WR_RETURN_IF_ERROR(started);
-  WR_ASSIGN_OR_RETURN(auto producer, ctx.producer(plan()));
   KafkaDelivery::Options options;
   options.connector = name();
   options.offset_topic = ctx.offset_topic;

@@ -34,6 +34,10 @@ Result<bool> AnyMatches(const std::string& list, const std::string& topic,
   return false;
 }
 
+// How long a topic's metadata is waited for before its first message (it is then produced
+// anyway: librdkafka's own refresh takes over).
+constexpr std::chrono::milliseconds kPrefetchTimeout{5000};
+
 }  // namespace
 
 Result<TopicSpec> TopicCreationSpec(const std::map<std::string, std::string>& connector,
@@ -98,7 +102,7 @@ Result<TopicSpec> TopicCreationSpec(const std::map<std::string, std::string>& co
 
 Result<std::unique_ptr<TaskProducer>> TaskProducer::Open(
     std::map<std::string, std::string> client, std::map<std::string, std::string> connector,
-    const std::string& transactional_id, TopicAdmin* admin) {
+    const std::string& transactional_id, TopicAdmin* admin, const std::string& known_topic) {
   std::unique_ptr<TaskProducer> p(new TaskProducer());
   p->connector_ = std::move(connector);
   p->admin_ = admin;
@@ -142,12 +146,16 @@ Result<std::unique_ptr<TaskProducer>> TaskProducer::Open(
     rd_kafka_error_t* e = rd_kafka_init_transactions(p->rk_, 30000);
     if (e != nullptr) return p->TxnError("initialising transactions", e);
   }
+  if (!known_topic.empty()) {
+    p->topics_.push_back(kafka::PrefetchTopic(p->rk_, known_topic, kPrefetchTimeout));
+  }
   return p;
 }
 
 TaskProducer::~TaskProducer() {
   if (rk_ == nullptr) return;
   rd_kafka_flush(rk_, 1000);
+  topics_.clear();
   rd_kafka_destroy(rk_);
 }
 
@@ -172,6 +180,7 @@ Status TaskProducer::EnsureTopic(const std::string& topic) {
   if (ensured_.count(topic) > 0) return Status::Ok();
   WR_ASSIGN_OR_RETURN(TopicSpec spec, TopicCreationSpec(connector_, topic));
   WR_RETURN_IF_ERROR(admin_->Ensure(spec));
+  topics_.push_back(kafka::PrefetchTopic(rk_, topic, kPrefetchTimeout));
   ensured_.insert(topic);
   return Status::Ok();
 }

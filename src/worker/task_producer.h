@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kafka/client.h"
 #include "worker/kafka_delivery.h"
 #include "worker/topic_admin.h"
 
@@ -27,10 +28,13 @@ class TaskProducer : public ProducerPort {
  public:
   // `client`: librdkafka properties (the worker's producer settings with the connector's
   // producer.override.* over them). `admin` creates missing topics and must outlive this.
+  // `known_topic` (if not empty: the offset topic, a dead letter queue) is one written to without
+  // EnsureTopic; its metadata is fetched at once, so the first write to it does not wait.
   static Result<std::unique_ptr<TaskProducer>> Open(std::map<std::string, std::string> client,
                                                     std::map<std::string, std::string> connector,
                                                     const std::string& transactional_id,
-                                                    TopicAdmin* admin);
+                                                    TopicAdmin* admin,
+                                                    const std::string& known_topic);
   ~TaskProducer() override;
 
   Status EnsureTopic(const std::string& topic) override;
@@ -48,6 +52,9 @@ class TaskProducer : public ProducerPort {
   std::map<std::string, std::string> connector_;
   TopicAdmin* admin_ = nullptr;
   std::set<std::string, std::less<>> ensured_;  // topics EnsureTopic has seen exist
+  // The topics written to, their metadata fetched ahead of the first message
+  // (kafka::PrefetchTopic).
+  std::vector<kafka::RdPtr<rd_kafka_topic_t>> topics_;
   std::string transactional_id_;
   std::mutex mu_;
   std::vector<Ack> acks_;  // filled by the delivery report callback (inside rd_kafka_poll)

@@ -38,6 +38,10 @@ Result<std::unique_ptr<TopicLog>> TopicLog::Open(const Options& options,
   props["isolation.level"] = "read_committed";
   props["enable.partition.eof"] = "false";
   props.emplace("client.id", "walrelay-log-" + options.topic);
+  // The broker answers one request per connection at a time: a ReadToEnd's end-offset query
+  // waited behind the idle long-poll fetch for up to fetch.wait.max.ms (librdkafka's 500 ms).
+  // That was the wait before a task started reading its offset, and so before its first record.
+  props.emplace("fetch.wait.max.ms", "100");
   // librdkafka needs a group id even for assign(); nothing joins or commits under it.
   props.emplace("group.id", "walrelay-log-reader");
   for (const auto& [k, v] : props) {
@@ -175,8 +179,11 @@ Status TopicLog::ReadToEnd(const Apply& apply, std::chrono::milliseconds timeout
       return RetryError("topic " + options_.topic + ": not read to its end within " +
                         std::to_string(timeout.count()) + " ms");
     }
+    // A short wait: the position also moves past transaction markers, which librdkafka reads
+    // without handing anything over; a longer wait added its length to every read of our own
+    // transactional write (the leader's config writes).
     bool got = false;
-    WR_RETURN_IF_ERROR(Consume(apply, 100, &got));
+    WR_RETURN_IF_ERROR(Consume(apply, 10, &got));
   }
 }
 

@@ -155,7 +155,8 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     for (const auto& [k, v] : self->base_client_) client.emplace(k, v);
     client["client.id"] = "connector-producer-" + plan.unit.ToString();
     WR_ASSIGN_OR_RETURN(auto producer,
-                        TaskProducer::Open(client, plan.config, txn_id, self->admin_.get()));
+                        TaskProducer::Open(client, plan.config, txn_id, self->admin_.get(),
+                                           self->config_.offset_topic.name));
     return std::unique_ptr<ProducerPort>(std::move(producer));
   };
   sc.worker_converters = converters;
@@ -209,11 +210,10 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
 Status Worker::Start() {
   WR_ASSIGN_OR_RETURN(admin_, TopicAdmin::Open(base_client_, kReadTimeout));
   sink_context_.admin = admin_.get();
-  const std::map<std::string, std::string> compact = {{"cleanup.policy", "compact"}};
   for (const runtime::StorageTopic* t :
        {&config_.config_topic, &config_.offset_topic, &config_.status_topic}) {
     TopicSpec spec{t->name, t == &config_.config_topic ? 1 : t->partitions, t->replication_factor,
-                   compact};
+                   t->configs};
     Backoff backoff(RetryPolicy{std::chrono::milliseconds(500), std::chrono::seconds(5), -1},
                     stop_);
     WR_RETURN_IF_ERROR(RetryTransient(
@@ -243,6 +243,9 @@ Status Worker::Start() {
   }
   WR_RETURN_IF_ERROR(status_log_->ReadToEnd(
       [this](const LogRecord& r) { return ApplyStatusRecord(r); }, kReadTimeout, stop_));
+  // The offsets too, as Kafka Connect reads its offset topic at start: a task starting later reads
+  // only what was written since.
+  WR_RETURN_IF_ERROR(ReadOffset("", stop_).status());
   {
     auto id = admin_->ClusterId();
     std::lock_guard<std::mutex> lock(mu_);
@@ -423,8 +426,10 @@ void Worker::OnUnitStatus(const WorkUnit& unit, UnitState state, const std::stri
   status.generation = generation;
   const std::string key = unit.is_connector() ? runtime::ConnectorStatusKey(unit.connector)
                                               : runtime::TaskStatusKey(unit.connector, unit.task);
+  // Not waited for (Kafka Connect's status writes are not either): a task does not wait for a
+  // broker round trip before it runs.
   std::lock_guard<std::mutex> lock(status_writer_mu_);
-  Status s = status_writer_->Write({{key, runtime::EncodeStatus(status)}});
+  Status s = status_writer_->WriteAsync({{key, runtime::EncodeStatus(status)}});
   if (!s.ok()) LogWarn(kLog, "cannot write the status of " + unit.ToString() + ": " + s.message());
 }
 
@@ -463,7 +468,7 @@ void Worker::Reconcile() {
       const std::string key = unit.is_connector()
                                   ? runtime::ConnectorStatusKey(unit.connector)
                                   : runtime::TaskStatusKey(unit.connector, unit.task);
-      (void)status_writer_->Write({{key, std::nullopt}});
+      (void)status_writer_->WriteAsync({{key, std::nullopt}});
       metrics_.Remove(unit.connector);
     }
     it = runners_.erase(it);

@@ -44,18 +44,15 @@ class KafkaFailoverTest : public WorkerFixture {
 // is in the history exactly once, a read_committed consumer sees every change once, and every
 // connector and task is RUNNING.
 TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
-  // The internal topics, replicated and with min.insync.replicas=2: a worker file sets only their
-  // replication factor and partitions (Kafka Connect's KIP-605 topic settings are not read), so
-  // they are created here and the workers find them.
+  // The internal topics, replicated and with min.insync.replicas=2, created by the first worker
+  // from the worker file's KIP-605 settings.
   const std::map<std::string, int> internal = {
       {cluster_ + "-configs", 1}, {cluster_ + "-offsets", 5}, {cluster_ + "-statuses", 2}};
-  for (const auto& [topic, partitions] : internal) {
-    Status created = kafka_->CreateTopic(
-        topic, partitions, 3, {{"cleanup.policy", "compact"}, {"min.insync.replicas", "2"}});
-    ASSERT_TRUE(created.ok()) << created.ToString();
-  }
-  const std::vector<std::string> props = {"exactly.once.source.support=enabled",
-                                          "session.timeout.ms=6000", "heartbeat.interval.ms=1000"};
+  // (The fixture's worker file sets their replication factor, 3 here, and partitions.)
+  const std::vector<std::string> props = {
+      "exactly.once.source.support=enabled",  "session.timeout.ms=6000",
+      "heartbeat.interval.ms=1000",           "config.storage.min.insync.replicas=2",
+      "offset.storage.min.insync.replicas=2", "status.storage.min.insync.replicas=2"};
   StartWorker(0, props);
   StartWorker(1, props);
 
@@ -94,6 +91,15 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
   EXPECT_NE(described->find("min.insync.replicas=2"), std::string::npos) << *described;
   for (const auto& [name, partitions] : internal) {
     EXPECT_EQ(kafka_->Partition(name).replicas, 3u) << name;
+    auto internal_described = kafka_->RunScript({"topics", "--describe", "--topic", name});
+    ASSERT_TRUE(internal_described.ok()) << internal_described.status().ToString();
+    EXPECT_NE(internal_described->find("PartitionCount: " + std::to_string(partitions)),
+              std::string::npos)
+        << *internal_described;
+    EXPECT_NE(internal_described->find("min.insync.replicas=2"), std::string::npos)
+        << *internal_described;
+    EXPECT_NE(internal_described->find("cleanup.policy=compact"), std::string::npos)
+        << *internal_described;
   }
   std::this_thread::sleep_for(std::chrono::seconds(5));
   ASSERT_GT(DestinationValue(), 0) << "nothing applied before the kill";
