@@ -563,6 +563,13 @@ PY
       sleep 0.1
     done
     echo "the destination's current_value is ${dst:-none}, the source's $want" >&2
+    # What to look at: where the connectors run, the topic's last changes, the sink's positions.
+    curl -s "${worker_url[w1]}/connectors?expand=status" >&2 || true
+    echo >&2
+    echo "last changes in server.public.debezium_table (current_value, offset):" >&2
+    kcat -C -b "$bootstrap" -t server.public.debezium_table -o -5 -e -q \
+      -f '%o %s\n' 2>/dev/null | sed -n 's/^\([0-9]*\) .*"current_value":\([0-9]*\).*/  \2 at \1/p' >&2 || true
+    pg_sql "$dst_PORT" destination_db -c "SELECT * FROM walrelay_offsets" >&2 || true
     return 1
   }
   wait_equal

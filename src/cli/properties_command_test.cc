@@ -59,6 +59,16 @@ const std::map<std::string, std::string>& EffectElsewhere() {
       {"producer.*", "WorkerConfig::producer, for the producers (worker_config_test)"},
       {"consumer.*", "WorkerConfig::consumer, for the consumers (worker_config_test)"},
       {"admin.*", "WorkerConfig::admin, for the admin clients (worker_config_test)"},
+      // KIP-605: topic-level settings of the internal topics.
+      {"config.storage.*",
+       "StorageTopic::configs, set on creation (worker_config_test, "
+       "kafka_failover_test)"},
+      {"offset.storage.*",
+       "StorageTopic::configs, set on creation (worker_config_test, "
+       "kafka_failover_test)"},
+      {"status.storage.*",
+       "StorageTopic::configs, set on creation (worker_config_test, "
+       "kafka_failover_test)"},
   };
   return *m;
 }

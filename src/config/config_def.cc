@@ -319,11 +319,12 @@ ConfigDef BuildFrameworkDef() {
         std::string("Kafka ") + client + " settings for this connector.",
         Unimplemented{std::string(kNoKafka) + ": there is no " + client, false, nullptr, "", true});
   }
-  def.AllowPrefix("admin.override.", "Kafka admin client settings for this connector.",
-                  Unimplemented{std::string(kNoKafka) +
-                                    "; in workers the worker's own admin client creates topics "
-                                    "with the worker file's settings",
-                                false, nullptr, ""});
+  def.AllowPrefix(
+      "admin.override.",
+      "Kafka admin client settings for this connector (in workers: the client that creates its "
+      "topics, KIP-158, and its dead letter queue topic).",
+      Unimplemented{std::string(kNoKafka) + ": there is no admin client", false, nullptr, "",
+                    true});
   // KIP-618 (exactly-once source connectors).
   const std::string no_transactions =
       std::string(kNoKafka) +

@@ -59,10 +59,8 @@ Status SinkTaskRunner::Body(const StopSource& stop) {
   if (!parts.policy.dlq_topic.empty()) {
     TopicSpec spec{
         parts.policy.dlq_topic, 1, static_cast<int16_t>(parts.policy.dlq_replication_factor), {}};
-    {
-      std::lock_guard<std::mutex> lock(*ctx.admin_mu);
-      WR_RETURN_IF_ERROR(ctx.admin->Ensure(spec));
-    }
+    WR_ASSIGN_OR_RETURN(std::unique_ptr<TopicAdmin> own_admin, ctx.connector_admin(plan()));
+    WR_RETURN_IF_ERROR((own_admin != nullptr ? own_admin.get() : ctx.admin)->Ensure(spec));
     WR_ASSIGN_OR_RETURN(auto client, ctx.producer_client(plan()));
     WR_ASSIGN_OR_RETURN(auto producer,
                         TaskProducer::Open(client, {}, "", nullptr, parts.policy.dlq_topic));

@@ -19,8 +19,10 @@ struct SinkTaskContext {
   std::function<Result<std::map<std::string, std::string>>(const UnitPlan&)> consumer_client;
   std::function<Result<std::map<std::string, std::string>>(const UnitPlan&)> producer_client;
   std::map<std::string, std::string> worker_converters;  // as SourceTaskContext's
-  TopicAdmin* admin = nullptr;  // creates the dead letter queue topic (one thread at a time)
-  std::mutex* admin_mu = nullptr;
+  // Creates the dead letter queue topic: the worker's admin client, or the connector's own when
+  // it sets admin.override.* (`connector_admin` opens it; nullptr when it sets none).
+  TopicAdmin* admin = nullptr;
+  std::function<Result<std::unique_ptr<TopicAdmin>>(const UnitPlan&)> connector_admin;
   runtime::MetricsRegistry* metrics = nullptr;
 };
 

@@ -102,10 +102,12 @@ Result<TopicSpec> TopicCreationSpec(const std::map<std::string, std::string>& co
 
 Result<std::unique_ptr<TaskProducer>> TaskProducer::Open(
     std::map<std::string, std::string> client, std::map<std::string, std::string> connector,
-    const std::string& transactional_id, TopicAdmin* admin, const std::string& known_topic) {
+    const std::string& transactional_id, TopicAdmin* admin, const std::string& known_topic,
+    std::unique_ptr<TopicAdmin> own_admin) {
   std::unique_ptr<TaskProducer> p(new TaskProducer());
   p->connector_ = std::move(connector);
-  p->admin_ = admin;
+  p->own_admin_ = std::move(own_admin);
+  p->admin_ = p->own_admin_ != nullptr ? p->own_admin_.get() : admin;
   p->transactional_id_ = transactional_id;
   client["enable.idempotence"] = "true";
   client["acks"] = "all";

@@ -27,14 +27,14 @@ Result<TopicSpec> TopicCreationSpec(const std::map<std::string, std::string>& co
 class TaskProducer : public ProducerPort {
  public:
   // `client`: librdkafka properties (the worker's producer settings with the connector's
-  // producer.override.* over them). `admin` creates missing topics and must outlive this.
+  // producer.override.* over them). `admin` creates missing topics and must outlive this, unless
+  // `own_admin` (the connector's admin.override.*) is given, which this keeps and uses instead.
   // `known_topic` (if not empty: the offset topic, a dead letter queue) is one written to without
   // EnsureTopic; its metadata is fetched at once, so the first write to it does not wait.
-  static Result<std::unique_ptr<TaskProducer>> Open(std::map<std::string, std::string> client,
-                                                    std::map<std::string, std::string> connector,
-                                                    const std::string& transactional_id,
-                                                    TopicAdmin* admin,
-                                                    const std::string& known_topic);
+  static Result<std::unique_ptr<TaskProducer>> Open(
+      std::map<std::string, std::string> client, std::map<std::string, std::string> connector,
+      const std::string& transactional_id, TopicAdmin* admin, const std::string& known_topic,
+      std::unique_ptr<TopicAdmin> own_admin = nullptr);
   ~TaskProducer() override;
 
   Status EnsureTopic(const std::string& topic) override;
@@ -51,6 +51,7 @@ class TaskProducer : public ProducerPort {
   rd_kafka_t* rk_ = nullptr;
   std::map<std::string, std::string> connector_;
   TopicAdmin* admin_ = nullptr;
+  std::unique_ptr<TopicAdmin> own_admin_;
   std::set<std::string, std::less<>> ensured_;  // topics EnsureTopic has seen exist
   // The topics written to, their metadata fetched ahead of the first message
   // (kafka::PrefetchTopic).

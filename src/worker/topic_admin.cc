@@ -55,7 +55,10 @@ Result<int32_t> TopicAdmin::Partitions(const std::string& topic) {
 }
 
 Status TopicAdmin::Ensure(const TopicSpec& spec) {
-  if (known_.count(spec.name) > 0) return Status::Ok();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (known_.count(spec.name) > 0) return Status::Ok();
+  }
   char err[512];
   rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
                                                      spec.replication_factor, err, sizeof err);
@@ -93,7 +96,10 @@ Status TopicAdmin::Ensure(const TopicSpec& spec) {
   }
   if (ev != nullptr) rd_kafka_event_destroy(ev);
   rd_kafka_queue_destroy(queue);
-  if (out.ok()) known_.insert(spec.name);
+  if (out.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    known_.insert(spec.name);
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -22,7 +23,8 @@ struct TopicSpec {
 
 // Creates topics that do not exist yet (Kafka's CreateTopics; "already exists" is success), and
 // remembers which exist. Used for the worker's internal topics and for the topics connectors
-// write to (KIP-158's topic.creation.*). One thread at a time.
+// write to (KIP-158's topic.creation.*). Thread-safe: the worker's source and sink tasks share
+// one.
 class TopicAdmin {
  public:
   static Result<std::unique_ptr<TopicAdmin>> Open(const std::map<std::string, std::string>& client,
@@ -44,7 +46,8 @@ class TopicAdmin {
   TopicAdmin(std::chrono::milliseconds timeout) : timeout_(timeout) {}
   rd_kafka_t* rk_ = nullptr;
   std::chrono::milliseconds timeout_;
-  std::set<std::string> known_;
+  std::mutex mu_;
+  std::set<std::string> known_;  // guarded by mu_
 };
 
 }  // namespace walrelay::worker

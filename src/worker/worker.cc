@@ -154,9 +154,10 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
     for (const auto& [k, v] : self->base_client_) client.emplace(k, v);
     client["client.id"] = "connector-producer-" + plan.unit.ToString();
+    WR_ASSIGN_OR_RETURN(auto own_admin, self->ConnectorAdmin(plan));
     WR_ASSIGN_OR_RETURN(auto producer,
                         TaskProducer::Open(client, plan.config, txn_id, self->admin_.get(),
-                                           self->config_.offset_topic.name));
+                                           self->config_.offset_topic.name, std::move(own_admin)));
     return std::unique_ptr<ProducerPort>(std::move(producer));
   };
   sc.worker_converters = converters;
@@ -202,9 +203,28 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     return out;
   };
   kc.worker_converters = converters;
-  kc.admin_mu = &w->admin_mu_;
+  kc.connector_admin = [self](const UnitPlan& plan) { return self->ConnectorAdmin(plan); };
   kc.metrics = &w->metrics_;
   return w;
+}
+
+Result<std::unique_ptr<TopicAdmin>> Worker::ConnectorAdmin(const UnitPlan& plan) {
+  // Kafka Connect's admin client of a connector: the worker's admin settings with the
+  // connector's admin.override.* over them (as the connector.client.config.override.policy let
+  // them through at registration); without any, the worker's own client serves.
+  std::map<std::string, std::string> overrides;
+  for (const auto& [k, v] : plan.config) {
+    if (k.rfind("admin.override.", 0) == 0) overrides[k.substr(15)] = v;
+  }
+  if (overrides.empty()) return std::unique_ptr<TopicAdmin>();
+  auto java = config_.ClientSettings(runtime::ClientRole::kAdmin);
+  for (const auto& [k, v] : overrides) java[k] = v;
+  std::vector<std::string> warnings;
+  WR_ASSIGN_OR_RETURN(auto client, ClientProperties(java, kafka::ClientRole::kAdmin, &warnings));
+  for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
+  client["bootstrap.servers"] = base_client_.at("bootstrap.servers");
+  client.emplace("client.id", "connector-adminclient-" + plan.unit.ToString());
+  return TopicAdmin::Open(client, kReadTimeout);
 }
 
 Status Worker::Start() {

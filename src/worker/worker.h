@@ -127,6 +127,8 @@ class Worker : public rest::Herder {
   std::optional<rest::HerderError> NotLeader() const;
   rest::HerderStatus WriteTargetState(const std::string& name, runtime::TargetState state);
   Result<std::optional<std::string>> ReadOffset(const std::string& key, const StopSource* stop);
+  // The admin client of a unit whose connector sets admin.override.*; nullptr when it sets none.
+  Result<std::unique_ptr<TopicAdmin>> ConnectorAdmin(const UnitPlan& plan);
   // The connector's config; 404 when unknown, 400 (Kafka Connect's text) when it is not STOPPED,
   // as altering or resetting offsets requires.
   rest::HerderResult<rest::ConnectorConfig> StoppedConnectorConfig(const std::string& name);
@@ -145,7 +147,6 @@ class Worker : public rest::Herder {
   runtime::MetricsRegistry metrics_;
 
   std::unique_ptr<TopicAdmin> admin_;
-  std::mutex admin_mu_;
   std::unique_ptr<TopicLog> config_log_;
   std::unique_ptr<TopicLog> status_log_;
   std::unique_ptr<Membership> membership_;

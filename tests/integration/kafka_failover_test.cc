@@ -56,7 +56,8 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
   StartWorker(0, props);
   StartWorker(1, props);
 
-  // The source creates its topic through KIP-158's topic.creation.default.*.
+  // The source creates its topic through KIP-158's topic.creation.default.*, with an admin
+  // client of its own (admin.override.*).
   const std::string prefix = "kf" + std::to_string(::getpid());
   const std::string topic = prefix + ".public.debezium_table";
   const std::string source_file = SeedConnector("register-postgres.json", "", prefix);
@@ -64,6 +65,7 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
   source["config"]["topic.creation.default.replication.factor"] = "3";
   source["config"]["topic.creation.default.partitions"] = "1";
   source["config"]["topic.creation.default.min.insync.replicas"] = "2";
+  source["config"]["admin.override.client.id"] = "kafka-failover-test-admin";
   std::ofstream(source_file) << source.dump();
   ASSERT_EQ(Register(workers_[0], source_file).status, 201);
   const std::string sink_file = SeedConnector("register-sink.json");
