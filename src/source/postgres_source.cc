@@ -21,6 +21,10 @@ int64_t NowMs() {
       .count();
 }
 
+int64_t ElapsedMs(Clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - since).count();
+}
+
 // pgoutput timestamps count microseconds from 2000-01-01.
 constexpr int64_t kPgEpochOffsetMs = 946684800000LL;
 int64_t PgTimeToUnixMs(int64_t pg_us) { return pg_us / 1000 + kPgEpochOffsetMs; }
@@ -166,6 +170,53 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
   for (auto& col : info.columns)
     col.included = filter_.IncludeColumn(info.schema, info.table, col.name);
   return info;
+}
+
+Status PostgresSource::AwaitSlotFree() {
+  Backoff backoff(RetryPolicy{std::chrono::milliseconds(50), std::chrono::seconds(1), -1}, stop_);
+  std::optional<pg::Connection> conn;
+  std::string holder;
+  const auto since = Clock::now();
+  auto last_log = since;
+  while (true) {
+    Status failure;
+    if (!conn) {
+      auto c = pg::Connection::Connect(config_.conninfo, false, Interrupt());
+      if (c.ok()) {
+        conn.emplace(std::move(c).value());
+      } else {
+        failure = c.status();
+      }
+    }
+    if (conn) {
+      auto r = conn->ExecParams(
+          "SELECT coalesce(active_pid::text, '') FROM pg_replication_slots WHERE slot_name = $1",
+          {config_.slot_name});
+      if (!r.ok()) {
+        failure = r.status();
+        conn.reset();
+      } else if (r->rows() == 0 || r->Get(0, 0).empty()) {
+        if (!holder.empty()) {
+          LogInfo(config_.name, "replication slot " + config_.slot_name + " released by process " +
+                                    holder + " after " + std::to_string(ElapsedMs(since)) + " ms");
+        }
+        return Status::Ok();
+      } else {
+        holder = std::string(r->Get(0, 0));
+        failure =
+            RetryError("replication slot " + config_.slot_name + " is in use by process " + holder);
+      }
+    }
+    if (failure.kind() == ErrorKind::kStopped) return failure;
+    const auto now = Clock::now();
+    if (now - last_log >= std::chrono::seconds(10)) {
+      last_log = now;
+      LogWarn(config_.name,
+              "waiting " + std::to_string(ElapsedMs(since) / 1000) +
+                  " s for the slot before reading the stored offset: " + failure.message());
+    }
+    WR_RETURN_IF_ERROR(backoff.Pause(failure));
+  }
 }
 
 Status PostgresSource::Start(const std::optional<SourceOffset>& stored) {

@@ -42,6 +42,13 @@ class PostgresSource {
   // Connects, prepares publication and slot, and decides whether to snapshot, resuming from
   // `offset` when given. kInvalidArgument/kNotFound errors are permanent; others may be retried.
   Status Start(const std::optional<SourceOffset>& offset);
+  // Waits until no walsender holds the slot. A task moving between workers is stopped by its old
+  // owner while its new owner starts, and the old owner writes its last offset before it lets
+  // the slot go: an offset read after this wait is not older than the slot's position (read
+  // before it, the new owner found the slot ahead of the offset and failed). Ok at once when the
+  // slot is free or does not exist yet; kStopped on a stop; connection failures are retried
+  // (the wait ends only with the slot free or a stop).
+  Status AwaitSlotFree();
   // Leaves the `source` block of change events null (see EventOptions::omit_source_block). For
   // the runner, before Start, when its transforms prove that nothing reads the block.
   void OmitSourceBlock() { config_.events.omit_source_block = true; }

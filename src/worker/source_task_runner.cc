@@ -43,6 +43,11 @@ Status SourceTaskRunner::Body(const StopSource& stop) {
   // commit is missed (Kafka Connect orders them so too); without, it connects and gets its
   // producer id while PostgreSQL starts streaming.
   WR_ASSIGN_OR_RETURN(auto producer, ctx.producer(plan()));
+  // A previous owner (on the worker the task moved from) writes its last offset before it lets
+  // the slot go: wait for that, or the offset read next would be older than the slot.
+  Status freed = source->AwaitSlotFree();
+  if (freed.kind() == ErrorKind::kStopped) return Status::Ok();
+  WR_RETURN_IF_ERROR(freed);
   const std::string key = ctx.offset_key(connector, source->config().events.topic_prefix);
   auto stored_or = ctx.read_offset(key, &stop);
   if (stored_or.status().kind() == ErrorKind::kStopped) return Status::Ok();
