@@ -62,7 +62,10 @@ std::string ConnectScript() {
 std::string KafkaConnectWorker::MissingPrerequisite() {
   auto check = RunConnectScript("", {"check"}, std::chrono::seconds(30));
   if (check.ok()) return "";
+  // The script's own message, without the command line and prefix RunConnectScript adds.
   std::string why = check.status().message();
+  const size_t prefix = why.find("connect: error: ");
+  if (prefix != std::string::npos) why = why.substr(prefix + 16);
   while (!why.empty() && why.back() == '\n') why.pop_back();
   return why;
 }
