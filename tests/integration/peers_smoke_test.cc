@@ -5,7 +5,7 @@
 // in Kafka (read with kcat) and then a row in the destination database.
 //
 // Label `peers` (tests/integration/CMakeLists.txt): not run by `scripts/test` or CI; run it with
-// `scripts/test --peers` after `scripts/connect fetch`. Skipped when the jars are not fetched.
+// `scripts/test --peers`, which fetches the jars first. Skipped when they are not fetched.
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -147,13 +147,12 @@ TEST_F(PeersSmokeTest, DebeziumSourceToKafkaToDebeziumJdbcSink) {
   // Streaming has begun once the task holds its slot: a row inserted from here is captured.
   const auto slot_deadline = Clock::now() + std::chrono::seconds(60);
   std::string active;
-  while (Clock::now() < slot_deadline) {
+  while (active != "t" && Clock::now() < slot_deadline) {
     auto q = pg_->Psql("SELECT active FROM pg_replication_slots WHERE slot_name = 'peers_slot'");
-    if (q.ok() && *q == "t") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    active = q.ok() ? *q : q.status().ToString();
+    if (active != "t") std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  auto slot = pg_->Psql("SELECT active FROM pg_replication_slots WHERE slot_name = 'peers_slot'");
-  ASSERT_TRUE(slot.ok() && *slot == "t") << "slot peers_slot not active";
+  ASSERT_EQ(active, "t") << "slot peers_slot is not active";
 
   auto inserted = pg_->Psql("INSERT INTO public.items VALUES (1, 'first', 7)", kSourceDb);
   ASSERT_TRUE(inserted.ok()) << inserted.status().ToString();
