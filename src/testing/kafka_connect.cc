@@ -1,0 +1,115 @@
+#include "testing/kafka_connect.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "testing/process.h"
+
+#ifndef WALRELAY_SOURCE_DIR
+#error "WALRELAY_SOURCE_DIR must name the source tree (CMakeLists.txt defines it)"
+#endif
+
+namespace walrelay::testing {
+namespace {
+
+// Generous: a loaded 2-core machine starts a JVM with Hibernate slowly (the script's own limit is
+// 180 s for the worker to serve).
+constexpr std::chrono::seconds kUpTimeout(240);
+constexpr std::chrono::seconds kDownTimeout(60);
+
+Result<std::string> RunConnectScript(const std::string& dir, const std::vector<std::string>& args,
+                                     std::chrono::seconds timeout) {
+  std::vector<std::string> argv = {ConnectScript()};
+  if (!dir.empty()) {
+    argv.push_back("--dir");
+    argv.push_back(dir);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string command = "scripts/connect";
+  for (const std::string& a : args) command += " " + a;
+  auto result = RunProcess(argv, timeout);
+  if (!result.ok()) return result.status().WithContext(command);
+  if (result->exit_code != 0) {
+    return FatalError(command + " exited with " + std::to_string(result->exit_code) + ":\n" +
+                      result->err);
+  }
+  return std::move(result->out);
+}
+
+// The last non-empty line of `text`, without its newline.
+std::string LastLine(const std::string& text) {
+  std::istringstream in(text);
+  std::string last;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) last = line;
+  }
+  return last;
+}
+
+}  // namespace
+
+std::string ConnectScript() {
+  if (const char* script = std::getenv("WALRELAY_CONNECT_SCRIPT"); script != nullptr && *script) {
+    return script;
+  }
+  return std::string(WALRELAY_SOURCE_DIR) + "/scripts/connect";
+}
+
+std::string KafkaConnectWorker::MissingPrerequisite() {
+  auto check = RunConnectScript("", {"check"}, std::chrono::seconds(30));
+  if (check.ok()) return "";
+  // The script's own message, without the command line and prefix RunConnectScript adds.
+  std::string why = check.status().message();
+  const size_t prefix = why.find("connect: error: ");
+  if (prefix != std::string::npos) why = why.substr(prefix + 16);
+  while (!why.empty() && why.back() == '\n') why.pop_back();
+  return why;
+}
+
+Result<std::unique_ptr<KafkaConnectWorker>> KafkaConnectWorker::Up(
+    const std::string& bootstrap_servers, const std::string& group) {
+  std::string tmpl = "/tmp/walrelay-connect-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) return FatalError("mkdtemp " + tmpl + " failed");
+  std::unique_ptr<KafkaConnectWorker> worker(new KafkaConnectWorker());
+  // From here the destructor runs `down`, whatever fails.
+  worker->dir_ = tmpl;
+  const auto start = std::chrono::steady_clock::now();
+  WR_ASSIGN_OR_RETURN(std::string out,
+                      RunConnectScript(worker->dir_,
+                                       {"up", "--bootstrap", bootstrap_servers, "--group", group,
+                                        "--owner", std::to_string(::getpid())},
+                                       kUpTimeout));
+  worker->start_time_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  worker->url_ = LastLine(out);
+  if (worker->url_.rfind("http://", 0) != 0) {
+    return FatalError("scripts/connect up printed no REST URL: " + out);
+  }
+  return worker;
+}
+
+KafkaConnectWorker::~KafkaConnectWorker() {
+  auto down = RunConnectScript(dir_, {"down"}, kDownTimeout);
+  if (!down.ok()) {
+    std::fprintf(stderr, "KafkaConnectWorker: %s\n", down.status().ToString().c_str());
+  }
+}
+
+std::string KafkaConnectWorker::LogTail(size_t bytes) const {
+  std::ifstream in(dir_ + "/connect.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string log = text.str();
+  return log.size() > bytes ? log.substr(log.size() - bytes) : log;
+}
+
+Result<std::string> KafkaConnectWorker::RunScript(const std::vector<std::string>& args,
+                                                  std::chrono::seconds timeout) const {
+  return RunConnectScript(dir_, args, timeout);
+}
+
+}  // namespace walrelay::testing
