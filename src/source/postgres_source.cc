@@ -173,7 +173,13 @@ Result<TableInfo> PostgresSource::LoadTableInfo(uint32_t oid, const pg::Relation
 }
 
 Status PostgresSource::AwaitSlotFree() {
-  Backoff backoff(RetryPolicy{std::chrono::milliseconds(50), std::chrono::seconds(1), -1}, stop_);
+  // Short pauses (a handover takes tens of milliseconds) up to a second, for as many retries as
+  // errors.max.retries allows starting the source (forever by default).
+  Backoff backoff(RetryPolicy{std::chrono::milliseconds(50),
+                              std::min(std::chrono::milliseconds(1000),
+                                       std::chrono::milliseconds(config_.retry_max_wait_ms)),
+                              config_.max_retries},
+                  stop_);
   std::optional<pg::Connection> conn;
   std::string holder;
   const auto since = Clock::now();

@@ -46,8 +46,8 @@ class PostgresSource {
   // owner while its new owner starts, and the old owner writes its last offset before it lets
   // the slot go: an offset read after this wait is not older than the slot's position (read
   // before it, the new owner found the slot ahead of the offset and failed). Ok at once when the
-  // slot is free or does not exist yet; kStopped on a stop; connection failures are retried
-  // (the wait ends only with the slot free or a stop).
+  // slot is free or does not exist yet; kStopped on a stop; a slot still held, or a connection
+  // failure, after errors.max.retries retries (-1, the default: never) fails with kRetry.
   Status AwaitSlotFree();
   // Leaves the `source` block of change events null (see EventOptions::omit_source_block). For
   // the runner, before Start, when its transforms prove that nothing reads the block.
