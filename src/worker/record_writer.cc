@@ -41,8 +41,9 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& options)
     if (p == nullptr) {  // WriteAsync's
       if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         const auto* self = static_cast<const RecordWriter*>(opaque);
-        LogWarn(kLog, "topic " + self->options_.topic + ": the record with key " +
-                          std::string(static_cast<const char*>(m->key), m->key_len) +
+        const std::string key =
+            m->key != nullptr ? std::string(static_cast<const char*>(m->key), m->key_len) : "";
+        LogWarn(kLog, "topic " + self->options_.topic + ": the record with key " + key +
                           " was not written: " + rd_kafka_err2str(m->err));
       }
       return;
