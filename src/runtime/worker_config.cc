@@ -365,6 +365,12 @@ Result<WorkerConfig> WorkerConfig::Load(const std::string& path,
   return Parse(props.values, path, warnings);
 }
 
+std::map<std::string, std::string> WorkerConfig::CommonClientSettings() const {
+  std::map<std::string, std::string> out = client_common;
+  out["bootstrap.servers"] = config::Join(bootstrap_servers, ",");
+  return out;
+}
+
 std::map<std::string, std::string> WorkerConfig::ClientSettings(ClientRole role) const {
   std::map<std::string, std::string> out = client_common;
   out["bootstrap.servers"] = config::Join(bootstrap_servers, ",");

@@ -93,6 +93,10 @@ struct WorkerConfig {
   // role's prefixed settings over them. Names stay Kafka's Java client names; the kafka layer
   // maps them to librdkafka's.
   std::map<std::string, std::string> ClientSettings(ClientRole role) const;
+  // The settings every client shares (bootstrap.servers, security.protocol, sasl.*, ssl.*, ...),
+  // without any role's prefixed ones: what the worker's internal topic readers and writers and
+  // its group membership use, as Kafka Connect's own clients of those topics do.
+  std::map<std::string, std::string> CommonClientSettings() const;
 };
 
 // The title of the worker's section in `walrelay properties` and docs/properties.md.

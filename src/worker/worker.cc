@@ -100,12 +100,18 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
       !c.advertised_listener.empty() ? c.advertised_listener : listener.protocol;
   w->rest_url_ = protocol + "://" + w->worker_id_;
   std::vector<std::string> warnings;
-  WR_ASSIGN_OR_RETURN(w->base_client_,
+  // (kAdmin: the translation that keeps only what every librdkafka client takes.)
+  WR_ASSIGN_OR_RETURN(w->base_client_, ClientProperties(c.CommonClientSettings(),
+                                                        kafka::ClientRole::kAdmin, &warnings));
+  WR_ASSIGN_OR_RETURN(w->admin_client_,
                       ClientProperties(c.ClientSettings(runtime::ClientRole::kAdmin),
                                        kafka::ClientRole::kAdmin, &warnings));
   std::string servers;
   for (const auto& s : c.bootstrap_servers) servers += (servers.empty() ? "" : ",") + s;
   w->base_client_["bootstrap.servers"] = servers;
+  w->admin_client_["bootstrap.servers"] = servers;
+  std::sort(warnings.begin(), warnings.end());
+  warnings.erase(std::unique(warnings.begin(), warnings.end()), warnings.end());
   for (const std::string& warning : warnings) LogWarn(kLog, warning);
 
   Worker* self = w.get();
@@ -222,13 +228,13 @@ Result<std::unique_ptr<TopicAdmin>> Worker::ConnectorAdmin(const UnitPlan& plan)
   std::vector<std::string> warnings;
   WR_ASSIGN_OR_RETURN(auto client, ClientProperties(java, kafka::ClientRole::kAdmin, &warnings));
   for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
-  client["bootstrap.servers"] = base_client_.at("bootstrap.servers");
+  client["bootstrap.servers"] = admin_client_.at("bootstrap.servers");
   client.emplace("client.id", "connector-adminclient-" + plan.unit.ToString());
   return TopicAdmin::Open(client, kReadTimeout);
 }
 
 Status Worker::Start() {
-  WR_ASSIGN_OR_RETURN(admin_, TopicAdmin::Open(base_client_, kReadTimeout));
+  WR_ASSIGN_OR_RETURN(admin_, TopicAdmin::Open(admin_client_, kReadTimeout));
   sink_context_.admin = admin_.get();
   for (const runtime::StorageTopic* t :
        {&config_.config_topic, &config_.offset_topic, &config_.status_topic}) {
@@ -925,7 +931,7 @@ rest::HerderResult<T> Worker::WithSinkOffsets(
   std::lock_guard<std::mutex> lock(group_admin_mu_);
   if (!group_admin_) {
     kafka::ClientConfig client;
-    for (const auto& [k, v] : base_client_) client.Set(k, v);
+    for (const auto& [k, v] : admin_client_) client.Set(k, v);
     client.Set("client.id", worker_id_ + "-offsets-admin");
     auto admin = kafka::Admin::Create(client);
     if (!admin.ok()) return rest::HerderError::FromStatus(admin.status());

@@ -143,7 +143,11 @@ class Worker : public rest::Herder {
   const StopSource* stop_;
   std::string worker_id_;
   std::string rest_url_;
-  std::map<std::string, std::string> base_client_;  // librdkafka: bootstrap, security
+  // librdkafka properties: the settings all clients share (bootstrap, security), for the
+  // internal topics' readers and writers and the group membership; and those with the worker
+  // file's admin.* over them, for its admin clients.
+  std::map<std::string, std::string> base_client_;
+  std::map<std::string, std::string> admin_client_;
   runtime::MetricsRegistry metrics_;
 
   std::unique_ptr<TopicAdmin> admin_;
