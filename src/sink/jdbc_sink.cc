@@ -172,11 +172,21 @@ void JdbcSink::DropConnection() {
 
 Status JdbcSink::Open() {
   WR_RETURN_IF_ERROR(Connect());
-  auto r = RunSimple("CREATE TABLE IF NOT EXISTS " + offsets_table_ +
-                     " (\"connector\" text NOT NULL, \"partition\" text NOT NULL, "
-                     "\"position\" text NOT NULL, "
-                     "\"updated_at\" timestamptz NOT NULL DEFAULT now(), "
-                     "PRIMARY KEY (\"connector\", \"partition\"))");
+  const std::string create = "CREATE TABLE IF NOT EXISTS " + offsets_table_ +
+                             " (\"connector\" text NOT NULL, \"partition\" text NOT NULL, "
+                             "\"position\" text NOT NULL, "
+                             "\"updated_at\" timestamptz NOT NULL DEFAULT now(), "
+                             "PRIMARY KEY (\"connector\", \"partition\"))";
+  auto r = RunSimple(create);
+  // Two tasks creating the table at once: PostgreSQL's IF NOT EXISTS does not cover the race, and
+  // the one that commits second fails on the catalog's unique index (23505) or finds the table
+  // made meanwhile (42P07). The table exists then: asking again is a no-op.
+  for (int attempt = 0; attempt < 3 && !r.ok() &&
+                        (r.status().message().find("[SQLSTATE 23505]") != std::string::npos ||
+                         r.status().message().find("[SQLSTATE 42P07]") != std::string::npos);
+       ++attempt) {
+    r = RunSimple(create);
+  }
   if (!r.ok()) return r.status().WithContext("creating offsets table " + offsets_table_);
   LogInfo(kComponent, "connector " + connector_name_ + ": writing to database " + config_.database +
                           ", offsets in " + offsets_table_);

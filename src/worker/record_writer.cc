@@ -2,7 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 
 #include "common/log.h"
 
@@ -15,6 +17,8 @@ constexpr const char* kLog = "worker";
 struct Pending {
   std::atomic<int> outstanding{0};
   rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::mutex mu;
+  std::map<int32_t, int64_t> offsets;  // per partition, the highest offset Kafka gave a record
 };
 
 }  // namespace
@@ -50,6 +54,11 @@ Result<std::unique_ptr<RecordWriter>> RecordWriter::Open(const Options& options)
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && p->error == RD_KAFKA_RESP_ERR_NO_ERROR) {
       p->error = m->err;
+    }
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset >= 0) {
+      std::lock_guard<std::mutex> lock(p->mu);
+      int64_t& at = p->offsets[m->partition];
+      at = std::max(at, m->offset);
     }
     p->outstanding.fetch_sub(1);
   });
@@ -156,6 +165,8 @@ Status RecordWriter::Write(const std::vector<KeyedRecord>& records) {
   if (pending.error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return RetryError("topic " + options_.topic + ": " + rd_kafka_err2str(pending.error));
   }
+  std::lock_guard<std::mutex> lock(pending.mu);
+  last_offsets_ = pending.offsets;
   return Status::Ok();
 }
 

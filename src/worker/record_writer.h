@@ -42,6 +42,10 @@ class RecordWriter {
   // is queued). Only without a transactional id; kFatal if fenced, kRetry if the queue is full.
   Status WriteAsync(const std::vector<KeyedRecord>& records);
   bool fenced() const { return fenced_; }
+  // Per partition, the offset Kafka gave the last record of the last successful Write: a reader
+  // of one's own write reads past it (a transaction's commit is acknowledged before its markers
+  // are written, so the topic's stable end may not include it yet).
+  const std::map<int32_t, int64_t>& last_offsets() const { return last_offsets_; }
 
  private:
   explicit RecordWriter(Options options) : options_(std::move(options)) {}
@@ -51,6 +55,7 @@ class RecordWriter {
   rd_kafka_t* rk_ = nullptr;
   kafka::RdPtr<rd_kafka_topic_t> topic_;  // its metadata fetched at Open (kafka::PrefetchTopic)
   bool fenced_ = false;
+  std::map<int32_t, int64_t> last_offsets_;
 };
 
 }  // namespace walrelay::worker

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "common/log.h"
@@ -130,7 +131,7 @@ Status TopicLog::Consume(const Apply& apply, int timeout_ms, bool* got) {
 }
 
 Status TopicLog::ReadToEnd(const Apply& apply, std::chrono::milliseconds timeout,
-                           const StopSource* stop) {
+                           const StopSource* stop, const std::map<int32_t, int64_t>& written) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   // The end of each partition now. Under read_committed the consumer's position moves past
   // transaction markers and aborted records, so "position >= end" is the test, not the offset
@@ -155,6 +156,11 @@ Status TopicLog::ReadToEnd(const Apply& apply, std::chrono::milliseconds timeout
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       return LogError(options_.topic, "end offsets", e);
+    }
+  }
+  for (const auto& [p, offset] : written) {
+    if (p >= 0 && p < partitions_) {
+      end[static_cast<size_t>(p)] = std::max(end[static_cast<size_t>(p)], offset + 1);
     }
   }
   while (true) {

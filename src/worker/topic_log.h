@@ -48,10 +48,13 @@ class TopicLog {
   TopicLog(const TopicLog&) = delete;
   TopicLog& operator=(const TopicLog&) = delete;
 
-  // Reads until every partition reaches the end it had when the call began (what was written
-  // before it, including by this worker, is then seen), applying each record in order. kRetry
-  // on timeout; kStopped on a stop request; an `apply` error is returned as it is.
-  Status ReadToEnd(const Apply& apply, std::chrono::milliseconds timeout, const StopSource* stop);
+  // Reads until every partition reaches the end it had when the call began, and past
+  // `written`'s offsets (partition -> offset of a record that must be read: one's own write,
+  // whose transaction's markers may still be on their way, leaving the stable end before it),
+  // applying each record in order. kRetry on timeout; kStopped on a stop request; an `apply`
+  // error is returned as it is.
+  Status ReadToEnd(const Apply& apply, std::chrono::milliseconds timeout, const StopSource* stop,
+                   const std::map<int32_t, int64_t>& written = {});
   // Applies what arrives within `timeout` (returns after the first batch, or at the timeout).
   Status Poll(const Apply& apply, std::chrono::milliseconds timeout);
   int32_t partitions() const { return partitions_; }

@@ -365,9 +365,9 @@ Status Worker::WriteConfig(const std::vector<KeyedRecord>& records) {
     }
     return s;
   }
-  // Read our own write, so the next decision sees it.
+  // Read our own write, so the next decision (and the REST answer) sees it.
   return config_log_->ReadToEnd([this](const LogRecord& r) { return ApplyConfigRecord(r); },
-                                kReadTimeout, stop_);
+                                kReadTimeout, stop_, leader_writer_->last_offsets());
 }
 
 Status Worker::LeaderDuties() {
