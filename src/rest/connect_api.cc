@@ -61,6 +61,7 @@ void AddState(const StateInfo& state, Json* out) {
   (*out)["state"] = state.state;
   (*out)["worker_id"] = state.worker_id;
   if (!state.trace.empty()) (*out)["trace"] = state.trace;
+  if (!state.version.empty()) (*out)["version"] = state.version;
 }
 
 Json ToJson(const TaskState& task) {
