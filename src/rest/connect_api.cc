@@ -103,7 +103,7 @@ Json ToJson(const ConfigKeyInfo& key) {
               {"width", key.width},
               {"display_name", key.display_name},
               {"dependents", key.dependents},
-              {"order", key.order_in_group}};
+              {"order_in_group", key.order_in_group}};
 }
 
 Json ToJson(const ConfigInfos& infos) {

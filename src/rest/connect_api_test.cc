@@ -411,7 +411,7 @@ TEST_F(ConnectApiTest, ConnectorPlugins) {
   EXPECT_EQ(r.body,
             R"([{"name":"slot.name","type":"STRING","required":false,"default_value":"debezium",)"
             R"("importance":"MEDIUM","documentation":"The replication slot","group":"Connector",)"
-            R"("width":"MEDIUM","display_name":"Slot","dependents":[],"order":1}])");
+            R"("width":"MEDIUM","display_name":"Slot","dependents":[],"order_in_group":1}])");
   ExpectError(Call("GET", "/connector-plugins/Nope/config"), 404, "Unknown plugin Nope");
 
   r = Call("PUT", "/connector-plugins/PostgresConnector/config/validate",
