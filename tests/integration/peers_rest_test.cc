@@ -7,7 +7,7 @@
 // connector and task state names and error codes. Values that must differ (worker ids, traces,
 // versions, messages, the plugins' property lists) are not compared.
 //
-// A difference fails the test unless its call is in kAllowed below, and every entry there is
+// A difference fails the test unless its call is in Allowed() below, and every entry there is
 // written up in docs/compatibility.md. The report prints every call with both statuses.
 //
 // Label `peers` (tests/integration/CMakeLists.txt): run by `scripts/test --peers`, not by CI.
@@ -130,7 +130,7 @@ json BodyShape(const std::string& body, const std::set<std::string>& maps) {
 // One REST call. In `path` and `body`, @SIDE@ becomes "connect" or "walrelay", so that each
 // side's connector has its own slot, publication and topic prefix.
 struct Call {
-  std::string name;  // unique: what the report and kAllowed name
+  std::string name;  // unique: what the report and Allowed() name
   std::string method;
   std::string path;
   std::string body;  // sent as application/json when not empty
