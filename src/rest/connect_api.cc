@@ -61,6 +61,7 @@ void AddState(const StateInfo& state, Json* out) {
   (*out)["state"] = state.state;
   (*out)["worker_id"] = state.worker_id;
   if (!state.trace.empty()) (*out)["trace"] = state.trace;
+  if (!state.version.empty()) (*out)["version"] = state.version;
 }
 
 Json ToJson(const TaskState& task) {
@@ -102,7 +103,7 @@ Json ToJson(const ConfigKeyInfo& key) {
               {"width", key.width},
               {"display_name", key.display_name},
               {"dependents", key.dependents},
-              {"order", key.order_in_group}};
+              {"order_in_group", key.order_in_group}};
 }
 
 Json ToJson(const ConfigInfos& infos) {

@@ -123,6 +123,25 @@ TEST_F(ConnectApiTest, FailedTaskShowsTrace) {
             R"({"id":0,"state":"FAILED","worker_id":"127.0.0.1:8083","trace":"java.lang.Boom"})");
 }
 
+// Kafka Connect 4 reports the plugin's version in every status, after the worker id and trace.
+TEST_F(ConnectApiTest, StatusesCarryThePluginVersion) {
+  AddConnector("c", kSource);
+  herder_.connectors.at("c").version = "3.7.1.Final";
+  herder_.FailTask("c", "java.lang.Boom");
+  Response r = Call("GET", "/connectors/c/status");
+  EXPECT_EQ(r.body,
+            R"({"name":"c","connector":{"state":"RUNNING","worker_id":"127.0.0.1:8083",)"
+            R"("version":"3.7.1.Final"},"tasks":[{"id":0,"state":"FAILED",)"
+            R"("worker_id":"127.0.0.1:8083","trace":"java.lang.Boom","version":"3.7.1.Final"}],)"
+            R"("type":"source"})");
+  r = Call("GET", "/connectors/c/tasks/0/status");
+  EXPECT_EQ(r.body,
+            R"({"id":0,"state":"FAILED","worker_id":"127.0.0.1:8083","trace":"java.lang.Boom",)"
+            R"("version":"3.7.1.Final"})");
+  r = Call("POST", "/connectors/c/restart?includeTasks=true&onlyFailed=false");
+  EXPECT_EQ(json::parse(r.body)["tasks"][0]["version"], "3.7.1.Final") << r.body;
+}
+
 TEST_F(ConnectApiTest, CreateConnector) {
   // The seed's file: a JSON number among the config values, a trailing slash on the path.
   Response r =
@@ -392,7 +411,7 @@ TEST_F(ConnectApiTest, ConnectorPlugins) {
   EXPECT_EQ(r.body,
             R"([{"name":"slot.name","type":"STRING","required":false,"default_value":"debezium",)"
             R"("importance":"MEDIUM","documentation":"The replication slot","group":"Connector",)"
-            R"("width":"MEDIUM","display_name":"Slot","dependents":[],"order":1}])");
+            R"("width":"MEDIUM","display_name":"Slot","dependents":[],"order_in_group":1}])");
   ExpectError(Call("GET", "/connector-plugins/Nope/config"), 404, "Unknown plugin Nope");
 
   r = Call("PUT", "/connector-plugins/PostgresConnector/config/validate",

@@ -57,6 +57,8 @@ struct StateInfo {
   std::string state;
   std::string worker_id;
   std::string trace;
+  // The connector plugin's version (Kafka Connect 4's "version", KIP-891); left out when empty.
+  std::string version;
 };
 
 struct TaskState {

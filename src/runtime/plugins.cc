@@ -181,4 +181,11 @@ rest::ConnectorType ConnectorTypeOf(const std::map<std::string, std::string>& co
                                                    : rest::ConnectorType::kSink;
 }
 
+std::string ConnectorVersionOf(const std::map<std::string, std::string>& config) {
+  auto it = config.find("connector.class");
+  if (it == config.end()) return "";
+  auto plugin = FindPlugin(it->second);
+  return plugin.ok() ? (*plugin)->version : "";
+}
+
 }  // namespace walrelay::runtime

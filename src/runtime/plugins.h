@@ -51,5 +51,8 @@ rest::HerderResult<rest::ConfigInfos> ValidateConfig(const rest::ConnectorConfig
                                                      bool in_worker = false);
 // The connector type a config's connector.class names (kUnknown when none or unknown).
 rest::ConnectorType ConnectorTypeOf(const std::map<std::string, std::string>& config);
+// The version of the plugin a config's connector.class names, as statuses report it ("" when
+// none or unknown).
+std::string ConnectorVersionOf(const std::map<std::string, std::string>& config);
 
 }  // namespace walrelay::runtime

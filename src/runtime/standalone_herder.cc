@@ -190,7 +190,8 @@ rest::ConnectorStateInfo StandaloneHerder::StatusOf(const std::string& name,
   info.name = name;
   info.type = c.source ? rest::ConnectorType::kSource : rest::ConnectorType::kSink;
   info.connector.worker_id = worker_id_;
-  rest::StateInfo task{"RUNNING", worker_id_, ""};
+  info.connector.version = ConnectorVersionOf(c.config.props);
+  rest::StateInfo task{"RUNNING", worker_id_, "", info.connector.version};
   switch (c.target) {
     case rest::TargetState::kStopped:
       info.connector.state = "STOPPED";

@@ -35,6 +35,7 @@ class FakeHerder : public rest::Herder {
     rest::TargetState target = rest::TargetState::kStarted;
     std::string task_state = "RUNNING";
     std::string task_trace;
+    std::string version;  // the plugin's, in statuses
     std::vector<std::string> topics;
     rest::ConnectorOffsets offsets;
   };
@@ -187,7 +188,7 @@ class FakeHerder : public rest::Herder {
     if (!request.only_failed) status.connector.state = "RESTARTING";
     for (auto& task : status.tasks) {
       if (request.include_tasks && (!request.only_failed || task.state.state == "FAILED")) {
-        task.state = {"RESTARTING", kWorkerId, ""};
+        task.state = {"RESTARTING", kWorkerId, "", task.state.version};
       }
     }
     return status;
@@ -351,14 +352,14 @@ class FakeHerder : public rest::Herder {
 
   rest::ConnectorStateInfo Status(const std::string& name) const {
     const Connector& c = connectors.at(name);
-    rest::ConnectorStateInfo status{name, {"RUNNING", kWorkerId, ""}, {}, Type(name)};
+    rest::ConnectorStateInfo status{name, {"RUNNING", kWorkerId, "", c.version}, {}, Type(name)};
     if (c.target == rest::TargetState::kPaused) status.connector.state = "PAUSED";
     if (c.target == rest::TargetState::kStopped) {
       status.connector.state = "STOPPED";
       return status;
     }
     std::string task_state = c.target == rest::TargetState::kPaused ? "PAUSED" : c.task_state;
-    status.tasks.push_back({0, {task_state, kWorkerId, c.task_trace}});
+    status.tasks.push_back({0, {task_state, kWorkerId, c.task_trace, c.version}});
     return status;
   }
 };

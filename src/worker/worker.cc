@@ -28,8 +28,10 @@ int64_t NowMs() {
       .count();
 }
 
-rest::StateInfo StateOf(const runtime::ConnectStatus& s) {
-  return rest::StateInfo{runtime::StatusStateName(s.state), s.worker_id, s.trace.value_or("")};
+// `version`: the connector plugin's, which Kafka Connect 4 reports in each status.
+rest::StateInfo StateOf(const runtime::ConnectStatus& s, const std::string& version) {
+  return rest::StateInfo{runtime::StatusStateName(s.state), s.worker_id, s.trace.value_or(""),
+                         version};
 }
 
 runtime::StatusState ToStatusState(UnitState s) {
@@ -656,9 +658,10 @@ rest::HerderResult<rest::ConnectorStateInfo> Worker::GetConnectorStatus(const st
   }
   rest::ConnectorStateInfo info;
   info.name = name;
-  info.connector = StateOf(*status);
+  const std::string version = runtime::ConnectorVersionOf(*cfg);
+  info.connector = StateOf(*status, version);
   for (const auto& [task, s] : status_state_.Tasks(name)) {
-    if (task < config_state_.TaskCount(name)) info.tasks.push_back({task, StateOf(s)});
+    if (task < config_state_.TaskCount(name)) info.tasks.push_back({task, StateOf(s, version)});
   }
   info.type = runtime::ConnectorTypeOf(*cfg);
   return info;
@@ -671,7 +674,9 @@ rest::HerderResult<rest::TaskState> Worker::GetTaskStatus(const rest::ConnectorT
     return rest::HerderError::NotFound("No status found for task " + id.connector + "-" +
                                        std::to_string(id.task));
   }
-  return rest::TaskState{id.task, StateOf(*status)};
+  const auto* cfg = config_state_.ConnectorConfig(id.connector);
+  return rest::TaskState{id.task,
+                         StateOf(*status, cfg != nullptr ? runtime::ConnectorVersionOf(*cfg) : "")};
 }
 
 rest::HerderResult<std::vector<rest::TaskInfo>> Worker::GetTaskConfigs(const std::string& name) {
