@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -185,24 +186,46 @@ Status KafkaSinkInput::Poll(std::chrono::milliseconds timeout, const StopSource*
   }
 }
 
+bool KafkaSinkInput::Assigned(const runtime::KafkaTopicPartition& tp) {
+  rd_kafka_topic_partition_list_t* assignment = nullptr;
+  if (rd_kafka_assignment(rk_, &assignment) != RD_KAFKA_RESP_ERR_NO_ERROR) return true;
+  const bool found =
+      rd_kafka_topic_partition_list_find(assignment, tp.topic.c_str(), tp.partition) != nullptr;
+  rd_kafka_topic_partition_list_destroy(assignment);
+  return found;
+}
+
 Status KafkaSinkInput::Seek(const runtime::KafkaTopicPartition& tp, int64_t offset) {
-  rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition)->offset = offset;
-  rd_kafka_error_t* e = kafka::SeekPartitions(rk_, l, std::chrono::seconds(10));
-  rd_kafka_resp_err_t pe = l->elems[0].err;
-  rd_kafka_topic_partition_list_destroy(l);
-  if (e != nullptr) {
-    std::string msg = rd_kafka_error_string(e);
-    rd_kafka_error_destroy(e);
-    return RetryError("seeking " + tp.topic + "-" + std::to_string(tp.partition) + " to " +
-                      std::to_string(offset) + ": " + msg);
+  const std::string what =
+      "seeking " + tp.topic + "-" + std::to_string(tp.partition) + " to " + std::to_string(offset);
+  // librdkafka refuses a seek with "Erroneous state" while the partition is between fetcher
+  // states (as during the rebalances a broker failure brings) or once it is no longer assigned:
+  // the first passes, the second makes the seek moot (the revocation is the next event).
+  for (int attempt = 0;; ++attempt) {
+    rd_kafka_topic_partition_list_t* l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, tp.topic.c_str(), tp.partition)->offset = offset;
+    rd_kafka_error_t* e = kafka::SeekPartitions(rk_, l, std::chrono::seconds(10));
+    rd_kafka_resp_err_t code = l->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(l);
+    std::string msg;
+    if (e != nullptr) {
+      code = rd_kafka_error_code(e);
+      msg = rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+    } else if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      msg = rd_kafka_err2str(code);
+    } else {
+      sought_[tp] = offset;
+      return Status::Ok();
+    }
+    if (code != RD_KAFKA_RESP_ERR__STATE) return RetryError(what + ": " + msg);
+    if (!Assigned(tp)) {
+      LogInfo(group_, what + ": no longer assigned to this task; skipped");
+      return Status::Ok();
+    }
+    if (attempt == 20) return RetryError(what + ": " + msg + " (21 attempts)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  if (pe != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return RetryError("seeking " + tp.topic + "-" + std::to_string(tp.partition) + ": " +
-                      rd_kafka_err2str(pe));
-  }
-  sought_[tp] = offset;
-  return Status::Ok();
 }
 
 void KafkaSinkInput::CommitHint(const std::map<runtime::KafkaTopicPartition, int64_t>& next) {

@@ -36,6 +36,8 @@ class KafkaSinkInput : public runtime::SinkInput {
 
  private:
   KafkaSinkInput() = default;
+  // Whether `tp` is in the consumer's assignment now (true when librdkafka cannot say).
+  bool Assigned(const runtime::KafkaTopicPartition& tp);
   static void OnRebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                   rd_kafka_topic_partition_list_t* parts, void* opaque);
   void OnRebalance(int err, rd_kafka_topic_partition_list_t* parts);
