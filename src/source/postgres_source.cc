@@ -43,6 +43,7 @@ data::SchemaPtr HeartbeatKeySchema() {
   static const data::SchemaPtr s =
       data::SchemaBuilder(data::Type::kStruct)
           .Name("io.debezium.connector.common.ServerNameKey")
+          .Version(1)  // as Debezium 3.x's heartbeat schemas
           .AddField("serverName", data::PrimitiveSchema(data::Type::kString, false))
           .Build();
   return s;
@@ -51,6 +52,7 @@ data::SchemaPtr HeartbeatValueSchema() {
   static const data::SchemaPtr s =
       data::SchemaBuilder(data::Type::kStruct)
           .Name("io.debezium.connector.common.Heartbeat")
+          .Version(1)
           .AddField("ts_ms", data::PrimitiveSchema(data::Type::kInt64, false))
           .Build();
   return s;
