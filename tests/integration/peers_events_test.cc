@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -316,8 +317,12 @@ class PeersEventsTest : public RequiresPostgres {
     GTEST_SKIP() << missing;
   }
 
+  // The worker's directory (its file and the connector files) is kept when the test failed.
   void TearDown() override {
-    if (!HasFailure()) return;
+    if (!HasFailure()) {
+      if (!dir_.empty()) std::filesystem::remove_all(dir_);
+      return;
+    }
     if (connect_ != nullptr) {
       for (const Variant& v : Variants()) {
         HttpResult s = Curl({connect_->url() + "/connectors/dbz-" + v.id + "/status"});
@@ -428,6 +433,7 @@ class PeersEventsTest : public RequiresPostgres {
 
   std::unique_ptr<PgServer> pg_;
   std::unique_ptr<KafkaCluster> kafka_;
+  std::string dir_;
   WorkerProcess walrelay_;
   // Declared last: stopped first, while its Kafka and PostgreSQL still run.
   std::unique_ptr<KafkaConnectWorker> connect_;
@@ -455,6 +461,7 @@ TEST_F(PeersEventsTest, WalrelayEventsEqualDebeziumsFieldByField) {
 
   char dir[] = "/tmp/walrelay-peers-events-XXXXXX";
   ASSERT_NE(::mkdtemp(dir), nullptr);
+  dir_ = dir;
   walrelay_ = ConfigureWorker(std::string(dir) + "/worker.properties",
                               {kafka_->bootstrap_servers(), "peers-events-walrelay", 1, {}});
   Status started = StartWorker(walrelay_);
