@@ -20,8 +20,10 @@ using data::Type;
 using data::Value;
 
 constexpr char kSourceSchemaName[] = "io.debezium.connector.postgresql.Source";
-// Debezium 2.7's SnapshotRecord values as the source.snapshot Enum lists them.
-constexpr char kSnapshotAllowed[] = "true,last,false,incremental";
+// Debezium 3.x's SnapshotRecord values as the source.snapshot Enum lists them (walrelay writes
+// true, last and false; docs/compatibility-events.md).
+constexpr char kSnapshotAllowed[] =
+    "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental";
 constexpr int32_t kEnvelopeVersion = 2;  // Debezium 2.7 envelopes (transaction before op)
 constexpr char kNewKeyHeader[] = "__debezium.newkey";
 constexpr char kOldKeyHeader[] = "__debezium.oldkey";
@@ -81,9 +83,10 @@ SchemaPtr BuildSourceSchema() {
                       .Parameter("allowed", kSnapshotAllowed)
                       .Default(std::make_shared<const Value>("false"))
                       .Build();
-  // Debezium 2.7 gives the PostgreSQL source block no schema version.
+  // Debezium 3.x gives the PostgreSQL source block schema version 1 (2.7 gave none).
   return SchemaBuilder(Type::kStruct)
       .Name(kSourceSchemaName)
+      .Version(1)
       .AddField("version", Required(Type::kString))
       .AddField("connector", Required(Type::kString))
       .AddField("name", Required(Type::kString))

@@ -215,8 +215,9 @@ class TransactionEvents {
   const data::SchemaPtr& key_schema() const { return key_schema_; }
   const data::SchemaPtr& value_schema() const { return value_schema_; }
 
-  // Debezium's id is "<txid>:<lsn of this event>": for BEGIN the Begin message's WAL position
-  // (the transaction's first LSN), for END the commit's end LSN. `commit_ts_ms` is the commit time.
+  // Debezium's id is "<txid>:<lsn of this event>": for BEGIN the LSN of the transaction's first
+  // data event (Debezium emits BEGIN with it), for END the commit's end LSN. `commit_ts_ms` is the
+  // commit time.
   data::Record Begin(const TransactionState& tx, Lsn lsn, int64_t commit_ts_ms,
                      int64_t now_ms) const;
   data::Record End(const TransactionState& tx, Lsn lsn, int64_t commit_ts_ms, int64_t now_ms) const;

@@ -43,6 +43,7 @@ data::SchemaPtr HeartbeatKeySchema() {
   static const data::SchemaPtr s =
       data::SchemaBuilder(data::Type::kStruct)
           .Name("io.debezium.connector.common.ServerNameKey")
+          .Version(1)  // as Debezium 3.x's heartbeat schemas
           .AddField("serverName", data::PrimitiveSchema(data::Type::kString, false))
           .Build();
   return s;
@@ -51,6 +52,7 @@ data::SchemaPtr HeartbeatValueSchema() {
   static const data::SchemaPtr s =
       data::SchemaBuilder(data::Type::kStruct)
           .Name("io.debezium.connector.common.Heartbeat")
+          .Version(1)
           .AddField("ts_ms", data::PrimitiveSchema(data::Type::kInt64, false))
           .Build();
   return s;
@@ -903,9 +905,11 @@ void PostgresSource::EmitAppended(size_t first, Lsn wal_start, const SourceMeta&
   if (first == tx_buffer_.size()) return;
   if (tx_events_ && data_event && !tx_begin_emitted_) {
     tx_begin_emitted_ = true;
-    tx_buffer_.insert(
-        tx_buffer_.begin() + static_cast<std::ptrdiff_t>(first),
-        tx_events_->Begin(tx_state_, begin_.final_lsn, meta.commit_ts_ms, meta.now_ms));
+    // Debezium emits BEGIN with the first data event, with that event's LSN in its id (so the
+    // id equals the first event's transaction.id); final_lsn is the commit's.
+    const Lsn begin_lsn = meta.lsn ? Lsn(static_cast<uint64_t>(*meta.lsn)) : begin_.final_lsn;
+    tx_buffer_.insert(tx_buffer_.begin() + static_cast<std::ptrdiff_t>(first),
+                      tx_events_->Begin(tx_state_, begin_lsn, meta.commit_ts_ms, meta.now_ms));
   }
   PositionAppended(first, wal_start);
   // A large transaction is handed over in chunks, except in failover-safe mode where it must wait

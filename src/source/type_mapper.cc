@@ -658,7 +658,7 @@ Result<Value> ColumnMapping::Impl::Convert(std::string_view text) const {
       std::string digits;
       size_t frac;
       if (!ParseMoney(text, negative, digits, frac)) return Error(text);
-      if (kind == Kind::kMoney) {
+      if (kind != Kind::kMoneyDouble) {
         // money.fraction.digits=2: setScale(2, HALF_UP).
         if (frac < 2) {
           digits.append(2 - frac, '0');
@@ -675,16 +675,20 @@ Result<Value> ColumnMapping::Impl::Convert(std::string_view text) const {
             }
           }
         }
-        return Value(data::Bytes{DigitsToUnscaled(negative, digits)});
+        if (kind == Kind::kMoney) return Value(data::Bytes{DigitsToUnscaled(negative, digits)});
+        // String mode: that BigDecimal's toString ("-0.50", never an exponent at scale 2), as
+        // Debezium 3.x prints it (2.x printed pgjdbc's double with Double.toString: "-0.5").
+        while (digits.size() < 3) digits.insert(digits.begin(), '0');
+        digits.insert(digits.size() - 2, ".");
+        const bool zero = digits.find_first_not_of("0.") == std::string::npos;
+        return Value((negative && !zero ? "-" : "") + digits);
       }
-      // pgjdbc's PGmoney holds a double; Debezium emits it, or its Double.toString in string mode.
+      // pgjdbc's PGmoney holds a double; Debezium emits it.
       std::string plain = digits;
       if (frac > 0) plain.insert(plain.size() - frac, ".");
       double v;
       if (!ParseFloat(plain, v)) return Error(text);
-      if (negative) v = -v;
-      if (kind == Kind::kMoneyDouble) return Value(v);
-      return Value(JavaDoubleToString(v));
+      return Value(negative ? -v : v);
     }
     case Kind::kBytes:
     case Kind::kBytesBase64:

@@ -240,11 +240,14 @@ TEST_F(TypeMapperTest, MoneyModes) {
   EXPECT_EQ(Convert(d, "-$1,234.11"), Value(-1234.11));
   auto s = Map(kMoney, -1, Decimal(DecimalHandlingMode::kString));
   EXPECT_EQ(s.schema()->type, Type::kString);
-  // Debezium prints pgjdbc's PGmoney double with Double.toString.
+  // Debezium 3.x prints the value at scale 2 (peers_events_test found "-0.50", not 2.x's "-0.5").
   EXPECT_EQ(Convert(s, "$1,234.11"), Value("1234.11"));
-  EXPECT_EQ(Convert(s, "$1,000.00"), Value("1000.0"));
-  EXPECT_EQ(Convert(s, "-$12,345,678.00"), Value("-1.2345678E7"));
-  EXPECT_EQ(Convert(s, "$0.00"), Value("0.0"));
+  EXPECT_EQ(Convert(s, "$1,000.00"), Value("1000.00"));
+  EXPECT_EQ(Convert(s, "-$12,345,678.00"), Value("-12345678.00"));
+  EXPECT_EQ(Convert(s, "$0.00"), Value("0.00"));
+  EXPECT_EQ(Convert(s, "-$0.50"), Value("-0.50"));
+  EXPECT_EQ(Convert(s, "-$0.05"), Value("-0.05"));
+  EXPECT_EQ(Convert(s, "$7"), Value("7.00"));
 }
 
 TEST_F(TypeMapperTest, Strings) {

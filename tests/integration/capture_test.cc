@@ -282,15 +282,21 @@ TEST_F(CaptureTest, TransactionMetadataBracketsEachTransaction) {
   Sql("INSERT INTO t VALUES (3, 3)");
   auto r = Run({file, "--idle-exit", "2"});
   std::vector<std::string> seen;
+  std::string begin_id;
   for (const auto& l : Lines(r.out)) {
     const json& p = l["value"]["payload"];
     if (l["topic"] == "srv.transaction") {
       std::string e = p["status"].get<std::string>();
+      if (e == "BEGIN") begin_id = p["id"].get<std::string>();
       if (e == "END") e += " " + std::to_string(p["event_count"].get<int>());
       seen.push_back(e);
     } else if (l["topic"] == "srv.public.t") {
       seen.push_back(std::to_string(p["after"]["id"].get<int>()) + "#" +
                      std::to_string(p["transaction"]["total_order"].get<int>()));
+      // As Debezium's: BEGIN's id is the first event's transaction id ("<xid>:<its LSN>").
+      if (p["transaction"]["total_order"] == 1) {
+        EXPECT_EQ(p["transaction"]["id"], begin_id) << l.dump();
+      }
     }
   }
   EXPECT_EQ(seen,
@@ -730,6 +736,9 @@ TEST_F(CaptureTest, HeartbeatsAndIdleSlotAdvances) {
   if (!hbs.empty()) {
     EXPECT_EQ(hbs[0]["key"]["payload"]["serverName"], "srv");
     EXPECT_TRUE(hbs[0]["value"]["payload"]["ts_ms"].is_number_integer());
+    // Debezium 3.x's heartbeat schemas have version 1 (peers_events_test).
+    EXPECT_EQ(hbs[0]["key"]["schema"]["version"], 1) << hbs[0].dump();
+    EXPECT_EQ(hbs[0]["value"]["schema"]["version"], 1) << hbs[0].dump();
   }
   // The action query ran.
   EXPECT_EQ(Sql("SELECT ts > now() - interval '1 minute' FROM hb"), "t");
