@@ -165,6 +165,29 @@ bool WaitRunning(const WorkerProcess& w, const std::vector<std::string>& names,
   return false;
 }
 
+bool WaitConnectorRunning(const std::string& url, const std::string& name, std::string* last,
+                          int seconds) {
+  const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < deadline) {
+    HttpResult r = Curl({url + "/connectors/" + name + "/status"});
+    *last = r.body;
+    json status = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    if (r.status == 200 && status.is_object()) {
+      const std::string state = status["connector"].value("state", "");
+      const json tasks = status.value("tasks", json::array());
+      if (state == "FAILED") return false;
+      bool running = state == "RUNNING" && !tasks.empty();
+      for (const json& task : tasks) {
+        if (task.value("state", "") == "FAILED") return false;
+        running = running && task.value("state", "") == "RUNNING";
+      }
+      if (running) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
 std::string WorkerOf(const WorkerProcess& w, const std::string& connector, int task) {
   json list = List(w);
   if (!list.contains(connector)) return "";

@@ -84,6 +84,13 @@ nlohmann::json List(const WorkerProcess& worker);
 bool WaitRunning(const WorkerProcess& worker, const std::vector<std::string>& names,
                  const std::string& on_worker = "", int seconds = 90);
 
+// Waits up to `seconds` until connector `name` and every task of it are RUNNING, as the Kafka
+// Connect REST API at `url` (Kafka Connect's or walrelay's) reports `GET
+// /connectors/{name}/status`. False at once when the connector or a task is FAILED, or at the
+// deadline; `last` gets the last status body either way.
+bool WaitConnectorRunning(const std::string& url, const std::string& name, std::string* last,
+                          int seconds = 60);
+
 // The id of the worker that runs task `task` of `connector`, as `worker` reports it; "" when none.
 std::string WorkerOf(const WorkerProcess& worker, const std::string& connector, int task);
 

@@ -27,21 +27,7 @@ constexpr std::chrono::seconds kDownTimeout(60);
 
 Result<std::string> RunKafkaScript(const std::string& dir, const std::vector<std::string>& args,
                                    std::chrono::seconds timeout) {
-  std::vector<std::string> argv = {KafkaScript()};
-  if (!dir.empty()) {
-    argv.push_back("--dir");
-    argv.push_back(dir);
-  }
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::string command = "scripts/kafka";
-  for (const std::string& a : args) command += " " + a;
-  auto result = RunProcess(argv, timeout);
-  if (!result.ok()) return result.status().WithContext(command);
-  if (result->exit_code != 0) {
-    return FatalError(command + " exited with " + std::to_string(result->exit_code) + ":\n" +
-                      result->err);
-  }
-  return std::move(result->out);
+  return RunServerScript(KafkaScript(), "scripts/kafka", dir, args, timeout);
 }
 
 // The value of KEY=VALUE or KEY="VALUE" in a shell-style file, or "".

@@ -23,21 +23,7 @@ constexpr std::chrono::seconds kDownTimeout(60);
 
 Result<std::string> RunConnectScript(const std::string& dir, const std::vector<std::string>& args,
                                      std::chrono::seconds timeout) {
-  std::vector<std::string> argv = {ConnectScript()};
-  if (!dir.empty()) {
-    argv.push_back("--dir");
-    argv.push_back(dir);
-  }
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::string command = "scripts/connect";
-  for (const std::string& a : args) command += " " + a;
-  auto result = RunProcess(argv, timeout);
-  if (!result.ok()) return result.status().WithContext(command);
-  if (result->exit_code != 0) {
-    return FatalError(command + " exited with " + std::to_string(result->exit_code) + ":\n" +
-                      result->err);
-  }
-  return std::move(result->out);
+  return RunServerScript(ConnectScript(), "scripts/connect", dir, args, timeout);
 }
 
 // The last non-empty line of `text`, without its newline.

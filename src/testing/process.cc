@@ -92,6 +92,26 @@ bool Process::Running() { return !Wait(std::chrono::milliseconds(0)).ok(); }
 std::string Process::Stdout() const { return ReadFile(dir_ + "/stdout"); }
 std::string Process::Stderr() const { return ReadFile(dir_ + "/stderr"); }
 
+Result<std::string> RunServerScript(const std::string& script, const std::string& name,
+                                    const std::string& dir, const std::vector<std::string>& args,
+                                    std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv = {script};
+  if (!dir.empty()) {
+    argv.push_back("--dir");
+    argv.push_back(dir);
+  }
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string command = name;
+  for (const std::string& a : args) command += " " + a;
+  auto result = RunProcess(argv, timeout);
+  if (!result.ok()) return result.status().WithContext(command);
+  if (result->exit_code != 0) {
+    return FatalError(command + " exited with " + std::to_string(result->exit_code) + ":\n" +
+                      result->err);
+  }
+  return std::move(result->out);
+}
+
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout) {
   WR_ASSIGN_OR_RETURN(auto p, Process::Start(argv));

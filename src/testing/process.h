@@ -44,6 +44,13 @@ struct ProcessResult {
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv,
                                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// Runs the project script `script` (its path; `name` for messages, e.g. "scripts/kafka") with
+// `--dir DIR` when `dir` is not empty, then `args`, and returns its stdout; a non-zero exit is
+// kFatal with the command and its stderr.
+Result<std::string> RunServerScript(const std::string& script, const std::string& name,
+                                    const std::string& dir, const std::vector<std::string>& args,
+                                    std::chrono::milliseconds timeout);
+
 // Writes `content` to a new file in a fresh temp dir and returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& content);
 // A fresh temporary directory (removed by nobody: tests put it under /tmp/walrelay-test-*).

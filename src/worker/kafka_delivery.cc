@@ -62,8 +62,16 @@ Status KafkaDelivery::EnsureTopic(const std::string& topic) {
   // A transient failure (no answer within the admin client's timeout, as while the broker it
   // takes for the controller is down) is retried until a stop, as Kafka Connect retries a topic
   // creation that timed out: failing the task would stop the connector for a broker restart.
+  // Called for every record: the producer answers from its cache, and only a failure builds a
+  // retry schedule.
+  Status first = producer_->EnsureTopic(topic);
+  if (first.ok() || !IsTransient(first)) return first;
   Backoff backoff(RetryPolicy{std::chrono::milliseconds(200), std::chrono::seconds(5), -1},
                   options_.stop);
+  WR_RETURN_IF_ERROR(backoff.Pause(first, [&](std::chrono::milliseconds pause) {
+    LogWarn(options_.connector,
+            first.message() + "; retrying in " + std::to_string(pause.count()) + " ms (attempt 1)");
+  }));
   return RetryTransient(
       backoff, [&] { return producer_->EnsureTopic(topic); },
       [&](const Status& last, int64_t failures, std::chrono::milliseconds pause) {

@@ -379,26 +379,6 @@ class PeersEventsTest : public RequiresPostgres {
     }
   }
 
-  bool WaitRunningOnConnect(const std::string& name, std::string* last, int seconds = 90) {
-    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-    while (Clock::now() < deadline) {
-      HttpResult r = Curl({connect_->url() + "/connectors/" + name + "/status"});
-      *last = r.body;
-      json status = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-      if (r.status == 200 && status.is_object()) {
-        const json tasks = status.value("tasks", json::array());
-        bool running = status["connector"].value("state", "") == "RUNNING" && !tasks.empty();
-        for (const json& task : tasks) {
-          if (task.value("state", "") == "FAILED") return false;
-          running = running && task.value("state", "") == "RUNNING";
-        }
-        if (running) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
-  }
-
   // Compares the first `count` messages of Debezium's and walrelay's `suffix` topics of `v`
   // (the whole topic when count is 0) and appends the differences.
   void CompareTopic(const Variant& v, const std::string& debezium_topic,
@@ -483,7 +463,7 @@ TEST_F(PeersEventsTest, WalrelayEventsEqualDebeziumsFieldByField) {
   }
   for (const Variant& v : Variants()) {
     std::string last;
-    ASSERT_TRUE(WaitRunningOnConnect("dbz-" + v.id, &last)) << last;
+    ASSERT_TRUE(WaitConnectorRunning(connect_->url(), "dbz-" + v.id, &last, 90)) << last;
   }
   ASSERT_TRUE(WaitRunning(walrelay_, walrelay_names)) << List(walrelay_).dump();
 

@@ -65,30 +65,6 @@ class PeersSmokeTest : public RequiresPostgres {
                  connect_->url() + "/connectors"});
   }
 
-  // Waits until connector `name` and its task are RUNNING; false (with the status in `last`)
-  // when one FAILED or after `seconds`.
-  bool WaitRunning(const std::string& name, std::string* last, int seconds = 60) {
-    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
-    while (Clock::now() < deadline) {
-      HttpResult r = Curl({connect_->url() + "/connectors/" + name + "/status"});
-      *last = r.body;
-      json status = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-      if (r.status == 200 && status.is_object()) {
-        const std::string state = status["connector"].value("state", "");
-        const json tasks = status.value("tasks", json::array());
-        if (state == "FAILED") return false;
-        bool running = state == "RUNNING" && !tasks.empty();
-        for (const json& task : tasks) {
-          if (task.value("state", "") == "FAILED") return false;
-          running = running && task.value("state", "") == "RUNNING";
-        }
-        if (running) return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
-  }
-
   std::unique_ptr<PgServer> pg_;
   std::unique_ptr<KafkaCluster> kafka_;
   // Declared last: stopped first, while its Kafka and PostgreSQL still run.
@@ -143,7 +119,7 @@ TEST_F(PeersSmokeTest, DebeziumSourceToKafkaToDebeziumJdbcSink) {
   HttpResult r = Register(source);
   ASSERT_EQ(r.status, 201) << r.body;
   std::string status;
-  ASSERT_TRUE(WaitRunning("peers-source", &status)) << status;
+  ASSERT_TRUE(WaitConnectorRunning(connect_->url(), "peers-source", &status)) << status;
   // Streaming has begun once the task holds its slot: a row inserted from here is captured.
   const auto slot_deadline = Clock::now() + std::chrono::seconds(60);
   std::string active;
@@ -192,7 +168,7 @@ TEST_F(PeersSmokeTest, DebeziumSourceToKafkaToDebeziumJdbcSink) {
   const auto sink_registered = Clock::now();
   r = Register(sink);
   ASSERT_EQ(r.status, 201) << r.body;
-  ASSERT_TRUE(WaitRunning("peers-sink", &status)) << status;
+  ASSERT_TRUE(WaitConnectorRunning(connect_->url(), "peers-sink", &status)) << status;
   std::string row;
   while (SecondsSince(sink_registered) < 60) {
     auto q = pg_->Psql("SELECT id, name, qty FROM public.items", kDestinationDb);
