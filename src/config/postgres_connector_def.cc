@@ -235,6 +235,10 @@ ConfigDef BuildPostgresDef() {
   def.Define(IntProp("walrelay.failover.safe.standbys", 0,
                      "walrelay: how many standbys must have received the WAL; 0 means all.")
                  .WithCheck(AtLeast(0), ">= 0"));
+  def.Define(LongProp("walrelay.unreadable.wal.patience.ms", 60000,
+                      "walrelay: how long the server may fail to read the WAL the slot needs "
+                      "(damaged, or not yet on a new leader) before the connector stops.")
+                 .WithCheck(AtLeast(0), ">= 0"));
   // Debezium's custom converters: converters=isbn plus isbn.type, isbn.* properties.
   def.Define(ListProp("converters", std::nullopt,
                       "Names of custom converters; their properties are <name>.*.")

@@ -214,6 +214,9 @@ TEST(PostgresConnectorDefTest, BadValues) {
   EXPECT_EQ(ErrorOf(Source({{"walrelay.failover.safe.standbys", "-1"}})),
             "src.json: property 'walrelay.failover.safe.standbys' has invalid value '-1': must be "
             "at least 0");
+  EXPECT_EQ(ErrorOf(Source({{"walrelay.unreadable.wal.patience.ms", "-5"}})),
+            "src.json: property 'walrelay.unreadable.wal.patience.ms' has invalid value '-5': "
+            "must be at least 0");
   EXPECT_EQ(ErrorOf(Source({{"message.key.columns", "s.t"}})),
             "src.json: property 'message.key.columns' has invalid value 's.t': entries must look "
             "like <schema>.<table>:<column>[,<column>...], separated by ';'; 's.t' has no ':'");

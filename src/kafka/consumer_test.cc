@@ -34,8 +34,8 @@ ClientConfig GroupConfig(const MockCluster& mock, const std::string& group,
                          std::map<std::string, std::string> extra = {}) {
   extra["group.id"] = group;
   extra["auto.offset.reset"] = "earliest";
-  extra["session.timeout.ms"] = "6000";
-  extra["heartbeat.interval.ms"] = "500";
+  extra["session.timeout.ms"] = "3000";
+  extra["heartbeat.interval.ms"] = "300";
   return mock.Config(ClientRole::kConsumer, extra);
 }
 
@@ -236,7 +236,7 @@ void RebalanceBetweenTwoMembers(const std::string& strategy, bool cooperative) {
     EXPECT_EQ(revocations[0], 4u);
   }
 
-  // c2 leaves: c1 gets everything back before the session timeout (6 s) would have evicted a
+  // c2 leaves: c1 gets everything back before the session timeout (3 s) would have evicted a
   // silent member. (The mock coordinator itself waits session.timeout.ms - 1 s for the others to
   // rejoin, so "at once" is about 5 s here; a real broker is faster.)
   const auto left = Clock::now();
@@ -246,7 +246,7 @@ void RebalanceBetweenTwoMembers(const std::string& strategy, bool cooperative) {
     ASSERT_TRUE(r.ok());
   }
   EXPECT_EQ(AssignedCount(*c1), 4u);
-  EXPECT_LT(Clock::now() - left, seconds(6));
+  EXPECT_LT(Clock::now() - left, seconds(3));
 }
 
 TEST(ConsumerTest, EagerRebalance) {

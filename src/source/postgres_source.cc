@@ -31,7 +31,6 @@ int64_t PgTimeToUnixMs(int64_t pg_us) { return pg_us / 1000 + kPgEpochOffsetMs; 
 
 // How long the walsender may keep failing to read the WAL at one position (pg::IsMissingWalRecord)
 // before that is taken as permanent: long enough for a new leader to settle after a failover.
-constexpr std::chrono::seconds kMissingWalPatience{60};
 
 bool IsMissingWalError(const Status& s) {
   return s.kind() == ErrorKind::kReconnect &&
@@ -1178,11 +1177,12 @@ Status PostgresSource::CheckMissingWal(const Status& cause) {
     missing_wal_at_ = offset_.last_commit_end;
     return Status::Ok();
   }
-  if (now - *missing_wal_since_ < kMissingWalPatience) return Status::Ok();
+  const std::chrono::milliseconds patience(config_.unreadable_wal_patience_ms);
+  if (now - *missing_wal_since_ < patience) return Status::Ok();
   const std::string slot = pg::QuoteLiteral(config_.slot_name);
   std::string message = "PostgreSQL has been unable to read the WAL that slot " +
                         config_.slot_name + " needs after " + missing_wal_at_.ToString() + " for " +
-                        std::to_string(kMissingWalPatience.count()) + " s (" + cause.message() +
+                        std::to_string(patience.count()) + " ms (" + cause.message() +
                         ")";
   message +=
       ": that WAL is damaged or is not on this server's timeline (a failover to a standby that "

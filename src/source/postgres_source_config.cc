@@ -132,6 +132,11 @@ Result<PostgresSourceConfig> PostgresSourceConfig::Parse(const config::Connector
   WR_ASSIGN_OR_RETURN(p.status_update_interval_ms, c.GetInt("status.update.interval.ms", 10000));
   WR_ASSIGN_OR_RETURN(p.max_retries, c.GetInt("errors.max.retries", -1));
   WR_ASSIGN_OR_RETURN(p.retry_max_wait_ms, c.GetInt("retriable.restart.connector.wait.ms", 10000));
+  WR_ASSIGN_OR_RETURN(p.unreadable_wal_patience_ms,
+                      c.GetInt("walrelay.unreadable.wal.patience.ms", 60000));
+  if (p.unreadable_wal_patience_ms < 0) {
+    return BadValue(c, "walrelay.unreadable.wal.patience.ms", "must be >= 0");
+  }
 
   std::string fs = ToLower(c.Get("walrelay.failover.safe.mode", "auto"));
   if (fs == "auto")

@@ -38,6 +38,8 @@ struct PostgresSourceConfig {
   int64_t status_update_interval_ms = 10000;
   int64_t max_retries = -1;  // errors.max.retries: -1 forever
   int64_t retry_max_wait_ms = 10000;
+  // walrelay.unreadable.wal.patience.ms: how long the slot's WAL may stay unreadable.
+  int64_t unreadable_wal_patience_ms = 60000;
   // walrelay.failover.safe.mode / .standbys: hold each transaction until physical standbys have
   // flushed it (auto: when the server has standbys).
   FailoverSafeMode failover_safe = FailoverSafeMode::kAuto;

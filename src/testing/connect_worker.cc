@@ -59,8 +59,23 @@ HttpResult Curl(const std::vector<std::string>& args) {
 
 std::string WorkerProcess::StderrTail(size_t bytes) const {
   if (process == nullptr) return "";
-  std::string err = process->Stderr();
-  return err.size() > bytes ? err.substr(err.size() - bytes) : err;
+  // librdkafka's own log lines ("%<level>|...") drown walrelay's after a broker dies: they are
+  // counted, and the tail is taken from walrelay's lines.
+  const std::string err = process->Stderr();
+  std::string ours;
+  size_t librdkafka_lines = 0;
+  for (size_t pos = 0; pos < err.size();) {
+    size_t end = err.find('\n', pos);
+    if (end == std::string::npos) end = err.size();
+    if (err.compare(pos, 1, "%") == 0) {
+      ++librdkafka_lines;
+    } else {
+      ours.append(err, pos, end - pos).push_back('\n');
+    }
+    pos = end + 1;
+  }
+  if (ours.size() > bytes) ours = ours.substr(ours.size() - bytes);
+  return "(" + std::to_string(librdkafka_lines) + " librdkafka log lines left out)\n" + ours;
 }
 
 WorkerProcess ConfigureWorker(const std::string& file, const WorkerSettings& s) {

@@ -52,8 +52,8 @@ struct WorkerProcess {
   // "127.0.0.1:<port>": the worker id the REST API reports in statuses.
   std::string id() const { return "127.0.0.1:" + std::to_string(port); }
   bool Running() const { return process != nullptr && process->Running(); }
-  // The last `bytes` of its stderr ("" when never started).
-  std::string StderrTail(size_t bytes = 6000) const;
+  // The last `bytes` of its own log lines on stderr, librdkafka's left out ("" when never started).
+  std::string StderrTail(size_t bytes = 12000) const;
 };
 
 // Writes `file` from `settings` with a REST listener on a free port. Does not start the worker.

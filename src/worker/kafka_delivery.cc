@@ -160,8 +160,19 @@ Result<std::optional<source::SourceOffset>> KafkaDelivery::TakeDurable() {
       if (options_.encode_offset(offset) != stored_value_) {
         WR_RETURN_IF_ERROR(WriteOffset(offset));
       }
+      const auto commit_start = std::chrono::steady_clock::now();
       WR_RETURN_IF_ERROR(producer_->CommitTransaction());
       in_transaction_ = false;
+      // A commit waits for every record of the transaction; one that waits long (a broker gone,
+      // a leader being elected) is worth a line: the source reads no WAL meanwhile.
+      const auto commit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - commit_start)
+                                 .count();
+      if (commit_ms >= 5000) {
+        LogWarn(options_.connector, "a Kafka transaction of " +
+                                        std::to_string(outstanding_.size()) + " record(s) took " +
+                                        std::to_string(commit_ms) + " ms to commit");
+      }
       // The commit waited for every message of the transaction.
       WR_RETURN_IF_ERROR(Collect(std::chrono::milliseconds(0)));
       acknowledged_ += static_cast<int64_t>(outstanding_.size());

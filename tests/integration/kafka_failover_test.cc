@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -121,6 +122,11 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
       if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     EXPECT_TRUE(progressed) << "nothing past " << at_kill << " applied with the broker down";
+    std::cout
+        << "broker " << victim << " (" << what << ") killed: the destination moved past " << at_kill
+        << " after "
+        << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at).count()
+        << " ms" << std::endl;
     const PartitionState during = kafka_->Partition(topic);
     EXPECT_NE(during.leader, victim);
     EXPECT_GE(during.leader, 1);
