@@ -1182,8 +1182,7 @@ Status PostgresSource::CheckMissingWal(const Status& cause) {
   const std::string slot = pg::QuoteLiteral(config_.slot_name);
   std::string message = "PostgreSQL has been unable to read the WAL that slot " +
                         config_.slot_name + " needs after " + missing_wal_at_.ToString() + " for " +
-                        std::to_string(patience.count()) + " ms (" + cause.message() +
-                        ")";
+                        std::to_string(patience.count()) + " ms (" + cause.message() + ")";
   message +=
       ": that WAL is damaged or is not on this server's timeline (a failover to a standby that "
       "never received it), and walrelay cannot pass it without losing the changes it holds. "

@@ -129,7 +129,8 @@ class PostgresSource {
   Status Reconnect(const Status& cause);
   // For a stream that failed because the walsender could not read the WAL it needs
   // (pg::IsMissingWalRecord): Ok while that may pass (a failover settling), a kFatal error saying
-  // what the operator can do once it has lasted walrelay.unreadable.wal.patience.ms at the same position.
+  // what the operator can do once it has lasted walrelay.unreadable.wal.patience.ms at the same
+  // position.
   Status CheckMissingWal(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
