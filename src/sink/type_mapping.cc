@@ -245,6 +245,9 @@ Result<std::string> PgColumnType(const Schema& schema) {
       const std::string* precision = schema.Parameter("connect.decimal.precision");
       const std::string* scale = schema.Parameter("scale");
       if (precision && scale) return "numeric(" + *precision + "," + *scale + ")";
+      // As Debezium's JDBC sink (ConnectDecimalType): a scale without a precision (money, say)
+      // gets the dialect's default precision, 38 for PostgreSQL, so the scale is kept.
+      if (scale && *scale != "0") return "numeric(38," + *scale + ")";
       return std::string("numeric");
     }
     if (n == kDbzVariableScaleDecimal) return std::string("numeric");
@@ -260,7 +263,8 @@ Result<std::string> PgColumnType(const Schema& schema) {
     if (n == kDbzZonedTime) return std::string("timetz");
     if (n == kDbzYear) return std::string("integer");
     if (n == kDbzMicroDuration || n == kDbzInterval) return std::string("interval");
-    if (n == kDbzJson) return std::string("jsonb");
+    // json, not jsonb, as Debezium's JDBC sink creates for both: the text is kept as written.
+    if (n == kDbzJson) return std::string("json");
     if (n == kDbzUuid) return std::string("uuid");
     if (n == kDbzXml) return std::string("xml");
     if (n == kDbzEnum || n == kDbzEnumSet) return std::string("text");

@@ -14,8 +14,11 @@ namespace walrelay::sink {
 // Logical types are recognised by schema name (Connect's Decimal/Date/Time/Timestamp and
 // Debezium's io.debezium.time.*, io.debezium.data.*); anything else follows the physical type.
 
-// The column type for CREATE TABLE / ALTER TABLE ADD COLUMN, e.g. "bigint", "numeric",
-// "timestamp", "text[]". kDataError naming the type for maps and unsupported structs.
+// The column type for CREATE TABLE / ALTER TABLE ADD COLUMN, e.g. "bigint", "numeric(10,2)",
+// "timestamp", "text[]", as Debezium's JDBC sink creates it for PostgreSQL (checked by
+// tests/integration/peers_sink_test.cc), except that a VariableScaleDecimal is an exact numeric,
+// not Debezium's double precision (docs/compatibility.md). kDataError naming the type for maps
+// and unsupported structs.
 Result<std::string> PgColumnType(const data::Schema& schema);
 
 // Renders a value as the text a column of PgColumnType(schema) accepts as input: decimal strings

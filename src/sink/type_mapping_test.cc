@@ -48,6 +48,11 @@ TEST(TypeMappingTest, LogicalTypes) {
                        .Name("org.apache.kafka.connect.data.Decimal")
                        .Parameter("scale", "2")
                        .Build()),
+            "numeric(38,2)");
+  EXPECT_EQ(TypeOf(SchemaBuilder(Type::kBytes)
+                       .Name("org.apache.kafka.connect.data.Decimal")
+                       .Parameter("scale", "0")
+                       .Build()),
             "numeric");
   EXPECT_EQ(TypeOf(SchemaBuilder(Type::kBytes)
                        .Name("org.apache.kafka.connect.data.Decimal")
@@ -66,7 +71,7 @@ TEST(TypeMappingTest, LogicalTypes) {
   EXPECT_EQ(TypeOf(Named(Type::kInt64, "io.debezium.time.MicroTime")), "time");
   EXPECT_EQ(TypeOf(Named(Type::kInt32, "io.debezium.time.Time")), "time");
   EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.time.ZonedTime")), "timetz");
-  EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Json")), "jsonb");
+  EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Json")), "json");
   EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Uuid")), "uuid");
   EXPECT_EQ(TypeOf(Named(Type::kStruct, "io.debezium.data.VariableScaleDecimal")), "numeric");
   EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Enum")), "text");
