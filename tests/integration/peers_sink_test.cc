@@ -1,16 +1,19 @@
 // walrelay's Debezium-flavoured JDBC sink against Debezium's own, table by table and row by row.
-// One PostgreSQL holds the source database and two destination databases; Debezium's PostgreSQL
+// One PostgreSQL holds the source database and the destination databases; Debezium's PostgreSQL
 // connector (3.7.1.Final) in a real Kafka Connect worker produces the change topics once (the raw
 // Debezium envelope with JsonConverter and schemas, the JDBC sink's normal input). Then the same
 // topics are applied twice with the same sink config (auto.create, schema.evolution=basic,
 // upsert, primary.key.mode=record_key, delete.enabled, the same collection.name.format):
-// by Debezium's JDBC sink (3.6.0.Final) in the Kafka Connect worker into `dest_debezium`, and by
+// by Debezium's JDBC sink (3.6.0.Final) in the Kafka Connect worker into `dbz_<variant>`, and by
 // walrelay's io.debezium.connector.jdbc.JdbcSinkConnector in a `walrelay worker` into
-// `dest_walrelay`. The source tables cover every type walrelay supports, NULLs, NOT NULL columns
-// with defaults, a composite key; the stream holds inserts, updates, deletes, primary key updates
-// and ALTER TABLE ... ADD COLUMN (nullable, and NOT NULL with a default) mid-stream.
+// `wr_<variant>`. Two variants (kVariants), each its own source connector on the same tables:
+// `plain` (the source's defaults) and `typed` (column.propagate.source.type=.*, from which
+// Debezium's sink creates varchar(n), char(n), jsonb, time(p), ...). The source tables cover every
+// type walrelay supports, NULLs, NOT NULL columns with defaults, a composite key; the stream holds
+// inserts, updates, deletes, primary key updates and ALTER TABLE ... ADD COLUMN (nullable, and NOT
+// NULL with a default) mid-stream.
 //
-// Once both destinations hold each table's last row, the test compares the tables created, their
+// Once every destination holds each table's last row, the test compares the tables created, their
 // columns as information_schema reports them (type, length, precision, scale, nullability,
 // default), their primary keys (pg_index) and every row, column by column as text. Every
 // difference is printed; one that is not on kAllowed fails the test. Each kAllowed entry is a
