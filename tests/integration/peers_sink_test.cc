@@ -6,9 +6,10 @@
 // upsert, primary.key.mode=record_key, delete.enabled, the same collection.name.format):
 // by Debezium's JDBC sink (3.6.0.Final) in the Kafka Connect worker into `dbz_<variant>`, and by
 // walrelay's io.debezium.connector.jdbc.JdbcSinkConnector in a `walrelay worker` into
-// `wr_<variant>`. Two variants (kVariants), each its own source connector on the same tables:
-// `plain` (the source's defaults) and `typed` (column.propagate.source.type=.*, from which
-// Debezium's sink creates varchar(n), char(n), jsonb, time(p), ...). The source tables cover every
+// `wr_<variant>`. Three variants (kVariants), each its own source connector on the same tables:
+// `plain` (the source's defaults), `typed` (column.propagate.source.type=.*, from which Debezium's
+// sink creates varchar(n), char(n), jsonb, time(p), ...) and `flat` (the rows unwrapped by
+// ExtractNewRecordState, deletes as tombstones). The source tables cover every
 // type walrelay supports, NULLs, NOT NULL columns with defaults, a composite key; the stream holds
 // inserts, updates, deletes, primary key updates and ALTER TABLE ... ADD COLUMN (nullable, and NOT
 // NULL with a default) mid-stream.
@@ -144,6 +145,9 @@ struct Variant {
   // column.propagate.source.type=.* on the source: every field carries its source column's type,
   // length and scale, which Debezium's JDBC sink reads to create the columns.
   bool propagate_source_types = false;
+  // The source's records unwrapped to the row (ExtractNewRecordState, deletes as tombstones), the
+  // other input Debezium's JDBC sink takes.
+  bool unwrap = false;
   std::string Topic(const std::string& table) const { return id + ".public." + table; }
   // The destination table of `table`'s topic: collection.name.format=${topic}, Debezium's default
   // naming strategy replacing its dots with underscores.
@@ -153,7 +157,8 @@ struct Variant {
   std::string DebeziumSink() const { return "dbz-sink-" + id; }
   std::string WalrelaySink() const { return "wr-sink-" + id; }
 };
-const std::vector<Variant> kVariants = {{"plain", false}, {"typed", true}};
+const std::vector<Variant> kVariants = {
+    {"plain", false, false}, {"typed", true, false}, {"flat", false, true}};
 
 // A difference the test allows: matched (std::regex_search) against a Diff's `what`, which starts
 // with the variant ("plain: ", "typed: "). Each is a
@@ -493,6 +498,11 @@ TEST_F(PeersSinkTest, WalrelaySinkWritesWhatDebeziumsWrites) {
                    {"header.converter", kHeaderConverter},
                    {"header.converter.schemas.enable", "true"}};
     if (v.propagate_source_types) config["column.propagate.source.type"] = ".*";
+    if (v.unwrap) {
+      config["transforms"] = "unwrap";
+      config["transforms.unwrap.type"] = "io.debezium.transforms.ExtractNewRecordState";
+      config["transforms.unwrap.delete.tombstone.handling.mode"] = "tombstone";
+    }
     const json source = {{"name", v.id}, {"config", config}};
     HttpResult r = Curl({"-X", "POST", "-H", "Content-Type: application/json", "--data",
                          source.dump(), connect_->url() + "/connectors"});
