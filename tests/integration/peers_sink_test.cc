@@ -161,8 +161,8 @@ const std::vector<Variant> kVariants = {
     {"plain", false, false}, {"typed", true, false}, {"flat", false, true}};
 
 // A difference the test allows: matched (std::regex_search) against a Diff's `what`, which starts
-// with the variant ("plain: ", "typed: "). Each is a
-// bullet of docs/compatibility.md, "Differences from Debezium's JDBC sink".
+// with the variant ("plain: ", "typed: ", "flat: "). Each is a bullet of docs/compatibility.md,
+// "Differences from Debezium's JDBC sink".
 struct Allowed {
   const char* pattern;
   const char* why;
