@@ -166,13 +166,25 @@ Status TaskProducer::TxnError(const std::string& what, rd_kafka_error_t* error) 
       what + " (transactional.id " + transactional_id_ + "): " + rd_kafka_error_string(error);
   const bool fatal = rd_kafka_error_is_fatal(error) != 0;
   const bool abort = rd_kafka_error_txn_requires_abort(error) != 0;
+  const bool retriable = rd_kafka_error_is_retriable(error) != 0;
   rd_kafka_error_destroy(error);
-  if (abort && !fatal) {
-    rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, 30000);
-    if (e != nullptr) rd_kafka_error_destroy(e);
+  if (retriable && !fatal && !abort) {
+    // Timed out (a coordinator or leader gone for longer than the call's timeout). A new
+    // producer with this transactional id finishes or aborts the transaction before the task
+    // reads its offset again, so starting over (UnitRunner) neither loses nor repeats records.
+    return RetryError(msg);
   }
-  // Fenced (a newer owner of the task), or a transaction that had to be aborted: the task stops;
-  // what was aborted is produced again from the stored offset.
+  if (abort && !fatal) {
+    // A transaction that must be aborted (a broker that did not know a new topic yet, a
+    // partition leader gone): nothing of it is visible to read_committed consumers and its
+    // offset was not committed, so the task starts again from the stored offset and produces it
+    // again (UnitRunner). Should this abort fail, the new producer's initialisation aborts it.
+    rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, 30000);
+    const bool aborted = e == nullptr;
+    if (!aborted) rd_kafka_error_destroy(e);
+    return RetryError(msg + (aborted ? " (transaction aborted)" : ""));
+  }
+  // Fenced (a newer owner of the task) or fatal: the task stops.
   return FatalError(msg);
 }
 

@@ -68,6 +68,9 @@ class TopicLog {
   rd_kafka_t* rk_ = nullptr;
   int32_t partitions_ = 0;
   std::vector<int64_t> next_;  // per partition: the offset of the next record to read
+  // Since when reads have failed with "unknown topic or partition" without a record between
+  // (a broker that has not learnt of a topic created a moment ago); unset otherwise.
+  std::optional<std::chrono::steady_clock::time_point> unknown_since_;
 };
 
 }  // namespace walrelay::worker

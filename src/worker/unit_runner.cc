@@ -1,5 +1,7 @@
 #include "worker/unit_runner.h"
 
+#include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "common/log.h"
@@ -7,6 +9,20 @@
 #include "config/postgres_connector_def.h"
 
 namespace walrelay::worker {
+namespace {
+
+// A run that ends on a transient error (ErrorKind::kRetry: an aborted Kafka transaction, a
+// record Kafka did not acknowledge, a topic not read to its end in time) starts again after a
+// pause, from what is durable: a source task from its stored offset, a sink task from the
+// destination's position. Kafka Connect fails the task; an operator's restart would do the same
+// as this, later. Pauses of 0.5 s doubling to 30 s; a run that lasted kHealthyRun resets them;
+// after kMaxRetries transient failures in a row the unit is FAILED.
+constexpr std::chrono::milliseconds kFirstPause{500};
+constexpr std::chrono::seconds kMaxPause{30};
+constexpr std::chrono::seconds kHealthyRun{60};
+constexpr int kMaxRetries = 10;
+
+}  // namespace
 
 const char* UnitStateName(UnitState state) {
   switch (state) {
@@ -89,10 +105,12 @@ void UnitRunner::Report(UnitState state, const std::string& trace) {
 void UnitRunner::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   bool failed = false;
+  int retries = 0;  // transient failures in a row
   while (!stopping_ && (worker_stop_ == nullptr || !worker_stop_->stop_requested())) {
     if (restart_) {
       restart_ = false;
       failed = false;
+      retries = 0;
     }
     if (failed || target_ != TargetState::kStarted) {
       if (!failed) {
@@ -108,7 +126,26 @@ void UnitRunner::Loop() {
     run_stop_ = std::make_unique<StopSource>();
     const StopSource& stop = *run_stop_;
     lock.unlock();
+    const auto started = std::chrono::steady_clock::now();
     Status s = Body(stop);
+    if (std::chrono::steady_clock::now() - started >= kHealthyRun) retries = 0;
+    if (!s.ok() && s.kind() == ErrorKind::kRetry && retries < kMaxRetries &&
+        !stop.stop_requested()) {
+      const auto pause =
+          std::min<std::chrono::milliseconds>(kFirstPause * (1 << retries), kMaxPause);
+      ++retries;
+      LogWarn(name_, s.message() + "; starting again in " + std::to_string(pause.count()) +
+                         " ms (transient failure " + std::to_string(retries) + " of at most " +
+                         std::to_string(kMaxRetries) + " in a row)");
+      lock.lock();
+      run_stop_.reset();
+      // SetTarget, Restart and Stop end the pause (the loop then does what they ask).
+      cv_.wait_for(lock, pause, [&] {
+        return stopping_ || restart_ || target_ != TargetState::kStarted ||
+               (worker_stop_ != nullptr && worker_stop_->stop_requested());
+      });
+      continue;
+    }
     if (!s.ok() && s.kind() != ErrorKind::kStopped) {
       LogError(name_, s.message());
       Report(UnitState::kFailed, s.message());

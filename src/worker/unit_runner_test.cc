@@ -13,6 +13,7 @@ class FakeRunner : public UnitRunner {
  public:
   using UnitRunner::UnitRunner;
   std::atomic<bool> fail_next{false};
+  std::atomic<int> transient_failures{0};  // runs left that end on a transient error
   std::atomic<int> runs{0};
 
  protected:
@@ -20,6 +21,10 @@ class FakeRunner : public UnitRunner {
     ++runs;
     if (fail_next.exchange(false)) return FatalError("boom");
     Running();
+    if (transient_failures > 0) {
+      --transient_failures;
+      return RetryError("transaction aborted");
+    }
     stop.WaitFor(std::chrono::seconds(30));
     return Status::Ok();
   }
@@ -66,6 +71,30 @@ TEST(UnitRunnerTest, FollowsTargetStatesFailuresAndRestarts) {
   ASSERT_TRUE(rec.WaitFor(UnitState::kRunning));
   r.SetTarget(TargetState::kStopped);
   ASSERT_TRUE(rec.WaitFor(UnitState::kStopped));
+  auto t0 = std::chrono::steady_clock::now();
+  r.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+}
+
+TEST(UnitRunnerTest, TransientFailuresStartTheBodyAgainInsteadOfFailing) {
+  Recorder rec;
+  FakeRunner r(UnitPlan{WorkUnit{"c", 0}, {}, TargetState::kStarted}, rec.Listener(), nullptr);
+  r.transient_failures = 2;
+  r.Start();
+  // Two runs end on a transient error; the third stays up (pauses of 0.5 s and 1 s between).
+  for (int i = 0; i < 400 && r.runs < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(r.runs, 3);
+  ASSERT_TRUE(rec.WaitFor(UnitState::kRunning));
+  {
+    std::lock_guard<std::mutex> lock(rec.mu);
+    for (UnitState s : rec.states) EXPECT_NE(s, UnitState::kFailed);
+  }
+  // A stop ends a pause at once.
+  r.transient_failures = 1;
+  r.Restart();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto t0 = std::chrono::steady_clock::now();
   r.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
