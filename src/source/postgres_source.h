@@ -129,7 +129,8 @@ class PostgresSource {
   Status Reconnect(const Status& cause);
   // For a stream that failed because the walsender could not read the WAL it needs
   // (pg::IsMissingWalRecord): Ok while that may pass (a failover settling), a kFatal error saying
-  // what the operator can do once it has lasted walrelay.unreadable.wal.patience.ms at the same position.
+  // what the operator can do once it has lasted walrelay.unreadable.wal.patience.ms at the same
+  // position.
   Status CheckMissingWal(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
@@ -167,6 +168,10 @@ class PostgresSource {
   bool in_tx_ = false;
   pg::BeginMessage begin_;
   uint64_t tx_event_index_ = 0;
+  // Events of the current transaction at the Debezium offset's lsn_proc so far
+  // (SourceOffset::DeliveredByDebezium).
+  uint64_t tx_events_at_debezium_proc_ = 0;
+  bool tx_skipped_by_debezium_ = false;  // logged once per transaction
   std::vector<data::Record> tx_buffer_;
   TransactionState tx_state_;  // provide.transaction.metadata numbering
   std::unique_ptr<TransactionEvents> tx_events_;
