@@ -120,6 +120,9 @@ const char* AutoCreateHint(const SinkConfig& c) {
 const char* AutoEvolveHint(const SinkConfig& c) {
   return c.flavor == SinkFlavor::kDebezium ? "schema.evolution=basic" : "auto.evolve=true";
 }
+// Debezium's sink refines column types by the source types its source connectors propagate;
+// Confluent's reads no such parameter.
+bool UsesSourceTypes(const SinkConfig& c) { return c.flavor == SinkFlavor::kDebezium; }
 
 }  // namespace
 
@@ -482,7 +485,7 @@ Status JdbcSink::EnsureTable(const RowChange& change) {
     std::vector<ColumnDefinition> defs;
     std::vector<std::string> pk;
     for (const ColumnSpec& col : shape.columns) {
-      auto def = DefineColumn(col, /*for_alter=*/false);
+      auto def = DefineColumn(col, /*for_alter=*/false, UsesSourceTypes(config_));
       if (!def.ok()) return def.status().WithContext("creating table " + table.ToString());
       defs.push_back(std::move(def).value());
       if (col.primary_key) pk.push_back(col.name);
@@ -514,7 +517,7 @@ Status JdbcSink::EnsureTable(const RowChange& change) {
                      ": add the column or set " + AutoEvolveHint(config_));
   }
   for (const ColumnSpec* col : missing) {
-    auto def = DefineColumn(*col, /*for_alter=*/true);
+    auto def = DefineColumn(*col, /*for_alter=*/true, UsesSourceTypes(config_));
     if (!def.ok()) {
       return def.status().WithContext("adding column " + col->name + " to " + table.ToString());
     }

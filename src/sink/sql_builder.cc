@@ -265,10 +265,11 @@ std::string BuildAddColumn(const TableId& table, const ColumnDefinition& column)
   return "ALTER TABLE " + table.Quoted() + " ADD COLUMN IF NOT EXISTS " + Definition(column);
 }
 
-Result<ColumnDefinition> DefineColumn(const ColumnSpec& column, bool for_alter) {
+Result<ColumnDefinition> DefineColumn(const ColumnSpec& column, bool for_alter,
+                                      bool use_source_type) {
   ColumnDefinition def;
   def.name = column.name;
-  WR_ASSIGN_OR_RETURN(def.type, PgColumnType(*column.schema));
+  WR_ASSIGN_OR_RETURN(def.type, PgColumnType(*column.schema, use_source_type));
   if (column.schema->default_value && !column.schema->default_value->is_null()) {
     WR_ASSIGN_OR_RETURN(def.default_text,
                         RenderValue(*column.schema, *column.schema->default_value));

@@ -69,7 +69,8 @@ std::string BuildAddColumn(const TableId& table, const ColumnDefinition& column)
 // The DDL definition of a record column: its type from the Connect schema, NOT NULL for key
 // columns and required fields, DEFAULT from the schema's default value. For ALTER TABLE
 // (`for_alter`), a required field without a default is added nullable, since existing rows have no
-// value for it.
-Result<ColumnDefinition> DefineColumn(const ColumnSpec& column, bool for_alter);
+// value for it. `use_source_type` as PgColumnType's.
+Result<ColumnDefinition> DefineColumn(const ColumnSpec& column, bool for_alter,
+                                      bool use_source_type = false);
 
 }  // namespace walrelay::sink

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/java_format.h"
+#include "common/strings.h"
 
 namespace walrelay::sink {
 namespace {
@@ -238,13 +239,82 @@ std::string FormatTime(int64_t ticks, int digits) {
   return out;
 }
 
-Result<std::string> PgColumnType(const Schema& schema) {
+namespace {
+
+constexpr std::string_view kSourceColumnType = "__debezium.source.column.type";
+constexpr std::string_view kSourceColumnLength = "__debezium.source.column.length";
+constexpr std::string_view kSourceColumnScale = "__debezium.source.column.scale";
+constexpr int64_t kMaxVarcharLength = 10485760;  // PostgreSQL's limit for varchar(n)
+
+// The integer value of parameter `key`, or nullopt when absent or not an integer.
+std::optional<int64_t> IntParameter(const Schema& schema, std::string_view key) {
+  const std::string* text = schema.Parameter(key);
+  if (text == nullptr) return std::nullopt;
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || p != text->data() + text->size()) return std::nullopt;
+  return v;
+}
+
+// The column type Debezium's JDBC sink derives from the source column's type that Debezium's
+// source connectors put in a field's parameters with column.propagate.source.type or
+// datatype.propagate.source.type; nullopt when there is none or it changes nothing. As Debezium
+// resolves a type: a logical type by its name first, then the source type, then the Connect type.
+std::optional<std::string> PropagatedColumnType(const Schema& schema) {
+  const std::string* type = schema.Parameter(kSourceColumnType);
+  if (type == nullptr) return std::nullopt;
+  const std::string source = ToUpper(*type);
+  const std::string& n = schema.name;
+  const int64_t length = IntParameter(schema, kSourceColumnLength).value_or(0);
+  if (n.empty() && schema.type == Type::kString) {
+    if (source == "INET" || source == "CIDR" || source == "MACADDR") return ToLower(source);
+    if (source == "CHAR" || source == "CHARACTER" || source == "BPCHAR") {
+      return "char(" + std::to_string(length > 0 ? length : 1) + ")";
+    }
+    if ((source == "VARCHAR" || source == "CHARACTER VARYING") && length > 0 &&
+        length <= kMaxVarcharLength) {
+      return "varchar(" + std::to_string(length) + ")";
+    }
+    return std::nullopt;
+  }
+  if (n == kDbzJson) {
+    if (source == "JSONB") return std::string("jsonb");
+    return std::nullopt;
+  }
+  // Temporal types keep the source's fractional digits (the scale, else the length) when they
+  // are 1 to 6; 0 and anything else leave PostgreSQL's default, 6, as Debezium does.
+  const char* temporal = nullptr;
+  if (n == kConnectTime || n == kDbzTime || n == kDbzMicroTime || n == kDbzNanoTime) {
+    temporal = "time";
+  } else if (n == kConnectTimestamp || n == kDbzTimestamp || n == kDbzMicroTimestamp ||
+             n == kDbzNanoTimestamp) {
+    temporal = "timestamp";
+  } else if (n == kDbzZonedTimestamp) {
+    temporal = "timestamptz";
+  } else if (n == kDbzZonedTime) {
+    temporal = "timetz";
+  }
+  if (temporal == nullptr) return std::nullopt;
+  const int64_t precision = IntParameter(schema, kSourceColumnScale).value_or(length);
+  if (precision < 1 || precision > 6) return std::nullopt;
+  return std::string(temporal) + "(" + std::to_string(precision) + ")";
+}
+
+}  // namespace
+
+Result<std::string> PgColumnType(const Schema& schema, bool use_source_type) {
+  if (use_source_type) {
+    if (std::optional<std::string> propagated = PropagatedColumnType(schema)) return *propagated;
+  }
   const std::string& n = schema.name;
   if (!n.empty()) {
     if (n == kConnectDecimal) {
       const std::string* precision = schema.Parameter("connect.decimal.precision");
       const std::string* scale = schema.Parameter("scale");
       if (precision && scale) return "numeric(" + *precision + "," + *scale + ")";
+      // As Debezium's JDBC sink (ConnectDecimalType): a scale without a precision (money, say)
+      // gets the dialect's default precision, 38 for PostgreSQL, so the scale is kept.
+      if (scale && *scale != "0") return "numeric(38," + *scale + ")";
       return std::string("numeric");
     }
     if (n == kDbzVariableScaleDecimal) return std::string("numeric");
@@ -260,7 +330,8 @@ Result<std::string> PgColumnType(const Schema& schema) {
     if (n == kDbzZonedTime) return std::string("timetz");
     if (n == kDbzYear) return std::string("integer");
     if (n == kDbzMicroDuration || n == kDbzInterval) return std::string("interval");
-    if (n == kDbzJson) return std::string("jsonb");
+    // json, not jsonb, as Debezium's JDBC sink creates for both: the text is kept as written.
+    if (n == kDbzJson) return std::string("json");
     if (n == kDbzUuid) return std::string("uuid");
     if (n == kDbzXml) return std::string("xml");
     if (n == kDbzEnum || n == kDbzEnumSet) return std::string("text");
@@ -285,7 +356,7 @@ Result<std::string> PgColumnType(const Schema& schema) {
       return std::string("bytea");
     case Type::kArray: {
       if (!schema.value_schema) return DataError("array schema without an item schema");
-      WR_ASSIGN_OR_RETURN(std::string item, PgColumnType(*schema.value_schema));
+      WR_ASSIGN_OR_RETURN(std::string item, PgColumnType(*schema.value_schema, use_source_type));
       return item + "[]";
     }
     case Type::kMap:

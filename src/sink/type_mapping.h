@@ -14,9 +14,15 @@ namespace walrelay::sink {
 // Logical types are recognised by schema name (Connect's Decimal/Date/Time/Timestamp and
 // Debezium's io.debezium.time.*, io.debezium.data.*); anything else follows the physical type.
 
-// The column type for CREATE TABLE / ALTER TABLE ADD COLUMN, e.g. "bigint", "numeric",
-// "timestamp", "text[]". kDataError naming the type for maps and unsupported structs.
-Result<std::string> PgColumnType(const data::Schema& schema);
+// The column type for CREATE TABLE / ALTER TABLE ADD COLUMN, e.g. "bigint", "numeric(10,2)",
+// "timestamp", "text[]", as Debezium's JDBC sink creates it for PostgreSQL (checked by
+// tests/integration/peers_sink_test.cc), except that a VariableScaleDecimal is an exact numeric,
+// not Debezium's double precision (docs/compatibility.md). With `use_source_type` (the Debezium
+// flavor), the source column's type that Debezium's column.propagate.source.type puts in the
+// schema's parameters (__debezium.source.column.type, .length, .scale) refines it as Debezium's
+// JDBC sink does: varchar(n), char(n), jsonb, inet, cidr, macaddr, time(p), timestamp(p),
+// timestamptz(p), timetz(p). kDataError naming the type for maps and unsupported structs.
+Result<std::string> PgColumnType(const data::Schema& schema, bool use_source_type = false);
 
 // Renders a value as the text a column of PgColumnType(schema) accepts as input: decimal strings
 // for Decimal bytes, 'YYYY-MM-DD' for day counts, 'YYYY-MM-DD HH:MM:SS.ffffff' for epoch-based

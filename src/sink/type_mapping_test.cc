@@ -48,6 +48,11 @@ TEST(TypeMappingTest, LogicalTypes) {
                        .Name("org.apache.kafka.connect.data.Decimal")
                        .Parameter("scale", "2")
                        .Build()),
+            "numeric(38,2)");
+  EXPECT_EQ(TypeOf(SchemaBuilder(Type::kBytes)
+                       .Name("org.apache.kafka.connect.data.Decimal")
+                       .Parameter("scale", "0")
+                       .Build()),
             "numeric");
   EXPECT_EQ(TypeOf(SchemaBuilder(Type::kBytes)
                        .Name("org.apache.kafka.connect.data.Decimal")
@@ -66,7 +71,7 @@ TEST(TypeMappingTest, LogicalTypes) {
   EXPECT_EQ(TypeOf(Named(Type::kInt64, "io.debezium.time.MicroTime")), "time");
   EXPECT_EQ(TypeOf(Named(Type::kInt32, "io.debezium.time.Time")), "time");
   EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.time.ZonedTime")), "timetz");
-  EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Json")), "jsonb");
+  EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Json")), "json");
   EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Uuid")), "uuid");
   EXPECT_EQ(TypeOf(Named(Type::kStruct, "io.debezium.data.VariableScaleDecimal")), "numeric");
   EXPECT_EQ(TypeOf(Named(Type::kString, "io.debezium.data.Enum")), "text");
@@ -85,6 +90,51 @@ TEST(TypeMappingTest, LogicalTypes) {
   auto r = PgColumnType(*map);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().kind(), ErrorKind::kDataError);
+}
+
+// A field as Debezium's source connectors describe it with column.propagate.source.type.
+SchemaPtr Propagated(Type type, const std::string& name, const std::string& source_type,
+                     const std::string& length, const std::string& scale = "") {
+  SchemaBuilder b(type);
+  if (!name.empty()) b.Name(name);
+  b.Parameter("__debezium.source.column.type", source_type);
+  if (!length.empty()) b.Parameter("__debezium.source.column.length", length);
+  if (!scale.empty()) b.Parameter("__debezium.source.column.scale", scale);
+  return b.Build();
+}
+
+std::string SourceTypeOf(const SchemaPtr& schema) {
+  auto r = PgColumnType(*schema, /*use_source_type=*/true);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : "";
+}
+
+TEST(TypeMappingTest, PropagatedSourceTypes) {
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "VARCHAR", "20", "0")), "varchar(20)");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "varchar", "2147483647")), "text");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "BPCHAR", "3", "0")), "char(3)");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "BPCHAR", "")), "char(1)");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "TEXT", "2147483647")), "text");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "INET", "2147483647")), "inet");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "CIDR", "")), "cidr");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "", "MACADDR", "")), "macaddr");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "io.debezium.data.Json", "JSONB", "")), "jsonb");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "io.debezium.data.Json", "JSON", "")), "json");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "io.debezium.data.Uuid", "UUID", "")), "uuid");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kInt64, "io.debezium.time.MicroTime", "TIME", "15", "3")),
+            "time(3)");
+  EXPECT_EQ(
+      SourceTypeOf(Propagated(Type::kInt64, "io.debezium.time.Timestamp", "TIMESTAMP", "26", "0")),
+      "timestamp");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "io.debezium.time.ZonedTimestamp", "TIMESTAMPTZ",
+                                    "35", "2")),
+            "timestamptz(2)");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kString, "io.debezium.time.ZonedTime", "TIMETZ", "5")),
+            "timetz(5)");
+  EXPECT_EQ(SourceTypeOf(Propagated(Type::kInt32, "", "INT4", "10", "0")), "integer");
+  // The Confluent flavor reads no source type.
+  EXPECT_EQ(TypeOf(Propagated(Type::kString, "", "VARCHAR", "20", "0")), "text");
+  EXPECT_EQ(TypeOf(Propagated(Type::kString, "io.debezium.data.Json", "JSONB", "")), "json");
 }
 
 TEST(TypeMappingTest, DatesAndTimes) {

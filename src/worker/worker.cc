@@ -199,6 +199,12 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     WR_ASSIGN_OR_RETURN(auto out, ClientProperties(java, kafka::ClientRole::kConsumer, &warnings));
     for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
     for (const auto& [k, v] : self->base_client_) out.emplace(k, v);
+    // librdkafka prefetches until 64 MiB or 100,000 records wait in the consumer's queue; Java's
+    // consumer holds about one fetch (max.partition.fetch.bytes per partition). A sink catching
+    // up on a backlog kept the whole 64 MiB, plus librdkafka's per-record overhead, in memory:
+    // the worker's peak RSS was 206-262 MiB in bench/vs_debezium.sh, 131-142 MiB with 32 MiB
+    // (107-134 MiB with 16 MiB, which cost throughput).
+    out.emplace("queued.max.messages.kbytes", "32768");
     out["client.id"] = "connector-consumer-" + plan.unit.ToString();
     return out;
   };

@@ -434,7 +434,7 @@ TEST_F(JdbcSinkTest, DebeziumLogicalTypesRoundTrip) {
   EXPECT_EQ(Query("SELECT string_agg(format_type(a.atttypid, a.atttypmod), ',' ORDER BY a.attnum) "
                   "FROM pg_attribute a WHERE a.attrelid = 'types_t1'::regclass AND a.attnum > 0"),
             "integer,date,timestamp without time zone,timestamp with time zone,"
-            "time without time zone,interval,jsonb,uuid,bytea,text[],double precision");
+            "time without time zone,interval,json,uuid,bytea,text[],double precision");
 }
 
 TEST_F(JdbcSinkTest, LostConnectionIsReconnectAndRetrySucceeds) {
