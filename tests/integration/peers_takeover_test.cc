@@ -23,10 +23,10 @@
 // Skipped when the jars are not fetched (scripts/connect fetch).
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -332,6 +332,7 @@ class PeersTakeoverTest : public WorkerFixture {
     const Counted topic = CountTopic();
     int64_t topic_records = 0;
     for (const auto& [value, n] : topic.seen) topic_records += n;
+    ASSERT_FALSE(topic.seen.empty()) << "nothing in " << topic_;
     EXPECT_EQ(static_cast<int64_t>(topic.seen.size()), last) << "values missing from " << topic_;
     EXPECT_EQ(topic.seen.begin()->first, 1);
     EXPECT_EQ(topic.seen.rbegin()->first, last);
