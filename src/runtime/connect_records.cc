@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "convert/json_writer.h"
 
@@ -595,15 +596,22 @@ ConnectMap DebeziumOffsetFrom(const source::SourceOffset& o, int64_t commit_ts_u
   if (commit_ts_us > 0) m.emplace_back("ts_usec", commit_ts_us);
   if (o.last_txid != 0) m.emplace_back("txId", static_cast<int64_t>(o.last_txid));
   const int64_t end = static_cast<int64_t>(o.last_commit_end.value());
-  m.emplace_back("lsn", end);
+  // Debezium's own position inside a transaction, taken over and not passed yet, goes back as
+  // Debezium wrote it; otherwise the offset is at the last delivered transaction's end.
+  const bool in_debezium_tx = o.debezium_lsn_proc.valid();
+  const int64_t proc = in_debezium_tx ? static_cast<int64_t>(o.debezium_lsn_proc.value()) : end;
+  m.emplace_back("lsn", proc);
   if (o.snapshot.active) {
     m.emplace_back("snapshot", "INITIAL");
     m.emplace_back("last_snapshot_record", false);
     m.emplace_back("snapshot_completed", false);
   }
-  m.emplace_back("lsn_proc", end);
+  m.emplace_back("lsn_proc", proc);
+  if (in_debezium_tx && o.debezium_events_at_proc > 0) {
+    m.emplace_back("lsn_events_processed", static_cast<int64_t>(o.debezium_events_at_proc));
+  }
   m.emplace_back("lsn_commit", end);
-  m.emplace_back("messageType", "COMMIT");
+  m.emplace_back("messageType", in_debezium_tx ? o.debezium_message_type : "COMMIT");
   // What Debezium has no field for.
   m.emplace_back("walrelay_commit_lsn", static_cast<int64_t>(o.last_commit_lsn.value()));
   if (o.inflight_tx_lsn.valid()) {
@@ -646,11 +654,35 @@ Result<source::SourceOffset> SourceOffsetFromDebezium(const json& offset) {
   WR_ASSIGN_OR_RETURN(std::optional<Lsn> commit, lsn("lsn_commit"));
   WR_ASSIGN_OR_RETURN(std::optional<Lsn> proc, lsn("lsn_proc"));
   WR_ASSIGN_OR_RETURN(std::optional<Lsn> event, lsn("lsn"));
-  // Debezium: a missing lsn_commit falls back to lsn_proc. Both are the end of the last
-  // completed transaction; a later, partly delivered one is delivered again.
+  // Debezium: a missing lsn_commit falls back to lsn_proc. lsn_commit is the end of the last
+  // completed transaction.
   Lsn end = commit ? *commit : proc ? *proc : Lsn();
   o.last_commit_end = end;
   o.last_commit_lsn = end;
+  // An offset taken at a change event (Kafka Connect stores the last record's, and Debezium's
+  // offset reaches a commit only with the next transaction's first event): the transaction
+  // Debezium was in is the first one after lsn_commit, and its events up to lsn_proc were
+  // delivered (of those at lsn_proc itself, lsn_events_processed when given). Debezium skips
+  // them when it resumes; so does walrelay (SourceOffset::DeliveredByDebezium). Without
+  // lsn_commit (Debezium 1.x and early 2.x) the transaction is not known: it is delivered again
+  // whole, as before.
+  auto type = offset.find("messageType");
+  static const std::set<std::string> kChangeTypes = {"INSERT", "UPDATE", "DELETE", "TRUNCATE",
+                                                     "MESSAGE"};
+  if (commit && proc && type != offset.end() && type->is_string() &&
+      kChangeTypes.count(type->get<std::string>()) > 0 &&
+      offset.find("walrelay_inflight_lsn") == offset.end()) {
+    o.debezium_lsn_proc = *proc;
+    o.debezium_message_type = type->get<std::string>();
+    if (auto n = offset.find("lsn_events_processed"); n != offset.end() && !n->is_null()) {
+      if (!n->is_number_integer() || n->get<int64_t>() < 0) {
+        return DataError(
+            "Debezium offset: 'lsn_events_processed' should be a non-negative integer, not " +
+            n->dump());
+      }
+      o.debezium_events_at_proc = n->get<uint64_t>();
+    }
+  }
   if (auto tx = offset.find("txId"); tx != offset.end() && !tx->is_null()) {
     if (!tx->is_number_integer()) return DataError("Debezium offset: 'txId' should be an integer");
     o.last_txid = static_cast<uint32_t>(tx->get<int64_t>());

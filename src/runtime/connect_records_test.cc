@@ -334,10 +334,42 @@ TEST(ConnectRecordsTest, ResumesFromOffsetsDebeziumWrote) {
   EXPECT_EQ(streaming->last_commit_lsn, Lsn(36989040));
   EXPECT_EQ(streaming->last_txid, 1007u);
   EXPECT_FALSE(streaming->snapshot.active);
-  // The transaction at 36989040 (its commit record starts before its end) was delivered; the
-  // next one (commit LSN past that end) was not, so it is delivered again whole.
+  // The transaction at 36989040 (its commit record starts before its end) was delivered. The
+  // offset was taken at an INSERT: the next transaction (commit LSN past that end) is the one
+  // Debezium was in, delivered up to that INSERT at lsn_proc and not beyond.
   EXPECT_TRUE(streaming->Delivered(Lsn(36988000), 5));
   EXPECT_FALSE(streaming->Delivered(Lsn(37051200), 0));
+  EXPECT_EQ(streaming->debezium_lsn_proc, Lsn(37051152));
+  EXPECT_EQ(streaming->debezium_events_at_proc, 0u);  // not written: every event at lsn_proc
+  EXPECT_EQ(streaming->debezium_message_type, "INSERT");
+  EXPECT_TRUE(streaming->DeliveredByDebezium(Lsn(37051200), Lsn(37051152), 0));
+  EXPECT_FALSE(streaming->DeliveredByDebezium(Lsn(37051200), Lsn(37051160), 0));
+  // Debezium 3.7, as Kafka Connect stored it in a takeover (peers_takeover_test): one event
+  // processed at lsn_proc. walrelay writes that position back as it was until it passes it.
+  const std::string v37 =
+      "{\"lsn_proc\":26548496,\"lsn_events_processed\":1,\"messageType\":\"UPDATE\","
+      "\"lsn_commit\":26548440,\"lsn\":26548496,\"txId\":1076,\"ts_usec\":1796613700049460}";
+  auto taken = SourceOffsetFromDebezium(json::parse(v37));
+  ASSERT_TRUE(taken.ok()) << taken.status().message();
+  EXPECT_EQ(taken->last_commit_end, Lsn(26548440));
+  EXPECT_EQ(taken->debezium_lsn_proc, Lsn(26548496));
+  EXPECT_EQ(taken->debezium_events_at_proc, 1u);
+  EXPECT_TRUE(taken->DeliveredByDebezium(Lsn(26548600), Lsn(26548496), 0));
+  EXPECT_FALSE(taken->DeliveredByDebezium(Lsn(26548600), Lsn(26548496), 1));
+  json back = json::parse(EncodeConnectMap(DebeziumOffsetFrom(*taken, 1796613700049460)));
+  for (const char* field : {"lsn", "lsn_proc", "lsn_events_processed", "lsn_commit", "messageType",
+                            "txId", "ts_usec"}) {
+    EXPECT_EQ(back[field], json::parse(v37)[field]) << field;
+  }
+  auto bad_count = SourceOffsetFromDebezium(json::parse(
+      "{\"lsn_proc\":2,\"lsn_events_processed\":-1,\"messageType\":\"UPDATE\",\"lsn_commit\":1}"));
+  ASSERT_FALSE(bad_count.ok());
+  EXPECT_NE(bad_count.status().message().find("'lsn_events_processed'"), std::string::npos);
+  // An offset at a commit (transaction metadata on) or walrelay's own: no position inside.
+  auto at_commit = SourceOffsetFromDebezium(
+      json::parse("{\"lsn_proc\":300,\"messageType\":\"COMMIT\",\"lsn_commit\":300}"));
+  ASSERT_TRUE(at_commit.ok());
+  EXPECT_FALSE(at_commit->debezium_lsn_proc.valid());
   // Debezium 2.x without lsn_commit: lsn_proc, as Debezium's loader falls back.
   auto v2 = SourceOffsetFromDebezium(
       json::parse("{\"transaction_id\":null,\"lsn_proc\":27485360,\"messageType\":\"UPDATE\","

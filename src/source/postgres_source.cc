@@ -757,6 +757,7 @@ void PostgresSource::Complete(HeldTransaction& tx, std::vector<data::Record>* ou
     offset_.last_txid = tx.xid;
     offset_.inflight_tx_lsn = Lsn();
     offset_.inflight_index = 0;
+    offset_.ClearDebeziumPosition();
   }
   if (offset_.filter_until.valid() && tx.commit_lsn >= offset_.filter_until) {
     offset_.filter_until = Lsn();
@@ -818,6 +819,8 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     in_tx_ = true;
     begin_ = *b;
     tx_event_index_ = 0;
+    tx_events_at_debezium_proc_ = 0;
+    tx_skipped_by_debezium_ = false;
     tx_buffer_.clear();
     tx_state_.Begin(b->xid);
     tx_begin_emitted_ = false;
@@ -985,6 +988,20 @@ void PostgresSource::PositionAppended(size_t first, Lsn wal_start) {
   for (size_t i = first; i < tx_buffer_.size(); ++i) {
     uint64_t index = tx_event_index_++;
     if (offset_.Delivered(begin_.final_lsn, index)) continue;
+    if (offset_.debezium_lsn_proc.valid()) {
+      const uint64_t nth =
+          wal_start == offset_.debezium_lsn_proc ? tx_events_at_debezium_proc_++ : 0;
+      if (offset_.DeliveredByDebezium(begin_.final_lsn, wal_start, nth)) {
+        if (!tx_skipped_by_debezium_) {
+          LogInfo(config_.name, "skipping the events of transaction " +
+                                    begin_.final_lsn.ToString() + " up to " +
+                                    offset_.debezium_lsn_proc.ToString() +
+                                    ": Debezium delivered them before its offset was taken over");
+        }
+        tx_skipped_by_debezium_ = true;
+        continue;
+      }
+    }
     data::Record& rec = tx_buffer_[i];
     rec.position.lsn = wal_start;
     rec.position.tx_lsn = begin_.final_lsn;

@@ -168,6 +168,10 @@ class PostgresSource {
   bool in_tx_ = false;
   pg::BeginMessage begin_;
   uint64_t tx_event_index_ = 0;
+  // Events of the current transaction at the Debezium offset's lsn_proc so far
+  // (SourceOffset::DeliveredByDebezium).
+  uint64_t tx_events_at_debezium_proc_ = 0;
+  bool tx_skipped_by_debezium_ = false;  // logged once per transaction
   std::vector<data::Record> tx_buffer_;
   TransactionState tx_state_;  // provide.transaction.metadata numbering
   std::unique_ptr<TransactionEvents> tx_events_;

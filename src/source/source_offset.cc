@@ -73,6 +73,7 @@ void SourceOffset::Advance(const data::SourcePosition& p) {
     last_txid = p.txid;
     inflight_tx_lsn = Lsn();
     inflight_index = 0;
+    ClearDebeziumPosition();
   } else {
     inflight_tx_lsn = p.tx_lsn;
     inflight_index = p.event_index + 1;
@@ -82,6 +83,21 @@ void SourceOffset::Advance(const data::SourcePosition& p) {
 bool SourceOffset::Delivered(Lsn tx_lsn, uint64_t event_index) const {
   if (tx_lsn <= last_commit_lsn) return true;
   return tx_lsn == inflight_tx_lsn && event_index < inflight_index;
+}
+
+bool SourceOffset::DeliveredByDebezium(Lsn tx_lsn, Lsn event_lsn, uint64_t nth_at_proc) {
+  if (!debezium_lsn_proc.valid() || tx_lsn <= last_commit_lsn) return false;
+  if (!debezium_tx_lsn.valid()) debezium_tx_lsn = tx_lsn;
+  if (tx_lsn != debezium_tx_lsn) return false;
+  if (event_lsn != debezium_lsn_proc) return event_lsn < debezium_lsn_proc;
+  return debezium_events_at_proc == 0 || nth_at_proc < debezium_events_at_proc;
+}
+
+void SourceOffset::ClearDebeziumPosition() {
+  debezium_lsn_proc = Lsn();
+  debezium_events_at_proc = 0;
+  debezium_tx_lsn = Lsn();
+  debezium_message_type.clear();
 }
 
 std::string SourceOffset::ToJson() const {

@@ -51,6 +51,19 @@ struct SourceOffset {
   // The server timeline the offset's positions belong to (IDENTIFY_SYSTEM); 0 when unknown. After
   // a failover the new leader's timeline history says where this timeline ended.
   uint32_t timeline = 0;
+  // Set from an offset Debezium wrote at a change event rather than at a transaction boundary
+  // (Kafka Connect stores the offset of the last record sent, and Debezium's offset moves to a
+  // commit only with the next transaction's first event): Debezium had delivered the transaction
+  // it was in up to the event at `debezium_lsn_proc` (Debezium's lsn_proc), and of the events at
+  // exactly that LSN the first `debezium_events_at_proc` (its lsn_events_processed, Debezium
+  // 3.x; 0: all of them). That transaction is the first one streamed after last_commit_lsn;
+  // `debezium_tx_lsn` is its commit LSN once streamed. `debezium_message_type` is Debezium's
+  // messageType, kept to write the same position back. All cleared once a transaction past
+  // last_commit_lsn is complete.
+  Lsn debezium_lsn_proc;
+  uint64_t debezium_events_at_proc = 0;
+  Lsn debezium_tx_lsn;
+  std::string debezium_message_type;
 
   // Moves the offset past a delivered record. Pure. A record outside any transaction with
   // last_in_transaction and a commit_end_lsn (a non-transactional logical decoding message) moves
@@ -58,6 +71,14 @@ struct SourceOffset {
   void Advance(const data::SourcePosition& position);
   // Whether a change (transaction commit LSN, index within it) was already delivered.
   bool Delivered(Lsn tx_lsn, uint64_t event_index) const;
+  // Whether the change at `event_lsn` of the transaction committing at `tx_lsn`, the
+  // `nth_at_proc`-th (0-based) of that transaction's events at debezium_lsn_proc, was delivered
+  // by Debezium before walrelay took its offset over (see debezium_lsn_proc). The first
+  // transaction past last_commit_lsn asked about is taken as Debezium's and recorded in
+  // debezium_tx_lsn, so the caller asks in stream order. False when no Debezium position is set.
+  bool DeliveredByDebezium(Lsn tx_lsn, Lsn event_lsn, uint64_t nth_at_proc);
+  // Forgets the Debezium position (a transaction past it is complete).
+  void ClearDebeziumPosition();
 
   std::string ToJson() const;
   static Result<SourceOffset> FromJson(std::string_view json);

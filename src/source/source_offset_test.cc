@@ -59,6 +59,42 @@ TEST(SourceOffsetTest, NonTransactionalMessageMovesOnlyTheEndPosition) {
   EXPECT_EQ(back->last_commit_lsn, Lsn(0x1000));
 }
 
+// A Debezium offset taken at a change event: the first transaction streamed after lsn_commit is
+// the one Debezium was in, delivered up to lsn_proc; nothing of later transactions is.
+TEST(SourceOffsetTest, DebeziumPositionInsideATransactionSkipsWhatDebeziumDelivered) {
+  SourceOffset o;
+  o.last_commit_lsn = Lsn(0x1000);
+  o.last_commit_end = Lsn(0x1000);
+  o.debezium_lsn_proc = Lsn(0x1200);
+  o.debezium_events_at_proc = 2;  // two events at 0x1200 (a TRUNCATE of two tables)
+  o.debezium_message_type = "TRUNCATE";
+  // A transaction at or before lsn_commit is Delivered(), not this check's business.
+  EXPECT_FALSE(o.DeliveredByDebezium(Lsn(0x0f00), Lsn(0x0e00), 0));
+  EXPECT_FALSE(o.debezium_tx_lsn.valid());
+  // The first transaction past lsn_commit (commit at 0x1400) is Debezium's.
+  EXPECT_TRUE(o.DeliveredByDebezium(Lsn(0x1400), Lsn(0x1100), 0));
+  EXPECT_EQ(o.debezium_tx_lsn, Lsn(0x1400));
+  EXPECT_TRUE(o.DeliveredByDebezium(Lsn(0x1400), Lsn(0x1200), 0));
+  EXPECT_TRUE(o.DeliveredByDebezium(Lsn(0x1400), Lsn(0x1200), 1));
+  EXPECT_FALSE(o.DeliveredByDebezium(Lsn(0x1400), Lsn(0x1200), 2));  // a third event at lsn_proc
+  EXPECT_FALSE(o.DeliveredByDebezium(Lsn(0x1400), Lsn(0x1300), 0));
+  // A later transaction with a change before lsn_proc (it ran concurrently, committed later) was
+  // not delivered.
+  EXPECT_FALSE(o.DeliveredByDebezium(Lsn(0x1800), Lsn(0x1150), 0));
+  // Once a transaction completes, the position is gone, in the stored form too.
+  o.Advance(TxRecord(0x1400, 3, true, 0x1430));
+  EXPECT_FALSE(o.debezium_lsn_proc.valid());
+  EXPECT_FALSE(o.debezium_tx_lsn.valid());
+  EXPECT_TRUE(o.debezium_message_type.empty());
+  EXPECT_FALSE(o.DeliveredByDebezium(Lsn(0x1800), Lsn(0x1150), 0));
+  // Without a count at lsn_proc (Debezium before 3.x), every event there was delivered.
+  SourceOffset older;
+  older.last_commit_lsn = Lsn(0x1000);
+  older.debezium_lsn_proc = Lsn(0x1200);
+  EXPECT_TRUE(older.DeliveredByDebezium(Lsn(0x1400), Lsn(0x1200), 5));
+  EXPECT_FALSE(older.DeliveredByDebezium(Lsn(0x1400), Lsn(0x1201), 0));
+}
+
 TEST(SourceOffsetTest, HeartbeatsAndSnapshotRecordsMoveNothing) {
   SourceOffset o;
   o.Advance(TxRecord(0x1000, 0, true, 0x1030));

@@ -89,7 +89,8 @@ WorkerProcess ConfigureWorker(const std::string& file, const WorkerSettings& s) 
     << "group.id=" << s.group << "\n"
     << "config.storage.topic=" << s.group << "-configs\n"
     << "offset.storage.topic=" << s.group << "-offsets\n"
-    << "status.storage.topic=" << s.group << "-statuses\n"
+    << "status.storage.topic=" << (s.status_topic.empty() ? s.group + "-statuses" : s.status_topic)
+    << "\n"
     << "config.storage.replication.factor=" << rf << "\n"
     << "offset.storage.replication.factor=" << rf << "\n"
     << "status.storage.replication.factor=" << rf << "\n"

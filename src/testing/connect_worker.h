@@ -39,6 +39,9 @@ struct WorkerSettings {
   std::string group;
   int replication_factor = 1;  // of the internal topics the worker creates
   std::vector<std::string> extra;
+  // The status topic's name when not <group>-statuses (a Kafka Connect worker started by
+  // scripts/connect names it <group>-status).
+  std::string status_topic = "";
 };
 
 // A walrelay worker: its worker file, its REST port (chosen once, kept across restarts) and the

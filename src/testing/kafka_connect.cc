@@ -1,11 +1,14 @@
 #include "testing/kafka_connect.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "testing/process.h"
 
@@ -34,6 +37,13 @@ std::string LastLine(const std::string& text) {
     if (!line.empty()) last = line;
   }
   return last;
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace
@@ -83,6 +93,28 @@ KafkaConnectWorker::~KafkaConnectWorker() {
   if (!down.ok()) {
     std::fprintf(stderr, "KafkaConnectWorker: %s\n", down.status().ToString().c_str());
   }
+}
+
+Status KafkaConnectWorker::Stop(int signal, std::chrono::seconds timeout) {
+  // scripts/connect records the JVM's pid (the worker runs detached: not our child, so it is
+  // polled, not waited for; init reaps it).
+  const std::string pid_text = ReadFileText(dir_ + "/pid");
+  const pid_t pid = static_cast<pid_t>(std::atol(pid_text.c_str()));
+  if (pid <= 0) return FatalError("no worker pid in " + dir_ + "/pid");
+  if (::kill(pid, signal) != 0) {
+    return FatalError("kill " + std::to_string(pid) + ": " + std::to_string(errno));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::kill(pid, 0) != 0 && errno == ESRCH) return Status::Ok();
+    // Exited but not reaped yet: "Z" after the command name in /proc/<pid>/stat.
+    const std::string stat = ReadFileText("/proc/" + std::to_string(pid) + "/stat");
+    const size_t paren = stat.rfind(')');
+    if (paren != std::string::npos && stat.compare(paren + 1, 2, " Z") == 0) return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return FatalError("the Kafka Connect worker (pid " + pid_text + ") still runs " +
+                    std::to_string(timeout.count()) + " s after signal " + std::to_string(signal));
 }
 
 std::string KafkaConnectWorker::LogTail(size_t bytes) const {

@@ -51,6 +51,12 @@ class KafkaConnectWorker {
   // How long `scripts/connect up` took: JVM start, plugin discovery, joining the group.
   std::chrono::milliseconds start_time() const { return start_time_; }
 
+  // Sends `signal` to the worker's JVM and waits up to `timeout` until it has exited: SIGTERM is
+  // Kafka Connect's clean stop (tasks stopped, offsets committed, the group left), SIGKILL a
+  // crash. The directory stays (logs, for the test's report) until the destructor's `down`.
+  // Fails when the worker does not run or is still alive at the deadline.
+  Status Stop(int signal, std::chrono::seconds timeout = std::chrono::seconds(60));
+
   // The last `bytes` of the worker's log (connect.log), for a failure message.
   std::string LogTail(size_t bytes = 8000) const;
 

@@ -524,6 +524,78 @@ TEST_F(WorkerTest, SinkConnectorOffsetsCanBeReadAlteredAndReset) {
 // Connectors registered back to back, so that the leader writes the task configs of several in
 // one round: it once replaced the view it was walking inside that loop, a use after free that
 // crashed the worker (every time here, where the worker's freed memory is filled with junk).
+// An offset Debezium left inside a transaction (Kafka Connect stores the offset of the last
+// record sent; Debezium's reaches a commit only with the next transaction's first event):
+// lsn_commit is the end of the transaction before, lsn_proc the last event sent. Taking it over,
+// walrelay sends the rest of that transaction and nothing of it twice (peers_takeover_test found
+// the transaction sent again whole, its last change a duplicate at every takeover from Kafka
+// Connect).
+TEST_F(WorkerTest, DebeziumOffsetInsideATransactionResumesAfterItsLastEvent) {
+  // The seed source's slot and publication exist before the transactions, as Debezium left them;
+  // a test_decoding slot beside it tells each change's LSN.
+  ASSERT_TRUE(source_
+                  ->Psql("CREATE PUBLICATION dbz_publication FOR TABLE public.debezium_table, "
+                         "public.debezium_signal, public.debezium_heartbeat;"
+                         "SELECT pg_create_logical_replication_slot('source_slot', 'pgoutput');"
+                         "SELECT pg_create_logical_replication_slot('peek', 'test_decoding');",
+                         "source_db")
+                  .ok());
+  ASSERT_TRUE(source_
+                  ->Psql("INSERT INTO public.debezium_table VALUES (10, 1);"
+                         "BEGIN; INSERT INTO public.debezium_table VALUES (11, 2), (12, 3);"
+                         "INSERT INTO public.debezium_table VALUES (13, 4); COMMIT;"
+                         "INSERT INTO public.debezium_table VALUES (14, 5);",
+                         "source_db")
+                  .ok());
+  auto peeked = source_->Psql(
+      "SELECT (lsn - '0/0')::bigint || ' ' || data "
+      "FROM pg_logical_slot_peek_changes('peek', NULL, NULL)",
+      "source_db");
+  ASSERT_TRUE(peeked.ok()) << peeked.status().ToString();
+  // The first transaction's COMMIT (its end LSN) and the second's change of row 12.
+  int64_t lsn_commit = -1, lsn_proc = -1, xid = -1;
+  std::istringstream rows(*peeked);
+  for (std::string row; std::getline(rows, row);) {
+    const int64_t lsn = std::stoll(row.substr(0, row.find(' ')));
+    if (lsn_commit < 0 && row.find(" COMMIT ") != std::string::npos) lsn_commit = lsn;
+    if (row.find("id[integer]:12 ") != std::string::npos) lsn_proc = lsn;
+    if (lsn_commit >= 0 && xid < 0 && row.find(" BEGIN ") != std::string::npos) {
+      xid = std::stoll(row.substr(row.find(" BEGIN ") + 7));
+    }
+  }
+  ASSERT_TRUE(lsn_commit > 0 && lsn_proc > lsn_commit && xid > 0) << *peeked;
+  ASSERT_TRUE(source_->Psql("SELECT pg_drop_replication_slot('peek')", "source_db").ok());
+
+  StartWorker(0);  // creates the offset topic
+  const std::string prefix = "dbzoffset" + std::to_string(::getpid());
+  const std::string offset =
+      "[\"source-connector\",{\"server\":\"" + prefix + "\"}]\t" +
+      "{\"lsn_proc\":" + std::to_string(lsn_proc) +
+      ",\"lsn_events_processed\":1,\"messageType\":\"INSERT\",\"lsn_commit\":" +
+      std::to_string(lsn_commit) + ",\"lsn\":" + std::to_string(lsn_proc) +
+      ",\"txId\":" + std::to_string(xid) + ",\"ts_usec\":1796613700049460}\n";
+  auto produced = RunProcess({Which("kcat"), "-P", "-b", kafka_->bootstrap_servers(), "-t",
+                              cluster_ + "-offsets", "-p", "0", "-K", "\t", "-l",
+                              WriteTempFile("offset.txt", offset)});
+  ASSERT_TRUE(produced.ok() && produced->exit_code == 0)
+      << (produced.ok() ? produced->err : produced.status().ToString());
+  ASSERT_EQ(Register(workers_[0], SeedConnector("register-postgres.json", "", prefix)).status, 201);
+  ASSERT_TRUE(WaitRunning(workers_[0], {"source-connector"}));
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 300 && (ids.empty() || ids.back() != 14); ++i) {
+    ids.clear();
+    for (const auto& v : Consume(prefix + ".public.debezium_table", "%s")) {
+      json j = json::parse(v, nullptr, false);
+      ASSERT_FALSE(j.is_discarded()) << v;
+      ids.push_back(j["payload"]["id"].get<int64_t>());
+    }
+    if (ids.empty() || ids.back() != 14)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(ids, std::vector<int64_t>({13, 14}))
+      << "rows 11 and 12 were delivered by Debezium, 10 before them";
+}
+
 // A worker joining takes a running source task from the other while changes flow: the old
 // owner stops it (writing its last offset, then letting the slot go) while the new owner starts
 // it. The new owner must read the offset only after that: read before, it was older than the
