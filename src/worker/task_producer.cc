@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <charconv>
+#include <thread>
 
 #include "common/strings.h"
 #include "transforms/java_regex.h"
@@ -193,7 +194,16 @@ Status TaskProducer::EnsureTopic(const std::string& topic) {
   // topic this producer has not written to yet.
   if (ensured_.count(topic) > 0) return Status::Ok();
   WR_ASSIGN_OR_RETURN(TopicSpec spec, TopicCreationSpec(connector_, topic));
-  WR_RETURN_IF_ERROR(admin_->Ensure(spec));
+  bool created = false;
+  WR_RETURN_IF_ERROR(admin_->Ensure(spec, &created));
+  if (created && !transactional_id_.empty()) {
+    // Brokers learn of a new topic from the controller's metadata log, each a moment apart. A
+    // transaction coordinator that has not learnt of it yet answers AddPartitionsToTxn with
+    // "unknown topic or partition", and the transaction must be aborted (the task then starts
+    // again from its offset, UnitRunner; kafka_failover_test met it on 3 brokers). Once per
+    // topic this task creates.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
   topics_.push_back(kafka::PrefetchTopic(rk_, topic, kPrefetchTimeout));
   ensured_.insert(topic);
   return Status::Ok();

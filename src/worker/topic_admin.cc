@@ -54,7 +54,8 @@ Result<int32_t> TopicAdmin::Partitions(const std::string& topic) {
   return out;
 }
 
-Status TopicAdmin::Ensure(const TopicSpec& spec) {
+Status TopicAdmin::Ensure(const TopicSpec& spec, bool* created_now) {
+  if (created_now != nullptr) *created_now = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (known_.count(spec.name) > 0) return Status::Ok();
@@ -75,6 +76,7 @@ Status TopicAdmin::Ensure(const TopicSpec& spec) {
   rd_kafka_NewTopic_destroy(topic);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, static_cast<int>(timeout_.count()) + 5000);
   Status out;
+  bool created = false;
   if (ev == nullptr) {
     out = RetryError("creating topic " + spec.name + ": no answer from the cluster");
   } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -85,6 +87,7 @@ Status TopicAdmin::Ensure(const TopicSpec& spec) {
         rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
     for (size_t i = 0; i < n; ++i) {
       rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) created = true;
       if (e == RD_KAFKA_RESP_ERR_NO_ERROR || e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) continue;
       const char* msg = rd_kafka_topic_result_error_string(results[i]);
       std::string text = "creating topic " + spec.name + ": " + (msg != nullptr ? msg : "") + " (" +
@@ -100,6 +103,7 @@ Status TopicAdmin::Ensure(const TopicSpec& spec) {
     std::lock_guard<std::mutex> lock(mu_);
     known_.insert(spec.name);
   }
+  if (out.ok() && created_now != nullptr) *created_now = created;
   return out;
 }
 

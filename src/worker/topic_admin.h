@@ -35,8 +35,9 @@ class TopicAdmin {
 
   // Ok when the topic exists (created now or before). kInvalidArgument naming the topic for a
   // request the broker refuses (a replication factor above the broker count, a bad config);
-  // kRetry when the cluster does not answer.
-  Status Ensure(const TopicSpec& spec);
+  // kRetry when the cluster does not answer. `created_now`, when given, says whether this call
+  // created it.
+  Status Ensure(const TopicSpec& spec, bool* created_now = nullptr);
   // The Kafka cluster's id (as GET / reports it).
   Result<std::string> ClusterId();
   // The partition count of an existing topic; kNotFound when it does not exist.
