@@ -117,7 +117,10 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
     const std::string at_kill = SourceValue();
     ASSERT_FALSE(at_kill.empty());
     bool progressed = false;
-    while (!progressed && Clock::now() - killed_at < std::chrono::seconds(90)) {
+    // The victim is back after 15 s; the bound is for a pipeline that never recovers. (Most runs
+    // move on within 6-18 s; some took 51-53 s after the coordinator's kill and one, in CI, over
+    // 90 s after the leader's: not explained yet, hence the logs printed below when slow.)
+    while (!progressed && Clock::now() - killed_at < std::chrono::seconds(150)) {
       progressed = DestinationValue() > std::stoll(at_kill);
       if (!progressed) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
@@ -127,6 +130,12 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
         << " after "
         << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at).count()
         << " ms" << std::endl;
+    if (Clock::now() - killed_at > std::chrono::seconds(30)) {
+      for (size_t i = 0; i < workers_.size(); ++i) {
+        std::cout << "---- slow: worker " << i << " log (tail) ----\n"
+                  << workers_[i].StderrTail(6000) << std::endl;
+      }
+    }
     const PartitionState during = kafka_->Partition(topic);
     EXPECT_NE(during.leader, victim);
     EXPECT_GE(during.leader, 1);
