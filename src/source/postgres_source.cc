@@ -817,6 +817,7 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
   if (const auto* b = std::get_if<pg::BeginMessage>(&msg)) {
     in_tx_ = true;
     begin_ = *b;
+    begin_wal_start_ = wal_start;
     tx_event_index_ = 0;
     tx_buffer_.clear();
     tx_state_.Begin(b->xid);
@@ -825,6 +826,17 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
   }
   if (const auto* c = std::get_if<pg::CommitMessage>(&msg)) {
     if (!in_tx_) return DataError("Commit at " + c->commit_lsn.ToString() + " without Begin");
+    // Debezium brackets a transaction whose changes were all filtered out (tables or operations
+    // not captured) too: BEGIN with the transaction's first LSN, END counting no event. Not one
+    // a snapshot already covered: Debezium's slot would not have streamed it.
+    const bool covered_by_snapshot =
+        offset_.filter_until.valid() && begin_.final_lsn < offset_.filter_until;
+    if (tx_events_ && !tx_begin_emitted_ && tx_buffer_.empty() && !covered_by_snapshot) {
+      tx_begin_emitted_ = true;
+      tx_buffer_.push_back(tx_events_->Begin(tx_state_, begin_wal_start_,
+                                             PgTimeToUnixMs(begin_.commit_time), NowMs()));
+      PositionAppended(0, begin_wal_start_);
+    }
     if (tx_begin_emitted_) {
       const size_t first = tx_buffer_.size();
       tx_buffer_.push_back(

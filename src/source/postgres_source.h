@@ -167,6 +167,7 @@ class PostgresSource {
   // The transaction being decoded.
   bool in_tx_ = false;
   pg::BeginMessage begin_;
+  Lsn begin_wal_start_;  // where the Begin message is in the stream: the transaction's first LSN
   uint64_t tx_event_index_ = 0;
   std::vector<data::Record> tx_buffer_;
   TransactionState tx_state_;  // provide.transaction.metadata numbering
