@@ -817,7 +817,6 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
   if (const auto* b = std::get_if<pg::BeginMessage>(&msg)) {
     in_tx_ = true;
     begin_ = *b;
-    begin_wal_start_ = wal_start;
     tx_event_index_ = 0;
     tx_buffer_.clear();
     tx_state_.Begin(b->xid);
@@ -826,17 +825,6 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
   }
   if (const auto* c = std::get_if<pg::CommitMessage>(&msg)) {
     if (!in_tx_) return DataError("Commit at " + c->commit_lsn.ToString() + " without Begin");
-    // Debezium brackets a transaction whose changes were all filtered out (tables or operations
-    // not captured) too: BEGIN with the transaction's first LSN, END counting no event. Not one
-    // a snapshot already covered: Debezium's slot would not have streamed it.
-    const bool covered_by_snapshot =
-        offset_.filter_until.valid() && begin_.final_lsn < offset_.filter_until;
-    if (tx_events_ && !tx_begin_emitted_ && tx_buffer_.empty() && !covered_by_snapshot) {
-      tx_begin_emitted_ = true;
-      tx_buffer_.push_back(tx_events_->Begin(tx_state_, begin_wal_start_,
-                                             PgTimeToUnixMs(begin_.commit_time), NowMs()));
-      PositionAppended(0, begin_wal_start_);
-    }
     if (tx_begin_emitted_) {
       const size_t first = tx_buffer_.size();
       tx_buffer_.push_back(
@@ -884,16 +872,19 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
   Status built;
   if (const auto* ins = std::get_if<pg::InsertMessage>(&msg)) {
     Table* t = table_for(ins->relation_id);
-    if (!t || config_.skip_create || filtered_by_snapshot(*t)) return Status::Ok();
+    if (!t) return BeginForFilteredChange(wal_start);
+    if (config_.skip_create || filtered_by_snapshot(*t)) return Status::Ok();
     built = t->events->Insert(ins->new_tuple, meta, &recs);
   } else if (const auto* up = std::get_if<pg::UpdateMessage>(&msg)) {
     Table* t = table_for(up->relation_id);
-    if (!t || config_.skip_update || filtered_by_snapshot(*t)) return Status::Ok();
+    if (!t) return BeginForFilteredChange(wal_start);
+    if (config_.skip_update || filtered_by_snapshot(*t)) return Status::Ok();
     built = t->events->Update(up->old_kind, up->old_kind ? &up->old_tuple : nullptr, up->new_tuple,
                               meta, &recs);
   } else if (const auto* del = std::get_if<pg::DeleteMessage>(&msg)) {
     Table* t = table_for(del->relation_id);
-    if (!t || config_.skip_delete || filtered_by_snapshot(*t)) return Status::Ok();
+    if (!t) return BeginForFilteredChange(wal_start);
+    if (config_.skip_delete || filtered_by_snapshot(*t)) return Status::Ok();
     built = t->events->Delete(del->old_kind, del->old_tuple, meta, &recs);
   } else if (const auto* tr = std::get_if<pg::TruncateMessage>(&msg)) {
     if (config_.skip_truncate) return Status::Ok();
@@ -908,6 +899,21 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     return built;
   }
   EmitAppended(first, wal_start, meta, out);
+  return Status::Ok();
+}
+
+Status PostgresSource::BeginForFilteredChange(Lsn wal_start) {
+  // Debezium's transaction monitor sees a change of a table its filters leave out as a data event
+  // (not a skipped operation's): it emits BEGIN there, with that change's LSN in its id, so a
+  // transaction of such changes only gets BEGIN and an END counting no event. Not for a
+  // transaction a snapshot already covered: Debezium's slot would not have streamed it.
+  if (!tx_events_ || tx_begin_emitted_) return Status::Ok();
+  if (offset_.filter_until.valid() && begin_.final_lsn < offset_.filter_until) return Status::Ok();
+  tx_begin_emitted_ = true;
+  const size_t first = tx_buffer_.size();
+  tx_buffer_.push_back(
+      tx_events_->Begin(tx_state_, wal_start, PgTimeToUnixMs(begin_.commit_time), NowMs()));
+  PositionAppended(first, wal_start);
   return Status::Ok();
 }
 

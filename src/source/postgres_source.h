@@ -134,6 +134,9 @@ class PostgresSource {
   Status CheckMissingWal(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
+  // With provide.transaction.metadata: the transaction's BEGIN, if not emitted yet, at a change of
+  // a table not captured (wal_start: that change's position), as Debezium emits it. Always Ok.
+  Status BeginForFilteredChange(Lsn wal_start);
   // PositionAppended for the records of one change, preceded by the transaction's BEGIN event
   // the first time (data events only: Debezium 2.7 gives a message no transaction metadata);
   // then hands over part of a large transaction.
@@ -167,7 +170,6 @@ class PostgresSource {
   // The transaction being decoded.
   bool in_tx_ = false;
   pg::BeginMessage begin_;
-  Lsn begin_wal_start_;  // where the Begin message is in the stream: the transaction's first LSN
   uint64_t tx_event_index_ = 0;
   std::vector<data::Record> tx_buffer_;
   TransactionState tx_state_;  // provide.transaction.metadata numbering
