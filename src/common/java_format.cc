@@ -821,4 +821,53 @@ void AppendIsoTime(std::string* out, int64_t nanos_of_day, int fraction_digits) 
   out->append(digits, static_cast<size_t>(n));
 }
 
+uint32_t JavaStringHash(std::string_view utf8) {
+  uint32_t h = 0;
+  auto add = [&h](uint32_t unit) { h = 31 * h + unit; };
+  for (size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    uint32_t cp = 0;
+    size_t len = 1;
+    if (c < 0x80) {
+      cp = c;
+    } else if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1F, len = 2;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0F, len = 3;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07, len = 4;
+    } else {
+      cp = 0xFFFD;  // what Java's decoder makes of a stray byte
+    }
+    if (i + len > utf8.size()) {
+      add(0xFFFD);
+      break;
+    }
+    for (size_t k = 1; k < len; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      add(0xD800 + (cp >> 10));
+      add(0xDC00 + (cp & 0x3FF));
+    } else {
+      add(cp);
+    }
+  }
+  return h ^ (h >> 16);
+}
+
+std::vector<size_t> JavaHashMapOrder(const std::vector<std::string_view>& keys) {
+  size_t table = 16;
+  while (keys.size() > table * 3 / 4) table *= 2;  // resized once size exceeds the threshold
+  std::vector<size_t> order(keys.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<size_t> bucket(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) bucket[i] = JavaStringHash(keys[i]) & (table - 1);
+  // A resize splits each bucket keeping its keys' relative order: put order within a bucket.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return bucket[a] < bucket[b]; });
+  return order;
+}
+
 }  // namespace walrelay

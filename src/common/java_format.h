@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace walrelay {
 
@@ -69,6 +70,15 @@ std::string Base64Encode(std::string_view bytes, Base64Alphabet alphabet = Base6
 // Decodes basic-alphabet base64 into `out` (replacing its contents). Padding is optional;
 // whitespace and characters outside the alphabet make it return false.
 bool DecodeBase64(std::string_view text, std::string* out);
+
+// ---------------------------------------------------------------------------------------------
+// java.util.HashMap<String, V>: its hash(key), String.hashCode of the key's UTF-16 form spread
+// (h ^ h >>> 16), and the order a HashMap built with the default capacity (16) and load factor
+// (0.75) iterates keys put in the order of `keys` (distinct): bucket by bucket, and within a
+// bucket in the order they were put. Returns indices into `keys`. (A bucket of eight or more keys
+// in a table of 64 or more becomes a tree, which this does not model.)
+uint32_t JavaStringHash(std::string_view utf8);
+std::vector<size_t> JavaHashMapOrder(const std::vector<std::string_view>& keys);
 
 // ---------------------------------------------------------------------------------------------
 // Days and dates: the proleptic Gregorian calendar of java.time, with astronomical year numbering

@@ -335,5 +335,25 @@ TEST(JavaFormatTest, IsoTimes) {
   EXPECT_EQ(out, "01:02:03.120000");
 }
 
+TEST(JavaFormatTest, StringHashAsJavaHashMapSpreadsIt) {
+  EXPECT_EQ(JavaStringHash(""), 0u);
+  EXPECT_EQ(JavaStringHash("a"), 97u);
+  // "polygenelubricants".hashCode() == Integer.MIN_VALUE; spread: h ^ h >>> 16.
+  EXPECT_EQ(JavaStringHash("polygenelubricants"), 0x80008000u);
+  EXPECT_EQ(JavaStringHash("\xc3\xa9"), 233u);  // U+00E9: one UTF-16 unit
+  // U+1F600: the surrogate pair D83D DE00, hashCode 31 * 0xD83D + 0xDE00 = 0x1B0D63.
+  EXPECT_EQ(JavaStringHash("\xf0\x9f\x98\x80"), 0x1B0D63u ^ 0x1Bu);
+}
+
+TEST(JavaFormatTest, HashMapOrderIsBucketThenPutOrder) {
+  // Buckets (of 16): public.trunc 2, public.ri_nothing 14, public.excluded and public.common 15.
+  EXPECT_EQ(JavaHashMapOrder({"public.excluded", "public.ri_nothing"}),
+            (std::vector<size_t>{1, 0}));
+  EXPECT_EQ(JavaHashMapOrder({"public.common", "public.excluded", "public.trunc"}),
+            (std::vector<size_t>{2, 0, 1}));
+  EXPECT_EQ(JavaHashMapOrder({"public.excluded", "public.common"}), (std::vector<size_t>{0, 1}));
+  EXPECT_TRUE(JavaHashMapOrder({}).empty());
+}
+
 }  // namespace
 }  // namespace walrelay

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "common/java_format.h"
+
 namespace walrelay::source {
 
 namespace {
@@ -673,9 +675,16 @@ data::Record TransactionEvents::Make(const char* status, const TransactionState&
   const bool end = std::string_view(status) == "END";
   Value collections;
   if (end) {
+    // Debezium counts them in a HashMap keyed by the collection's name and lists them as it
+    // iterates.
+    const auto& per_collection = tx.per_collection();
+    std::vector<std::string_view> names;
+    names.reserve(per_collection.size());
+    for (const auto& entry : per_collection) names.push_back(entry.first);
     Array items;
-    items.reserve(tx.per_collection().size());
-    for (const auto& [name, count] : tx.per_collection()) {
+    items.reserve(per_collection.size());
+    for (size_t i : JavaHashMapOrder(names)) {
+      const auto& [name, count] = per_collection[i];
       items.emplace_back(Struct{collection_schema_, {Value(name), Value(count)}});
     }
     collections = std::move(items);

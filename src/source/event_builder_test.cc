@@ -605,6 +605,22 @@ TEST_F(EventBuilderTest, TransactionMetadata) {
   EXPECT_TRUE(tx.per_collection().empty());
 }
 
+// END lists the data collections as Debezium's HashMap iterates them (peers_events_test found
+// "public.ri_nothing" before "public.excluded", counted the other way round).
+TEST_F(EventBuilderTest, EndListsDataCollectionsInJavaHashMapOrder) {
+  TransactionState tx;
+  tx.Begin(779);
+  tx.Next("public.excluded");
+  tx.Next("public.ri_nothing");
+  tx.Next("public.excluded");
+  TransactionEvents txe(Options());
+  Record end = txe.End(tx, Lsn(26523712), 0, 0);
+  const SchemaPtr& coll = txe.value_schema()->fields[3].schema->value_schema;
+  EXPECT_EQ(Field(end.value, "data_collections"),
+            Value(Array{Value(Struct{coll, {Value("public.ri_nothing"), Value(int64_t{1})}}),
+                        Value(Struct{coll, {Value("public.excluded"), Value(int64_t{2})}})}));
+}
+
 TEST_F(EventBuilderTest, NoTransactionBlockWhenDisabled) {
   TableEvents ev = Make(Customers());  // provide_transaction_metadata = false
   TransactionState tx;

@@ -875,16 +875,19 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
   Status built;
   if (const auto* ins = std::get_if<pg::InsertMessage>(&msg)) {
     Table* t = table_for(ins->relation_id);
-    if (!t || config_.skip_create || filtered_by_snapshot(*t)) return Status::Ok();
+    if (!t) return BeginForFilteredChange(wal_start);
+    if (config_.skip_create || filtered_by_snapshot(*t)) return Status::Ok();
     built = t->events->Insert(ins->new_tuple, meta, &recs);
   } else if (const auto* up = std::get_if<pg::UpdateMessage>(&msg)) {
     Table* t = table_for(up->relation_id);
-    if (!t || config_.skip_update || filtered_by_snapshot(*t)) return Status::Ok();
+    if (!t) return BeginForFilteredChange(wal_start);
+    if (config_.skip_update || filtered_by_snapshot(*t)) return Status::Ok();
     built = t->events->Update(up->old_kind, up->old_kind ? &up->old_tuple : nullptr, up->new_tuple,
                               meta, &recs);
   } else if (const auto* del = std::get_if<pg::DeleteMessage>(&msg)) {
     Table* t = table_for(del->relation_id);
-    if (!t || config_.skip_delete || filtered_by_snapshot(*t)) return Status::Ok();
+    if (!t) return BeginForFilteredChange(wal_start);
+    if (config_.skip_delete || filtered_by_snapshot(*t)) return Status::Ok();
     built = t->events->Delete(del->old_kind, del->old_tuple, meta, &recs);
   } else if (const auto* tr = std::get_if<pg::TruncateMessage>(&msg)) {
     if (config_.skip_truncate) return Status::Ok();
@@ -899,6 +902,21 @@ Status PostgresSource::HandleMessage(const pg::PgoutputMessage& msg, Lsn wal_sta
     return built;
   }
   EmitAppended(first, wal_start, meta, out);
+  return Status::Ok();
+}
+
+Status PostgresSource::BeginForFilteredChange(Lsn wal_start) {
+  // Debezium's transaction monitor sees a change of a table its filters leave out as a data event
+  // (not a skipped operation's): it emits BEGIN there, with that change's LSN in its id, so a
+  // transaction of such changes only gets BEGIN and an END counting no event. Not for a
+  // transaction a snapshot already covered: Debezium's slot would not have streamed it.
+  if (!tx_events_ || tx_begin_emitted_) return Status::Ok();
+  if (offset_.filter_until.valid() && begin_.final_lsn < offset_.filter_until) return Status::Ok();
+  tx_begin_emitted_ = true;
+  const size_t first = tx_buffer_.size();
+  tx_buffer_.push_back(
+      tx_events_->Begin(tx_state_, wal_start, PgTimeToUnixMs(begin_.commit_time), NowMs()));
+  PositionAppended(first, wal_start);
   return Status::Ok();
 }
 

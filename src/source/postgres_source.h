@@ -134,6 +134,9 @@ class PostgresSource {
   Status CheckMissingWal(const Status& cause);
   Result<TableInfo> LoadTableInfo(uint32_t oid, const pg::RelationMessage* rel);
   SourceMeta MakeMeta(Lsn lsn, const std::string& snapshot_flag);
+  // With provide.transaction.metadata: the transaction's BEGIN, if not emitted yet, at a change of
+  // a table not captured (wal_start: that change's position), as Debezium emits it. Always Ok.
+  Status BeginForFilteredChange(Lsn wal_start);
   // PositionAppended for the records of one change, preceded by the transaction's BEGIN event
   // the first time (data events only: Debezium 2.7 gives a message no transaction metadata);
   // then hands over part of a large transaction.

@@ -272,14 +272,21 @@ TEST_F(CaptureTest, DmlEventsInDebeziumFormat) {
 }
 
 // provide.transaction.metadata: each transaction's changes come between its BEGIN and END events,
-// in order, each numbered within the transaction; END counts them.
+// in order, each numbered within the transaction; END counts them. As Debezium does, a transaction
+// whose changes are all of tables left out has BEGIN and END too, END 0; one whose changes are all
+// skipped operations has none.
 TEST_F(CaptureTest, TransactionMetadataBracketsEachTransaction) {
   Sql("CREATE TABLE t(id int primary key, v int)");
-  std::string file =
-      Connector({{"provide.transaction.metadata", "true"}, {"snapshot.mode", "never"}});
+  Sql("CREATE TABLE excluded(id int primary key)");
+  std::string file = Connector({{"provide.transaction.metadata", "true"},
+                                {"snapshot.mode", "never"},
+                                {"table.exclude.list", "public\\.excluded"},
+                                {"skipped.operations", "u"}});
   ASSERT_EQ(Run({file, "--idle-exit", "1"}).exit_code, 0);
   Sql("BEGIN; INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (2, 2); COMMIT;");
   Sql("INSERT INTO t VALUES (3, 3)");
+  Sql("INSERT INTO excluded VALUES (1)");
+  Sql("UPDATE t SET v = 4 WHERE id = 3");  // a skipped operation: no BEGIN, no END
   auto r = Run({file, "--idle-exit", "2"});
   std::vector<std::string> seen;
   std::string begin_id;
@@ -299,8 +306,8 @@ TEST_F(CaptureTest, TransactionMetadataBracketsEachTransaction) {
       }
     }
   }
-  EXPECT_EQ(seen,
-            (std::vector<std::string>{"BEGIN", "1#1", "2#2", "END 2", "BEGIN", "3#1", "END 1"}))
+  EXPECT_EQ(seen, (std::vector<std::string>{"BEGIN", "1#1", "2#2", "END 2", "BEGIN", "3#1", "END 1",
+                                            "BEGIN", "END 0"}))
       << r.out;
 }
 

@@ -4,10 +4,12 @@
 // publication and topic prefix, both with JsonConverter and schemas. Both snapshot the same
 // tables and stream the same DML script (every type and handling mode walrelay supports, NULLs,
 // arrays, domains, enums, the replica identities, an unchanged TOAST value, a primary key update,
-// TRUNCATE, logical decoding messages, heartbeats, transaction metadata); then every topic is read
-// with kcat, the events are paired in order and keys and values (schema and payload) compared
-// recursively. Only what must differ is ignored (see Normalize); every other difference either
-// fails the test or is on kAllowed below, each entry documented in docs/compatibility-events.md.
+// TRUNCATE, logical decoding messages, heartbeats and their action query, transaction metadata;
+// table, column, operation, message prefix and tombstone filters and custom keys in some
+// variants); then every topic is read with kcat, the events are paired in order (by LSN range and
+// id where a topic runs on) and keys and values (schema and payload) compared recursively. Only
+// what must differ is ignored (see Normalize); every other difference either fails the test or is
+// on kAllowed below, each entry documented in docs/compatibility-events.md.
 //
 // Label `peers` (tests/integration/CMakeLists.txt): not run by `scripts/test` or CI; run it with
 // `ctest -L peers -R peers_events_test`. Skipped when the Connect jars are not fetched.
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -73,10 +76,12 @@ ALTER TABLE ri_index REPLICA IDENTITY USING INDEX ri_index_code;
 CREATE TABLE toasted (id int PRIMARY KEY, big text, small int);
 ALTER TABLE toasted ALTER COLUMN big SET STORAGE EXTERNAL;
 CREATE TABLE trunc (id int PRIMARY KEY);
+CREATE TABLE hb (id serial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE excluded (id int PRIMARY KEY);
 INSERT INTO common VALUES (1, -32768, 2147483647, -9223372036854775808, 12345.678, 0.000001,
   'snapshot text', 'vc', 'ab', true, 1.5, -2.25e-10, '2024-02-29', '23:59:59.999999',
   '12:34:56.789', '10:11:12.5+02', '2024-02-29 23:59:59.123456', '1999-12-31 00:00:00.5',
-  '2024-06-01 12:00:00.654321+02', '1 year 2 mons 3 days 04:05:06.789', '\x00ff10',
+  '2024-06-01 12:00:00.654321+02', '1 year 2 mons 3 days 04:05:06.789', '\xfbff10',
   'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2]}', '{"b": {"c": null}}', 12.34,
   '192.168.1.0/24', '{1,NULL,3}', '{"x","y z"}', 7, 'happy', 'set');
 INSERT INTO common (id, c_required) VALUES (2, 'nulls');
@@ -91,7 +96,7 @@ INSERT INTO common VALUES (3, 1, -1, 1, -0.001, -123456789.123456789, 'ünïcöd
   'sad', 'streamed');
 INSERT INTO common (id, c_required) VALUES (4, 'nulls too');
 UPDATE common SET c_text = 'updated', c_num = 1, c_enum = 'ok', c_int_arr = '{4,5}',
-  c_money = '83234458534636599.30' WHERE id = 3;
+  c_money = '83234458534636599.30', c_bytea = '\xfbffbf' WHERE id = 3;
 DELETE FROM common WHERE id = 4;
 UPDATE common SET id = 100 WHERE id = 1;
 INSERT INTO ri_full VALUES (1, 'one');
@@ -105,20 +110,29 @@ INSERT INTO toasted SELECT 1, string_agg(md5(i::text), '' ORDER BY i), 1
   FROM generate_series(1, 400) AS i;
 UPDATE toasted SET small = 2 WHERE id = 1;
 INSERT INTO trunc VALUES (1);
+INSERT INTO excluded VALUES (1);
+BEGIN;
+INSERT INTO excluded VALUES (2);
+INSERT INTO ri_nothing VALUES (2, 'after a row of a table strings leaves out');
+COMMIT;
 TRUNCATE trunc;
 BEGIN;
 INSERT INTO trunc VALUES (2);
 SELECT pg_logical_emit_message(true, 'tx-prefix', 'in a transaction');
+SELECT pg_logical_emit_message(true, 'drop-me', 'filtered out where a prefix list says so');
 COMMIT;
 SELECT pg_logical_emit_message(false, 'plain-prefix', '\x01ff'::bytea);
+SELECT pg_logical_emit_message(false, 'keep-me', 'kept');
 )sql";
 
 // Events each table topic must hold at the end (snapshot + script; a delete is two: the delete
-// event and its tombstone; a primary key update three: delete, tombstone, create).
+// event and its tombstone; a primary key update three: delete, tombstone, create), unless a
+// variant says otherwise (Variant::events). Table hb is not here: the heartbeat.action.query of
+// the `defaults` connectors inserts into it every second (CompareStreamedRange).
 const std::map<std::string, size_t> kTableEvents = {
     {"public.common", 2 + 2 + 1 + 2 + 3},
     {"public.ri_full", 4},
-    {"public.ri_nothing", 1},
+    {"public.ri_nothing", 2},
     {"public.ri_index", 4},
     {"public.toasted", 2},
     {"public.trunc", 3},
@@ -130,6 +144,14 @@ struct Variant {
   json config;
   bool transactions = false;
   bool heartbeats = false;
+  // Events of the table topics where they differ from kTableEvents (at least this many: the
+  // counts are compared anyway), and of the message topic (four messages, less the filtered).
+  std::map<std::string, size_t> events = {};
+  size_t messages = 4;
+  size_t TableEvents(const std::string& table) const {
+    auto it = events.find(table);
+    return it != events.end() ? it->second : kTableEvents.at(table);
+  }
   std::string DebeziumPrefix() const { return "dbz_" + id; }
   std::string WalrelayPrefix() const { return "wr_" + id; }
 };
@@ -140,23 +162,48 @@ const std::vector<Variant>& Variants() {
        {{"decimal.handling.mode", "precise"},
         {"time.precision.mode", "adaptive"},
         {"binary.handling.mode", "bytes"},
-        {"heartbeat.interval.ms", "1000"}},
+        {"heartbeat.interval.ms", "1000"},
+        {"heartbeat.action.query", "INSERT INTO public.hb DEFAULT VALUES"},
+        {"message.prefix.exclude.list", "drop-.*"}},
        false,
-       true},
+       true,
+       {},
+       3},
       {"strings",
        {{"decimal.handling.mode", "string"},
         {"time.precision.mode", "connect"},
         {"binary.handling.mode", "base64"},
         {"interval.handling.mode", "string"},
-        {"provide.transaction.metadata", "true"}},
+        {"provide.transaction.metadata", "true"},
+        {"table.exclude.list", "public\\.excluded"}},
        true,
        false},
       {"doubles",
        {{"decimal.handling.mode", "double"},
         {"time.precision.mode", "adaptive_time_microseconds"},
-        {"binary.handling.mode", "hex"}},
+        {"binary.handling.mode", "hex"},
+        {"skipped.operations", "t"},
+        {"column.exclude.list", "public\\.common\\.c_(json|money),public\\.ri_full\\.v"}},
        false,
-       false},
+       false,
+       {{"public.trunc", 2}}},
+      // Filters: of columns, operations, tombstones, message prefixes; custom keys.
+      {"filters",
+       {{"binary.handling.mode", "base64-url-safe"},
+        {"skipped.operations", "u"},
+        {"tombstones.on.delete", "false"},
+        {"column.include.list",
+         "public\\.common\\.(id|c_text|c_bytea|c_required),"
+         "public\\.(ri_full|ri_nothing|ri_index|toasted|trunc|hb)\\..*"},
+        {"message.key.columns", "public.ri_nothing:id;public.ri_full:v"},
+        {"message.prefix.include.list", "tx-.*,keep-.*"},
+        // Transactions whose only changes are skipped updates: BEGIN and END, END 0.
+        {"provide.transaction.metadata", "true"}},
+       true,
+       false,
+       // common: snapshot 2, inserts 2, delete 1 (and the primary key update, 0 or 2).
+       {{"public.common", 5}, {"public.ri_full", 2}, {"public.ri_index", 2}, {"public.toasted", 1}},
+       2},
   };
   return variants;
 }
@@ -358,23 +405,59 @@ class PeersEventsTest : public RequiresPostgres {
     return c;
   }
 
-  // Every message of `topic`.
-  std::vector<Message> Read(const std::string& topic) {
-    std::vector<Message> out;
-    for (const std::string& line : ConsumeTopic(kafka_->bootstrap_servers(), topic, "%k\t%s")) {
-      out.push_back(ParseMessage(line));
+  // Every message of each of `topics` as kcat prints them with `format`, one kcat per topic, up
+  // to eight at a time: a kcat spends most of its half second waiting for the broker, and the
+  // test reads some seventy topics.
+  std::map<std::string, std::vector<std::string>> ConsumeAll(const std::vector<std::string>& topics,
+                                                             const std::string& format) {
+    std::map<std::string, std::vector<std::string>> out;
+    constexpr size_t kParallel = 8;
+    for (size_t at = 0; at < topics.size(); at += kParallel) {
+      std::vector<std::future<std::vector<std::string>>> running;
+      for (size_t i = at; i < std::min(at + kParallel, topics.size()); ++i) {
+        running.push_back(std::async(std::launch::async, [this, &topics, &format, i] {
+          return ConsumeTopic(kafka_->bootstrap_servers(), topics[i], format);
+        }));
+      }
+      for (size_t i = at; i < std::min(at + kParallel, topics.size()); ++i) {
+        out[topics[i]] = running[i - at].get();
+      }
     }
     return out;
   }
 
-  // Waits until `topic` holds at least `want` messages (up to `seconds`); false otherwise, with
-  // how many it held in `*got`.
-  bool WaitCount(const std::string& topic, size_t want, size_t* got, int seconds = 90) {
+  // Reads every message of `topics` at once, for Read.
+  void ReadAll(const std::vector<std::string>& topics) {
+    for (auto& [topic, lines] : ConsumeAll(topics, "%k\t%s")) {
+      std::vector<Message>& messages = read_[topic];
+      messages.clear();
+      for (const std::string& line : lines) messages.push_back(ParseMessage(line));
+    }
+  }
+
+  // Every message of `topic`: as ReadAll read it, or read now.
+  std::vector<Message> Read(const std::string& topic) {
+    if (read_.count(topic) == 0) ReadAll({topic});
+    return read_[topic];
+  }
+
+  // Waits until each topic of `want` holds at least as many messages (up to `seconds`); returns
+  // those that do not, with how many they held.
+  std::map<std::string, size_t> WaitCounts(std::map<std::string, size_t> want, int seconds = 90) {
     const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+    std::map<std::string, size_t> short_of;
     while (true) {
-      *got = ConsumeTopic(kafka_->bootstrap_servers(), topic, "%o").size();
-      if (*got >= want) return true;
-      if (Clock::now() >= deadline) return false;
+      std::vector<std::string> topics;
+      for (const auto& entry : want) topics.push_back(entry.first);
+      short_of.clear();
+      for (const auto& [topic, lines] : ConsumeAll(topics, "%o")) {
+        if (lines.size() >= want[topic]) {
+          want.erase(topic);
+        } else {
+          short_of[topic] = lines.size();
+        }
+      }
+      if (want.empty() || Clock::now() >= deadline) return short_of;
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
@@ -411,6 +494,211 @@ class PeersEventsTest : public RequiresPostgres {
     }
   }
 
+  // Compares the streamed events of a table written to all the time (hb, by the heartbeat action
+  // queries): both slots decode the same WAL, but each topic starts (the other connector's
+  // inserts before its slot existed, or in its snapshot) and ends (still streaming) elsewhere.
+  // So only the events in the LSN range both topics cover are compared, in order; at least two.
+  void CompareStreamedRange(const Variant& v, const std::string& debezium_topic,
+                            const std::string& walrelay_topic, const std::string& label,
+                            std::vector<Diff>* diffs) {
+    auto streamed = [](std::vector<Message> all) {
+      std::vector<std::pair<int64_t, Message>> out;
+      for (Message& m : all) {
+        const json* source = m.value.is_object() ? &m.value["payload"]["source"] : nullptr;
+        if (source == nullptr || !source->is_object() || source->value("snapshot", "") != "false")
+          continue;
+        out.emplace_back((*source)["lsn"].get<int64_t>(), std::move(m));
+      }
+      return out;
+    };
+    auto d = streamed(Read(debezium_topic));
+    auto w = streamed(Read(walrelay_topic));
+    ASSERT_FALSE(d.empty()) << debezium_topic << " holds no streamed event";
+    ASSERT_FALSE(w.empty()) << walrelay_topic << " holds no streamed event";
+    const int64_t lo = std::max(d.front().first, w.front().first);
+    const int64_t hi = std::min(d.back().first, w.back().first);
+    auto in_range = [&](std::vector<std::pair<int64_t, Message>>& list) {
+      std::erase_if(list, [&](const auto& e) { return e.first < lo || e.first > hi; });
+    };
+    in_range(d);
+    in_range(w);
+    ASSERT_GE(std::min(d.size(), w.size()), 2u) << label << ": too few events in common";
+    if (d.size() != w.size()) {
+      diffs->push_back({v.id + " " + label, label + " [count]", std::to_string(d.size()),
+                        std::to_string(w.size())});
+    }
+    for (size_t i = 0; i < std::min(d.size(), w.size()); ++i) {
+      Message& dm = d[i].second;
+      Message& wm = w[i].second;
+      Normalize(dm.key, v.DebeziumPrefix());
+      Normalize(dm.value, v.DebeziumPrefix());
+      Normalize(wm.key, v.WalrelayPrefix());
+      Normalize(wm.value, v.WalrelayPrefix());
+      std::vector<Diff> found;
+      Compare(dm.key, wm.key, "key", &found);
+      Compare(dm.value, wm.value, "value", &found);
+      for (Diff& f : found) {
+        f.where = v.id + " " + label + " #" + std::to_string(i) + " " + f.path;
+        f.path = label + " " + f.path;
+        diffs->push_back(std::move(f));
+      }
+    }
+  }
+
+  // Compares the transaction topics: BEGIN and END events paired by id and status, in the range
+  // of LSNs (the id's second part) both topics cover, as hb's transactions run on (see
+  // CompareStreamedRange). An event only one side has is a difference at "transaction [only
+  // debezium]" ("[only walrelay]"), or "transaction [only debezium, empty transaction]" when
+  // Debezium's END of that transaction counts no event.
+  void CompareTransactions(const Variant& v, const std::string& debezium_topic,
+                           const std::string& walrelay_topic, std::vector<Diff>* diffs) {
+    struct Event {
+      std::string txid;
+      int64_t lsn = 0;
+      std::string status;
+      Message message;
+    };
+    auto parse = [](std::vector<Message> all) {
+      std::vector<Event> out;
+      for (Message& m : all) {
+        if (!m.value.is_object()) continue;
+        const json& payload = m.value["payload"];
+        const std::string id = payload.value("id", "");
+        const size_t colon = id.find(':');
+        if (colon == std::string::npos) continue;
+        out.push_back({id.substr(0, colon), std::stoll(id.substr(colon + 1)),
+                       payload.value("status", ""), std::move(m)});
+      }
+      return out;
+    };
+    std::vector<Event> d = parse(Read(debezium_topic));
+    std::vector<Event> w = parse(Read(walrelay_topic));
+    ASSERT_FALSE(d.empty() || w.empty()) << "no transaction events";
+    // The range of complete transactions: END events' LSNs (BEGIN's is the transaction's first
+    // LSN, or its first data event's, at most END's).
+    auto lsns = [](const std::vector<Event>& list) {
+      int64_t lo = INT64_MAX, hi = INT64_MIN;
+      for (const Event& e : list) {
+        if (e.status == "END") lo = std::min(lo, e.lsn), hi = std::max(hi, e.lsn);
+      }
+      return std::make_pair(lo, hi);
+    };
+    const int64_t lo = std::max(lsns(d).first, lsns(w).first);
+    const int64_t hi = std::min(lsns(d).second, lsns(w).second);
+    auto out_of_range = [&](const Event& e) { return e.lsn < lo || e.lsn > hi; };
+    std::erase_if(d, out_of_range);
+    std::erase_if(w, out_of_range);
+    // A BEGIN whose END is past the range (one side has not sent that END yet) is left out.
+    auto without_end = [](std::vector<Event>& list) {
+      std::set<std::string> ended;
+      for (const Event& e : list) {
+        if (e.status == "END") ended.insert(e.txid);
+      }
+      std::erase_if(list, [&](const Event& e) { return ended.count(e.txid) == 0; });
+    };
+    without_end(d);
+    without_end(w);
+    std::set<std::string> empty;  // transactions Debezium's END counts no event in
+    for (const Event& e : d) {
+      if (e.status == "END" && e.message.value["payload"].value("event_count", -1) == 0) {
+        empty.insert(e.txid);
+      }
+    }
+    std::map<std::string, Event*> by_id;
+    for (Event& e : w) by_id[e.message.value["payload"].value("id", "") + e.status] = &e;
+    size_t index = 0;
+    for (Event& e : d) {
+      const std::string id = e.message.value["payload"].value("id", "");
+      const std::string where =
+          v.id + " transaction #" + std::to_string(index++) + " " + id + " " + e.status;
+      auto it = by_id.find(id + e.status);
+      if (it == by_id.end()) {
+        diffs->push_back({where,
+                          empty.count(e.txid) != 0
+                              ? "transaction [only debezium, empty transaction]"
+                              : "transaction [only debezium]",
+                          Short(e.message.value["payload"]), "(missing)"});
+        continue;
+      }
+      Message& wm = it->second->message;
+      by_id.erase(it);
+      Normalize(e.message.key, v.DebeziumPrefix());
+      Normalize(e.message.value, v.DebeziumPrefix());
+      Normalize(wm.key, v.WalrelayPrefix());
+      Normalize(wm.value, v.WalrelayPrefix());
+      std::vector<Diff> found;
+      Compare(e.message.key, wm.key, "key", &found);
+      Compare(e.message.value, wm.value, "value", &found);
+      for (Diff& f : found) {
+        f.where = where + " " + f.path;
+        f.path = "transaction " + f.path;
+        diffs->push_back(std::move(f));
+      }
+    }
+    for (const auto& [id, e] : by_id) {
+      diffs->push_back({v.id + " transaction " + id, "transaction [only walrelay]", "(missing)",
+                        Short(e->message.value["payload"])});
+    }
+  }
+
+  // The settings of the variants did what they say (on walrelay's side; Debezium's events are
+  // compared with these), so a setting both connectors ignored could not pass unnoticed.
+  void ExpectSettingsApplied() {
+    auto payloads = [this](const std::string& topic) {
+      std::vector<json> out;
+      for (const Message& m : read_[topic]) {
+        out.push_back(m.value.is_object() ? m.value["payload"] : json());
+      }
+      return out;
+    };
+    std::set<std::string> ops, after_fields;
+    bool tombstone = false;
+    for (const json& p : payloads("wr_filters.public.common")) {
+      if (p.is_null()) {
+        tombstone = true;
+        continue;
+      }
+      ops.insert(p["op"].get<std::string>());
+      if (p["after"].is_object() && p["after"]["id"] == 1) {
+        EXPECT_EQ(p["after"]["c_bytea"], "-_8Q") << "base64-url-safe";
+      }
+      for (auto it = p["after"].begin(); p["after"].is_object() && it != p["after"].end(); ++it) {
+        after_fields.insert(it.key());
+      }
+    }
+    EXPECT_EQ(ops, (std::set<std::string>{"r", "c", "d"})) << "skipped.operations=u";
+    EXPECT_FALSE(tombstone) << "tombstones.on.delete=false";
+    EXPECT_EQ(after_fields, (std::set<std::string>{"id", "c_text", "c_bytea", "c_required"}))
+        << "column.include.list";
+    for (const Message& m : read_["wr_filters.public.ri_nothing"]) {
+      EXPECT_FALSE(m.key.is_null()) << "message.key.columns";
+    }
+    std::set<std::string> prefixes;
+    for (const json& p : payloads("wr_filters.message")) {
+      prefixes.insert(p["message"]["prefix"].get<std::string>());
+    }
+    EXPECT_EQ(prefixes, (std::set<std::string>{"tx-prefix", "keep-me"}))
+        << "message.prefix.include.list";
+    prefixes.clear();
+    for (const json& p : payloads("wr_defaults.message")) {
+      prefixes.insert(p["message"]["prefix"].get<std::string>());
+    }
+    EXPECT_EQ(prefixes, (std::set<std::string>{"tx-prefix", "plain-prefix", "keep-me"}))
+        << "message.prefix.exclude.list";
+    for (const json& p : payloads("wr_doubles.public.trunc")) {
+      EXPECT_NE(p.value("op", ""), "t") << "skipped.operations=t";
+    }
+    for (const json& p : payloads("wr_doubles.public.common")) {
+      if (p.is_object() && p["after"].is_object()) {
+        EXPECT_FALSE(p["after"].contains("c_json") || p["after"].contains("c_money"))
+            << "column.exclude.list";
+      }
+    }
+    // hb's inserts come from heartbeat.action.query (CompareStreamedRange wants at least two).
+    EXPECT_FALSE(read_["wr_defaults.public.hb"].empty()) << "heartbeat.action.query";
+  }
+
+  std::map<std::string, std::vector<Message>> read_;  // by ReadAll
   std::unique_ptr<PgServer> pg_;
   std::unique_ptr<KafkaCluster> kafka_;
   std::string dir_;
@@ -468,13 +756,16 @@ TEST_F(PeersEventsTest, WalrelayEventsEqualDebeziumsFieldByField) {
   ASSERT_TRUE(WaitRunning(walrelay_, walrelay_names)) << List(walrelay_).dump();
 
   // Both snapshots are done (and both slots exist) once the snapshot rows are in Kafka.
+  std::map<std::string, size_t> snapshots;
   for (const Variant& v : Variants()) {
     for (const std::string& prefix : {v.DebeziumPrefix(), v.WalrelayPrefix()}) {
-      size_t got = 0;
-      ASSERT_TRUE(WaitCount(prefix + ".public.common", 2, &got))
-          << prefix << ".public.common holds " << got << " of the 2 snapshot records";
+      snapshots[prefix + ".public.common"] = 2;
     }
   }
+  for (const auto& [topic, got] : WaitCounts(snapshots)) {
+    ADD_FAILURE() << topic << " holds " << got << " of the 2 snapshot records";
+  }
+  ASSERT_FALSE(HasFailure());
   std::printf("snapshots in Kafka after %.1f s\n", SecondsSince(test_start));
   // Debezium's streaming starts after its snapshot: wait until every slot is active.
   const auto slots_deadline = Clock::now() + std::chrono::seconds(60);
@@ -487,43 +778,56 @@ TEST_F(PeersEventsTest, WalrelayEventsEqualDebeziumsFieldByField) {
   }
   ASSERT_EQ(active, std::to_string(2 * Variants().size())) << "active slots";
 
+  std::printf("slots active after %.1f s\n", SecondsSince(test_start));
   auto script = pg_->Psql(kScriptSql, kDb);
   ASSERT_TRUE(script.ok()) << script.status().ToString();
 
   // Wait for every table topic to be complete on both sides, then compare.
+  std::map<std::string, size_t> want;
   for (const Variant& v : Variants()) {
     for (const std::string& prefix : {v.DebeziumPrefix(), v.WalrelayPrefix()}) {
-      for (const auto& [table, want] : kTableEvents) {
-        size_t got = 0;
-        EXPECT_TRUE(WaitCount(prefix + "." + table, want, &got))
-            << prefix << "." << table << " holds " << got << " of " << want << " events";
+      for (const auto& entry : kTableEvents) {
+        want[prefix + "." + entry.first] = v.TableEvents(entry.first);
       }
-      size_t got = 0;
-      EXPECT_TRUE(WaitCount(prefix + ".message", 2, &got))
-          << prefix << ".message holds " << got << " of 2 events";
-      if (v.heartbeats) {
-        EXPECT_TRUE(WaitCount("__debezium-heartbeat." + prefix, 1, &got))
-            << "__debezium-heartbeat." << prefix << " holds no heartbeat";
-      }
+      want[prefix + ".message"] = v.messages;
+      if (v.heartbeats) want["__debezium-heartbeat." + prefix] = 1;
     }
   }
+  for (const auto& [topic, got] : WaitCounts(want)) {
+    ADD_FAILURE() << topic << " holds " << got << " of " << want[topic] << " events";
+  }
   ASSERT_FALSE(HasFailure());
+  std::printf("all events in Kafka after %.1f s\n", SecondsSince(test_start));
   // A moment for anything past the expected counts (an event too many) to arrive.
   std::this_thread::sleep_for(std::chrono::seconds(2));
+
+  std::vector<std::string> topics;
+  for (const Variant& v : Variants()) {
+    for (const std::string& prefix : {v.DebeziumPrefix(), v.WalrelayPrefix()}) {
+      for (const auto& entry : kTableEvents) topics.push_back(prefix + "." + entry.first);
+      for (const char* suffix : {".public.hb", ".message"}) topics.push_back(prefix + suffix);
+      if (v.heartbeats) topics.push_back("__debezium-heartbeat." + prefix);
+      if (v.transactions) topics.push_back(prefix + ".transaction");
+    }
+  }
+  ReadAll(topics);
+  std::printf("topics read after %.1f s\n", SecondsSince(test_start));
+  ExpectSettingsApplied();
 
   std::vector<Diff> diffs;
   for (const Variant& v : Variants()) {
     const std::string d = v.DebeziumPrefix(), w = v.WalrelayPrefix();
-    for (const auto& [table, want] : kTableEvents) {
-      CompareTopic(v, d + "." + table, w + "." + table, table, 0, &diffs);
+    for (const auto& entry : kTableEvents) {
+      CompareTopic(v, d + "." + entry.first, w + "." + entry.first, entry.first, 0, &diffs);
     }
+    CompareStreamedRange(v, d + ".public.hb", w + ".public.hb", "public.hb", &diffs);
     CompareTopic(v, d + ".message", w + ".message", "message", 0, &diffs);
     if (v.heartbeats) {
       CompareTopic(v, "__debezium-heartbeat." + d, "__debezium-heartbeat." + w, "heartbeat", 1,
                    &diffs);
     }
     if (v.transactions) {
-      CompareTopic(v, d + ".transaction", w + ".transaction", "transaction", 0, &diffs);
+      CompareTransactions(v, d + ".transaction", w + ".transaction", &diffs);
     }
   }
 
