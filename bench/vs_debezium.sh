@@ -26,7 +26,9 @@
 # Env:   WALRELAY_BIN (default build/walrelay), BENCH_CLIENTS (load clients, default 4),
 #        BENCH_KEEP=1 keeps the servers' directory (logs; Connect's is printed),
 #        BENCH_CONNECT_HEAP / BENCH_CONNECT_JVM replace (a)'s heap and JVM options,
-#        BENCH_ONLY_WALRELAY=1 leaves (a) out (the summary's ratios then need an earlier run).
+#        BENCH_ONLY_WALRELAY=1 leaves (a) out (the summary's ratios then need an earlier run),
+#        BENCH_SOURCE_EXTRA / BENCH_SINK_EXTRA add properties to every contender's source / sink
+#        connector, as JSON members with a trailing comma (e.g. '"producer.override.linger.ms": "20",').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 changes=${1:-${BENCH_CHANGES:-100000}}
@@ -202,7 +204,7 @@ connector_files() {
   "plugin.name": "pgoutput", "slot.name": "${id}_slot", "publication.name": "bench_pub",
   "publication.autocreate.mode": "disabled", "snapshot.mode": "no_data",
   "table.include.list": "public.t1,public.t2,public.t3,public.bench_done",
-  "max.batch.size": "4096", "max.queue.size": "16384",
+  "max.batch.size": "4096", "max.queue.size": "16384", ${BENCH_SOURCE_EXTRA:-}
   "key.converter": "org.apache.kafka.connect.json.JsonConverter",
   "key.converter.schemas.enable": "true",
   "value.converter": "org.apache.kafka.connect.json.JsonConverter",
@@ -218,7 +220,7 @@ JSON
   "connection.username": "postgres", "connection.password": "postgres",
   "insert.mode": "upsert", "delete.enabled": "true", "primary.key.mode": "record_key",
   "schema.evolution": "none", "batch.size": "2000",
-  "consumer.override.max.poll.records": "2000",
+  "consumer.override.max.poll.records": "2000", ${BENCH_SINK_EXTRA:-}
   "transforms": "route",
   "transforms.route.type": "org.apache.kafka.connect.transforms.RegexRouter",
   "transforms.route.regex": "$id\\\\.public\\\\.(.*)", "transforms.route.replacement": "\$1",

@@ -202,8 +202,9 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     // librdkafka prefetches until 64 MiB or 100,000 records wait in the consumer's queue; Java's
     // consumer holds about one fetch (max.partition.fetch.bytes per partition). A sink catching
     // up on a backlog kept the whole 64 MiB, plus librdkafka's per-record overhead, in memory:
-    // the worker's peak RSS was 206-262 MiB in bench/vs_debezium.sh, 131-142 MiB with 32 MiB
-    // (107-134 MiB with 16 MiB, which cost throughput).
+    // the worker's peak RSS was 206-262 MiB in bench/vs_debezium.sh, 131-142 MiB with 32 MiB in
+    // A/B runs (107-134 MiB with 16 MiB, which cost throughput); it is a bound, not the whole of
+    // that peak (docs/performance.md, "Against Debezium and Kafka Connect").
     out.emplace("queued.max.messages.kbytes", "32768");
     out["client.id"] = "connector-consumer-" + plan.unit.ToString();
     return out;
