@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -81,6 +82,10 @@ class WorkerFixture : public RequiresPostgres {
         std::cerr << "---- worker " << i << " stderr (tail) ----\n"
                   << workers_[i].StderrTail() << "\n";
       }
+      std::cerr << "worker files kept in " << dir_ << "\n";
+    } else if (dir_.rfind("/tmp/walrelay-worker-test-", 0) == 0) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
     }
   }
 
