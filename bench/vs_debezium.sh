@@ -44,6 +44,7 @@ scripts/connect fetch >/dev/null
 export PGTZ=UTC
 
 source scripts/lib-pg.sh
+source bench/lib-bench.sh
 kafka_dir=$(mktemp -d /tmp/walrelay-bench-kafka-XXXXXX)
 connect_dir=$PG_WORK/connect
 worker_pid=
@@ -65,16 +66,6 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$PG_WORK"
-now() { date +%s.%N; }
-calc() { python3 -c "print($1)"; }
-# cpu_secs PID: user + system CPU seconds the process has used so far.
-cpu_secs() {
-  local stat
-  read -r stat <"/proc/$1/stat"
-  set -- ${stat##*) }
-  calc "(${12} + ${13}) / $(getconf CLK_TCK)"
-}
-hwm_mib() { calc "$(sed -n "s/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status") / 1024"; }
 
 server_conf=(
   "shared_buffers = 512MB" "max_wal_size = 16GB" "checkpoint_timeout = 1h"
@@ -87,21 +78,6 @@ echo "starting Apache Kafka (KRaft, one broker)..."
 bootstrap=$(scripts/kafka --dir "$kafka_dir" up --brokers 1 --owner $$ 2>/dev/null | tail -n 1)
 broker_pid=$(cat "$kafka_dir/node1/pid")
 echo "source PostgreSQL :$src_PORT, destination :$dst_PORT, Kafka $bootstrap"
-
-# register URL FILE: POST /connectors/ (a cluster still forming answers 409: try again).
-register() {
-  local code
-  for _ in $(seq 1 300); do
-    code=$(curl -s -o "$PG_WORK/register.out" -w '%{http_code}' -X POST \
-      -H 'Content-Type: application/json' --data "@$2" "$1/connectors/")
-    [ "$code" = 409 ] || break
-    sleep 0.2
-  done
-  if [ "$code" != 201 ]; then
-    echo "registering $2 failed ($code): $(cat "$PG_WORK/register.out")" >&2
-    exit 1
-  fi
-}
 
 # --- the workload (as bench/kafka.sh part 2) --------------------------------------------------
 schema_sql="

@@ -40,6 +40,7 @@ scripts/kafka fetch >/dev/null
 scripts/connect fetch >/dev/null
 
 source scripts/lib-pg.sh
+source bench/lib-bench.sh
 kafka_dir=$(mktemp -d /tmp/walrelay-bench-kafka-XXXXXX)
 connect_dir=$PG_WORK/connect
 worker_pid=
@@ -57,8 +58,6 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$PG_WORK"
-now() { date +%s.%N; }
-calc() { python3 -c "print($1)"; }
 
 pg_start src "max_wal_size = 4GB" "log_min_messages = warning"
 pg_start dst "log_min_messages = warning"
@@ -66,16 +65,6 @@ echo "starting Apache Kafka (KRaft, one broker)..."
 bootstrap=$(scripts/kafka --dir "$kafka_dir" up --brokers 1 --owner $$ 2>/dev/null | tail -n 1)
 echo "source PostgreSQL :$src_PORT, destination :$dst_PORT, Kafka $bootstrap"
 
-register() {  # register URL FILE (a cluster still forming answers 409: try again)
-  local code
-  for _ in $(seq 1 300); do
-    code=$(curl -s -o "$PG_WORK/register.out" -w '%{http_code}' -X POST \
-      -H 'Content-Type: application/json' --data "@$2" "$1/connectors/")
-    [ "$code" = 409 ] || break
-    sleep 0.2
-  done
-  [ "$code" = 201 ] || { echo "registering $2 failed ($code): $(cat "$PG_WORK/register.out")" >&2; exit 1; }
-}
 # all_running URL NAMES...: every named connector and its tasks RUNNING.
 all_running() {
   local url=$1 name
