@@ -22,7 +22,7 @@ std::vector<runtime::KafkaTopicPartition> Partitions(const rd_kafka_topic_partit
 
 Result<std::unique_ptr<KafkaSinkInput>> KafkaSinkInput::Open(
     std::map<std::string, std::string> client, const std::string& connector,
-    const std::map<std::string, std::string>& config) {
+    const std::map<std::string, std::string>& config, int max_poll_records) {
   auto topics_it = config.find("topics");
   auto regex_it = config.find("topics.regex");
   const bool has_topics = topics_it != config.end() && !Trim(topics_it->second).empty();
@@ -33,6 +33,7 @@ Result<std::unique_ptr<KafkaSinkInput>> KafkaSinkInput::Open(
   }
   std::unique_ptr<KafkaSinkInput> in(new KafkaSinkInput());
   in->group_ = "connect-" + connector;
+  in->max_poll_records_ = std::max(1, max_poll_records);
   client["group.id"] = in->group_;
   client["enable.auto.commit"] = "false";
   client["enable.auto.offset.store"] = "false";
@@ -125,7 +126,8 @@ Status KafkaSinkInput::Poll(std::chrono::milliseconds timeout, const StopSource*
                             std::vector<runtime::SinkInputItem>* out) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool first = true;
-  while (true) {
+  int messages = 0;
+  while (messages < max_poll_records_) {
     int wait = 0;
     if (first) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -182,8 +184,10 @@ Status KafkaSinkInput::Poll(std::chrono::milliseconds timeout, const StopSource*
       }
     }
     out->push_back(std::move(msg));
+    ++messages;
     first = false;
   }
+  return Status::Ok();
 }
 
 bool KafkaSinkInput::Assigned(const runtime::KafkaTopicPartition& tp) {

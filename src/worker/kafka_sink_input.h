@@ -19,13 +19,16 @@ namespace walrelay::worker {
 class KafkaSinkInput : public runtime::SinkInput {
  public:
   // `client`: librdkafka properties (the worker's consumer settings with the connector's
-  // consumer.override.* over them). kInvalidArgument for neither or both of topics /
+  // consumer.override.* over them). `max_poll_records` (Java's max.poll.records): the most
+  // messages one Poll hands over. kInvalidArgument for neither or both of topics /
   // topics.regex, or a bad property.
   static Result<std::unique_ptr<KafkaSinkInput>> Open(
       std::map<std::string, std::string> client, const std::string& connector,
-      const std::map<std::string, std::string>& config);
+      const std::map<std::string, std::string>& config, int max_poll_records = 500);
   ~KafkaSinkInput() override;
 
+  // Hands over at most max.poll.records messages, as Java's consumer does: the rest stay in
+  // librdkafka's prefetch queue, which is bounded, instead of being copied out all at once.
   Status Poll(std::chrono::milliseconds timeout, const StopSource* stop,
               std::vector<runtime::SinkInputItem>* out) override;
   Status Seek(const runtime::KafkaTopicPartition& tp, int64_t offset) override;
@@ -44,6 +47,7 @@ class KafkaSinkInput : public runtime::SinkInput {
 
   rd_kafka_t* rk_ = nullptr;
   std::string group_;
+  int max_poll_records_ = 500;
   std::vector<runtime::SinkInputItem> events_;  // assignment events from the rebalance callback
   // Partitions sought since the last poll: fetched messages before the seek are dropped.
   std::map<runtime::KafkaTopicPartition, int64_t> sought_;

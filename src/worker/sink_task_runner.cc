@@ -67,7 +67,9 @@ Status SinkTaskRunner::Body(const StopSource& stop) {
     dlq = std::make_unique<KafkaDeadLetterQueue>(parts.policy.dlq_topic, std::move(producer));
   }
   WR_ASSIGN_OR_RETURN(auto consumer_client, ctx.consumer_client(plan()));
-  WR_ASSIGN_OR_RETURN(auto input, KafkaSinkInput::Open(consumer_client, connector, cfg.props));
+  WR_ASSIGN_OR_RETURN(
+      auto input, KafkaSinkInput::Open(std::move(consumer_client.properties), connector, cfg.props,
+                                       consumer_client.max_poll_records));
   runtime::SinkTaskOptions options;
   options.task_id = plan().unit.task;
   options.stop = &stop;

@@ -12,11 +12,18 @@
 
 namespace walrelay::worker {
 
+// A sink task's consumer settings: librdkafka properties, and Java's max.poll.records (the most
+// messages one poll hands over; 500 unless set), which librdkafka has no property for.
+struct SinkConsumerSettings {
+  std::map<std::string, std::string> properties;
+  int max_poll_records = 500;
+};
+
 // What a worker gives its sink tasks.
 struct SinkTaskContext {
-  // librdkafka properties for the task's consumer and for its dead letter queue producer.
-  // kInvalidArgument naming a bad property (the task fails with it).
-  std::function<Result<std::map<std::string, std::string>>(const UnitPlan&)> consumer_client;
+  // The settings of the task's consumer, and the librdkafka properties of its dead letter queue
+  // producer. kInvalidArgument naming a bad property (the task fails with it).
+  std::function<Result<SinkConsumerSettings>(const UnitPlan&)> consumer_client;
   std::function<Result<std::map<std::string, std::string>>(const UnitPlan&)> producer_client;
   std::map<std::string, std::string> worker_converters;  // as SourceTaskContext's
   // Creates the dead letter queue topic: the worker's admin client, or the connector's own when

@@ -71,8 +71,9 @@ rest::HerderError InvalidConfig(const Status& s) {
 
 Result<std::map<std::string, std::string>> ClientProperties(
     const std::map<std::string, std::string>& java, kafka::ClientRole role,
-    std::vector<std::string>* warnings) {
+    std::vector<std::string>* warnings, int* max_poll_records) {
   WR_ASSIGN_OR_RETURN(kafka::ClientConfig cfg, kafka::TranslateJavaProperties(java, role));
+  if (max_poll_records != nullptr) *max_poll_records = cfg.max_poll_records;
   if (warnings != nullptr) {
     warnings->insert(warnings->end(), cfg.warnings.begin(), cfg.warnings.end());
   }
@@ -174,7 +175,7 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
   sc.metrics = &w->metrics_;
 
   SinkTaskContext& kc = w->sink_context_;
-  kc.consumer_client = [self](const UnitPlan& plan) -> Result<std::map<std::string, std::string>> {
+  kc.consumer_client = [self](const UnitPlan& plan) -> Result<SinkConsumerSettings> {
     auto java = self->config_.ClientSettings(runtime::ClientRole::kConsumer);
     for (const auto& [k, v] : plan.config) {
       if (k.rfind("consumer.override.", 0) == 0) java[k.substr(18)] = v;
@@ -189,25 +190,23 @@ Result<std::unique_ptr<Worker>> Worker::Create(runtime::WorkerConfig config,
     java.emplace("auto.offset.reset", "earliest");
     java.emplace("partition.assignment.strategy",
                  "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
-    if (java.count("max.poll.records") != 0) {
-      LogWarn(plan.unit.ToString(),
-              "max.poll.records has no effect: a sink task applies up to 2000 records per "
-              "destination transaction, whatever one poll returns");
-      java.erase("max.poll.records");
-    }
     std::vector<std::string> warnings;
-    WR_ASSIGN_OR_RETURN(auto out, ClientProperties(java, kafka::ClientRole::kConsumer, &warnings));
+    SinkConsumerSettings settings;
+    WR_ASSIGN_OR_RETURN(settings.properties,
+                        ClientProperties(java, kafka::ClientRole::kConsumer, &warnings,
+                                         &settings.max_poll_records));
+    auto& out = settings.properties;
     for (const std::string& warning : warnings) LogWarn(plan.unit.ToString(), warning);
     for (const auto& [k, v] : self->base_client_) out.emplace(k, v);
     // librdkafka prefetches until 64 MiB or 100,000 records wait in the consumer's queue; Java's
     // consumer holds about one fetch (max.partition.fetch.bytes per partition). A sink catching
-    // up on a backlog kept the whole 64 MiB, plus librdkafka's per-record overhead, in memory:
-    // the worker's peak RSS was 206-262 MiB in bench/vs_debezium.sh, 131-142 MiB with 32 MiB in
-    // A/B runs (107-134 MiB with 16 MiB, which cost throughput); it is a bound, not the whole of
-    // that peak (docs/performance.md, "Against Debezium and Kafka Connect").
+    // up on a backlog kept the whole 64 MiB, plus librdkafka's per-record overhead, in memory
+    // (docs/performance.md, "Against Debezium and Kafka Connect"). Less than about a second of
+    // the sink's intake stalls it: librdkafka 2.0 fetches again only when its broker thread
+    // wakes, up to 1 s after the queue has room (8 MiB: 5,000 changes/s instead of 19,000).
     out.emplace("queued.max.messages.kbytes", "32768");
     out["client.id"] = "connector-consumer-" + plan.unit.ToString();
-    return out;
+    return settings;
   };
   kc.producer_client = [self](const UnitPlan& plan) -> Result<std::map<std::string, std::string>> {
     WR_ASSIGN_OR_RETURN(

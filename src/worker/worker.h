@@ -31,10 +31,11 @@ namespace walrelay::worker {
 
 // The librdkafka properties of a worker's client of `role` from Java client properties (the worker
 // file's, with a connector's overrides): kafka::TranslateJavaProperties, its warnings appended to
-// `warnings` (may be null). kInvalidArgument naming a bad property.
+// `warnings` (may be null). A consumer's max.poll.records, which is no librdkafka property, goes
+// to `max_poll_records` (may be null). kInvalidArgument naming a bad property.
 Result<std::map<std::string, std::string>> ClientProperties(
     const std::map<std::string, std::string>& java, kafka::ClientRole role,
-    std::vector<std::string>* warnings);
+    std::vector<std::string>* warnings, int* max_poll_records = nullptr);
 
 // A distributed worker: Kafka Connect's DistributedHerder, walrelay's way (docs/distributed.md).
 // It keeps connector configs, statuses and source offsets in the worker file's three topics, in
