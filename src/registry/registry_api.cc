@@ -402,7 +402,9 @@ rest::Response Call::Schemas(const std::vector<std::string>& segments) {
     response.body = found.value().schema->text;
     return response;
   }
-  return Ok(SchemaStringJson(found.value()));
+  Json out = SchemaStringJson(found.value());
+  if (QueryBool("fetchMaxId")) out["maxId"] = registry_->MaxId();
+  return Ok(out);
 }
 
 rest::Response Call::Config(const std::vector<std::string>& segments) {

@@ -121,6 +121,8 @@ TEST_F(RegistryApiTest, SchemasById) {
   Register("b", kV2);
   EXPECT_EQ(Call("GET", "/schemas/ids/1").body, R"({"schema":"{\"fields\":[{\"name\":\"a\"}]}"})");
   EXPECT_EQ(Call("GET", "/schemas/ids/1?subject=b").status, 200);
+  EXPECT_EQ(Call("GET", "/schemas/ids/1?fetchMaxId=true").body,
+            R"({"schema":"{\"fields\":[{\"name\":\"a\"}]}","maxId":2})");
   EXPECT_EQ(Call("GET", "/schemas/ids/1/schema").body, R"({"fields":[{"name":"a"}]})");
   EXPECT_EQ(Call("GET", "/schemas/ids/1/subjects").body, R"(["a","b"])");
   EXPECT_EQ(Call("GET", "/schemas/ids/1/versions").body,

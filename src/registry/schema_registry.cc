@@ -208,6 +208,11 @@ Reply<RegisteredVersion> SchemaRegistry::Register(const std::string& subject,
       return Error(error_code::kInvalidSchema, "Version is not one more than previous version");
     }
     version = *request.version;
+    if (state_->Get(subject, version, true)) {
+      return Error(error_code::kOperationNotPermitted, "Overwrite of subject '" + subject +
+                                                           "' version " + std::to_string(version) +
+                                                           " is not permitted.");
+    }
   }
 
   std::optional<int> same = state_->IdOf(schema, request.references);
@@ -242,6 +247,13 @@ Reply<RegisteredVersion> SchemaRegistry::Register(const std::string& subject,
   value.schema_type = schema.type;
   value.references = request.references;
   value.schema = schema.text;
+  if (same && *same == id) {
+    // An id keeps one text: a schema equal in canonical form but written differently (another
+    // registry's formatting, say) is stored as the id already has it.
+    if (std::optional<StoredSchema> holder = state_->ById(id, std::nullopt)) {
+      value.schema = holder->schema->text;
+    }
+  }
   if (auto error =
           Append("Register schema operation", SchemaKeyJson(subject, version), ToJson(value))) {
     return *error;

@@ -198,6 +198,8 @@ class SchemaRegistry {
   Reply<std::vector<SubjectVersion>> VersionsOfId(int id, bool include_deleted) const;
   // GET /schemas/ids/{id}/subjects (distinct subjects, sorted).
   Reply<std::vector<std::string>> SubjectsOfId(int id, bool include_deleted) const;
+  // The highest id given out so far (GET /schemas/ids/{id}?fetchMaxId=true).
+  int MaxId() const { return state_->NextId() - 1; }
   // GET /schemas/types.
   std::vector<std::string> Types() const { return checker_->Types(); }
 

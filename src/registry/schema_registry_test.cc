@@ -75,6 +75,20 @@ TEST_F(SchemaRegistryTest, IdenticalSchemaUnderAnotherSubjectReusesTheId) {
   EXPECT_EQ(json.value().id, 3);
 }
 
+TEST_F(SchemaRegistryTest, AReusedIdKeepsItsStoredText) {
+  // Written by another registry, formatted its own way.
+  SchemaValue value;
+  value.subject = "a";
+  value.version = 1;
+  value.id = 4;
+  value.schema = R"({ "fields": [ { "name": "a" } ] })";
+  ASSERT_TRUE(log_.Append(SchemaKeyJson("a", 1), ToJson(value)).ok());
+  RegisteredVersion shared = MustRegister("b", kV1);
+  EXPECT_EQ(shared.id, 4);
+  EXPECT_EQ(registry_.GetVersion("b", 1, false).value().schema->text, value.schema);
+  EXPECT_EQ(MustRegister("c", kV2).id, 5);
+}
+
 TEST_F(SchemaRegistryTest, CompatibilityIsCheckedAtTheEffectiveLevel) {
   MustRegister("s", kV1);
   Reply<RegisteredVersion> refused = registry_.Register("s", Req(kNoDefault));
@@ -221,6 +235,12 @@ TEST_F(SchemaRegistryTest, ImportModeTakesIdsAndVersions) {
   EXPECT_EQ(imported.value().id, 100);
   EXPECT_EQ(imported.value().version, 5);
   EXPECT_EQ(state_.NextId(), 101);
+  // An imported version does not overwrite one that exists.
+  RegisterRequest overwrite = Req(kV2);
+  overwrite.id = 101;
+  overwrite.version = 5;
+  EXPECT_EQ(registry_.Register("imported", overwrite).error().message,
+            "Overwrite of subject 'imported' version 5 is not permitted.");
   // An id that another schema has is refused; a registration without id is not import.
   RegisterRequest clash = Req(kV2);
   clash.id = 1;
