@@ -114,12 +114,12 @@ class Call {
     return *value;
   }
 
-  // The body as a JSON object, or the error: 415 not JSON by its content type, 400 not JSON,
-  // 422 not an object.
+  // The body as a JSON object, or the error: 415 not JSON by its content type, 422 empty (a
+  // required entity missing), 400 not JSON or not an object.
   std::optional<RegistryError> ReadObject(Json* out) const;
   // A RegisterSchemaRequest body.
   std::optional<RegistryError> ReadRegisterRequest(RegisterRequest* out) const;
-  // A string field of a body object (absent or null: nullopt); 422 when of another type.
+  // A string field of a body object (absent or null: nullopt); 400 when of another type.
   std::optional<RegistryError> ReadStringField(const Json& body, const char* field,
                                                std::optional<std::string>* out) const;
 
@@ -158,7 +158,7 @@ std::optional<RegistryError> Call::ReadObject(Json* out) const {
   }
   if (!json.is_object()) {
     return RegistryError{
-        422, std::string("Request body is a JSON ") + json.type_name() + ", not an object"};
+        400, std::string("Request body is a JSON ") + json.type_name() + ", not an object"};
   }
   *out = std::move(json);
   return std::nullopt;
@@ -170,7 +170,7 @@ std::optional<RegistryError> Call::ReadStringField(const Json& body, const char*
   if (it == body.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) {
     return RegistryError{
-        422, std::string("Field \"") + field + "\" is a " + it->type_name() + ", not a string"};
+        400, std::string("Field \"") + field + "\" is a " + it->type_name() + ", not a string"};
   }
   *out = it->get<std::string>();
   return std::nullopt;
@@ -190,7 +190,7 @@ std::optional<RegistryError> Call::ReadRegisterRequest(RegisterRequest* out) con
     if (it == body.end() || it->is_null()) continue;
     if (!it->is_number_integer() || it->get<int64_t>() < INT32_MIN ||
         it->get<int64_t>() > INT32_MAX) {
-      return RegistryError{422, std::string("Field \"") + field + "\" is not a 32-bit integer"};
+      return RegistryError{400, std::string("Field \"") + field + "\" is not a 32-bit integer"};
     }
     int value = static_cast<int>(it->get<int64_t>());
     // Confluent treats id -1 and version 0 (their defaults) as not given.
@@ -199,9 +199,9 @@ std::optional<RegistryError> Call::ReadRegisterRequest(RegisterRequest* out) con
   }
   auto refs = body.find("references");
   if (refs != body.end() && !refs->is_null()) {
-    if (!refs->is_array()) return RegistryError{422, "Field \"references\" is not an array"};
+    if (!refs->is_array()) return RegistryError{400, "Field \"references\" is not an array"};
     for (const Json& ref : *refs) {
-      if (!ref.is_object()) return RegistryError{422, "A reference is not a JSON object"};
+      if (!ref.is_object()) return RegistryError{400, "A reference is not a JSON object"};
       SchemaReference reference;
       std::optional<std::string> name, subject;
       if (auto error = ReadStringField(ref, "name", &name)) return error;

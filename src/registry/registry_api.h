@@ -19,8 +19,9 @@ inline constexpr const char* kSchemaRegistryV1Json = "application/vnd.schemaregi
 //
 // Errors are {"error_code": N, "message": "..."}: the registry's 404xx/409xx/422xx/500xx, and
 // Jersey's own 404 (unknown path), 405 (method not served), 415 (a body declared as something
-// other than JSON). A body that is not JSON is a 400, a JSON body of the wrong shape a 422, as
-// Confluent's rest-utils mappers answer.
+// other than JSON). A body that is not JSON or of the wrong shape (a field of another type) is a
+// 400 naming the problem, as the JSON mappers of Confluent's rest-utils answer; a missing body is
+// a 422 (a required entity); unknown fields are ignored, as Confluent's request entities do.
 //
 // Writes (registering, deleting, PUT/DELETE of config and mode) are served only by the leader
 // (LeaderView): on another instance a registration the subject already holds is answered locally,

@@ -204,8 +204,16 @@ TEST_F(RegistryApiTest, RegistrationErrors) {
   ExpectError(Call("POST", "/subjects/s/versions", SchemaBody("{bad")), 422, 42201);
   ExpectError(Call("POST", "/subjects/s/versions", "{}"), 422, 42201, "Empty schema");
   ExpectError(Call("POST", "/subjects/s/versions", "{not json"), 400, 400);
-  ExpectError(Call("POST", "/subjects/s/versions", "[1]"), 422, 422);
-  ExpectError(Call("POST", "/subjects/s/versions", R"({"schema":{"type":"record"}})"), 422, 422);
+  ExpectError(Call("POST", "/subjects/s/versions", "[1]"), 400, 400);
+  ExpectError(Call("POST", "/subjects/s/versions", R"({"schema":{"type":"record"}})"), 400, 400,
+              "Field \"schema\" is a object, not a string");
+  ExpectError(Call("POST", "/subjects/s/versions", R"({"schema":"{}","id":"x"})"), 400, 400);
+  // Unknown fields are ignored.
+  EXPECT_EQ(Call("POST", "/subjects/s/versions",
+                 R"({"schema":"{\"fields\":[{\"name\":\"a\"}]}",)"
+                 R"("metadata":null,"ruleSet":null,"future":1})")
+                .body,
+            R"({"id":1})");
   ExpectError(Call("POST", "/subjects/s/versions", "", nullptr), 422, 422);
   ExpectError(Call("POST", "/subjects/s/versions", SchemaBody(kV1), "text/plain"), 415, 415);
 }
@@ -235,7 +243,7 @@ TEST_F(RegistryApiTest, Config) {
   ExpectError(Call("PUT", "/config/s", R"({"compatibility":"SOMETIMES"})"), 422, 42203,
               "Invalid compatibility level. Valid values are none, backward, forward, full, "
               "backward_transitive, forward_transitive, and full_transitive");
-  ExpectError(Call("PUT", "/config/s", R"({"compatibility":3})"), 422, 422);
+  ExpectError(Call("PUT", "/config/s", R"({"compatibility":3})"), 400, 400);
   EXPECT_EQ(Call("DELETE", "/config/s").body, R"({"compatibilityLevel":"NONE"})");
   ExpectError(Call("DELETE", "/config/s"), 404, 40401);
   EXPECT_EQ(Call("DELETE", "/config").body, R"({"compatibilityLevel":"FULL"})");
