@@ -200,7 +200,8 @@ TEST_F(RegistryApiTest, RegistrationErrors) {
   rest::Response incompatible = Call("POST", "/subjects/s/versions", SchemaBody(kNoDefault));
   ExpectError(incompatible, 409, 40901,
               "Schema being registered is incompatible with an earlier schema for subject "
-              "\"s\", details: [field 'c' added without a default]");
+              "\"s\", details: [field 'c' added without a default, {validateFields: 'false', "
+              "compatibility: 'BACKWARD'}]");
   ExpectError(Call("POST", "/subjects/s/versions", SchemaBody("{bad")), 422, 42201);
   ExpectError(Call("POST", "/subjects/s/versions", "{}"), 422, 42201, "Empty schema");
   ExpectError(Call("POST", "/subjects/s/versions", "{not json"), 400, 400);
@@ -286,7 +287,8 @@ TEST_F(RegistryApiTest, Compatibility) {
   EXPECT_EQ(
       Call("POST", "/compatibility/subjects/s/versions/1?verbose=true", SchemaBody(kNoDefault))
           .body,
-      R"({"is_compatible":false,"messages":["field 'c' added without a default"]})");
+      R"({"is_compatible":false,"messages":["field 'c' added without a default",)"
+      R"("{validateFields: 'false', compatibility: 'BACKWARD'}"]})");
   EXPECT_EQ(Call("POST", "/compatibility/subjects/s/versions?verbose=true", SchemaBody(kV2)).body,
             R"({"is_compatible":true,"messages":[]})");
   ExpectError(Call("POST", "/compatibility/subjects/s/versions/5", SchemaBody(kV2)), 404, 40402);

@@ -117,7 +117,8 @@ TEST(RegistryClientTest, RegistryErrorsKeepTheirCodeAndMessage) {
   EXPECT_EQ(incompatible.status().kind(), ErrorKind::kInvalidArgument);
   EXPECT_NE(incompatible.status().message().find(
                 "Schema being registered is incompatible with an earlier schema for subject "
-                "\"s\", details: [field 'c' added without a default]; error code: 40901"),
+                "\"s\", details: [field 'c' added without a default, {validateFields: 'false', "
+                "compatibility: 'BACKWARD'}]; error code: 40901"),
             std::string::npos)
       << incompatible.status().message();
 

@@ -97,7 +97,8 @@ TEST_F(SchemaRegistryTest, CompatibilityIsCheckedAtTheEffectiveLevel) {
   EXPECT_EQ(refused.error().http_status(), 409);
   EXPECT_EQ(refused.error().message,
             "Schema being registered is incompatible with an earlier schema for subject \"s\", "
-            "details: [field 'c' added without a default]");
+            "details: [field 'c' added without a default, {validateFields: 'false', "
+            "compatibility: 'BACKWARD'}]");
   EXPECT_EQ(log_.records().size(), 1u);
 
   // A subject-level NONE wins over the global BACKWARD.
@@ -287,7 +288,9 @@ TEST_F(SchemaRegistryTest, CompatibilityTests) {
   Reply<CompatibilityResult> bad = registry_.TestCompatibility("s", 1, Req(kNoDefault), true);
   ASSERT_TRUE(bad.ok());
   EXPECT_FALSE(bad.value().compatible);
-  EXPECT_EQ(bad.value().messages, std::vector<std::string>{"field 'c' added without a default"});
+  EXPECT_EQ(bad.value().messages,
+            (std::vector<std::string>{"field 'c' added without a default",
+                                      "{validateFields: 'false', compatibility: 'BACKWARD'}"}));
   EXPECT_EQ(ErrorCode(registry_.TestCompatibility("s", 9, Req(kV1), false)),
             error_code::kVersionNotFound);
   // Against a subject with no versions: compatible.
