@@ -1,5 +1,6 @@
 #include "registry/registry_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -108,6 +109,14 @@ class Call {
     const std::string* value = request_.Query(name);
     return value != nullptr && EqualsIgnoreCase(*value, "true");
   }
+  // ?deletedOnly=true wins over ?deleted=true, as in Confluent.
+  Deleted DeletedFilter() const {
+    if (QueryBool("deletedOnly")) return Deleted::kOnly;
+    return QueryBool("deleted") ? Deleted::kInclude : Deleted::kExclude;
+  }
+  // A listing cut by Confluent's ?offset= (default 0) and ?limit= (default -1: all). A value
+  // that is not an int is JAX-RS's 404.
+  rest::Response Paged(Json list) const;
   std::optional<std::string> QueryString(const char* name) const {
     const std::string* value = request_.Query(name);
     if (value == nullptr) return std::nullopt;
@@ -240,6 +249,28 @@ bool Call::ServeWriteHere(rest::Response* forwarded) const {
   return false;
 }
 
+rest::Response Call::Paged(Json list) const {
+  int offset = 0;
+  int limit = -1;
+  if (const std::string* text = request_.Query("offset")) {
+    std::optional<int> value = ParseInt(*text);
+    if (!value) return Fail(NotFoundPath());
+    offset = std::max(0, *value);
+  }
+  if (const std::string* text = request_.Query("limit")) {
+    std::optional<int> value = ParseInt(*text);
+    if (!value) return Fail(NotFoundPath());
+    limit = *value;
+  }
+  if (offset == 0 && limit < 0) return Ok(list);
+  Json out = Json::array();
+  for (size_t i = static_cast<size_t>(offset); i < list.size(); ++i) {
+    if (limit >= 0 && out.size() >= static_cast<size_t>(limit)) break;
+    out.push_back(std::move(list[i]));
+  }
+  return Ok(out);
+}
+
 rest::Response Call::Route() {
   // Split the raw path before decoding, so a subject may hold an encoded '/'.
   std::vector<std::string> segments;
@@ -304,12 +335,8 @@ rest::Response Call::Subjects(const std::vector<std::string>& segments) {
   const size_t n = segments.size();
   if (n == 1) {
     if (!Is("GET")) return Fail(MethodNotAllowed());
-    Json out = Json::array();
-    for (const std::string& subject :
-         registry_->ListSubjects(QueryBool("deleted"), QueryString("subjectPrefix").value_or(""))) {
-      out.push_back(subject);
-    }
-    return Ok(out);
+    return Paged(
+        Json(registry_->ListSubjects(DeletedFilter(), QueryString("subjectPrefix").value_or(""))));
   }
   const std::string& subject = segments[1];
   if (n == 2) {
@@ -326,9 +353,9 @@ rest::Response Call::Subjects(const std::vector<std::string>& segments) {
   if (segments[2] != "versions") return Fail(NotFoundPath());
   if (n == 3) {
     if (Is("GET")) {
-      Reply<std::vector<int>> versions = registry_->ListVersions(subject, QueryBool("deleted"));
+      Reply<std::vector<int>> versions = registry_->ListVersions(subject, DeletedFilter());
       if (!versions.ok()) return Fail(versions.error());
-      return Ok(Json(versions.value()));
+      return Paged(Json(versions.value()));
     }
     if (Is("POST")) return Register(subject);
     return Fail(MethodNotAllowed());
@@ -368,6 +395,16 @@ rest::Response Call::Subjects(const std::vector<std::string>& segments) {
 
 rest::Response Call::Schemas(const std::vector<std::string>& segments) {
   const size_t n = segments.size();
+  if (n == 1) {
+    if (!Is("GET")) return Fail(MethodNotAllowed());
+    Json out = Json::array();
+    for (const StoredSchema& stored :
+         registry_->ListSchemas(QueryString("subjectPrefix").value_or(""), QueryBool("deleted"),
+                                QueryBool("latestOnly"))) {
+      out.push_back(SchemaJson(stored));
+    }
+    return Paged(std::move(out));
+  }
   if (n == 2 && segments[1] == "types") {
     if (!Is("GET")) return Fail(MethodNotAllowed());
     return Ok(Json(registry_->Types()));
@@ -382,7 +419,7 @@ rest::Response Call::Schemas(const std::vector<std::string>& segments) {
   if (n == 4 && segments[3] == "subjects") {
     Reply<std::vector<std::string>> subjects = registry_->SubjectsOfId(*id, QueryBool("deleted"));
     if (!subjects.ok()) return Fail(subjects.error());
-    return Ok(Json(subjects.value()));
+    return Paged(Json(subjects.value()));
   }
   if (n == 4 && segments[3] == "versions") {
     Reply<std::vector<SubjectVersion>> versions =
@@ -392,7 +429,7 @@ rest::Response Call::Schemas(const std::vector<std::string>& segments) {
     for (const SubjectVersion& sv : versions.value()) {
       out.push_back(Json{{"subject", sv.subject}, {"version", sv.version}});
     }
-    return Ok(out);
+    return Paged(std::move(out));
   }
   Reply<StoredSchema> found = registry_->GetById(*id, QueryString("subject"));
   if (!found.ok()) return Fail(found.error());

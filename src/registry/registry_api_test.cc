@@ -183,6 +183,36 @@ TEST_F(RegistryApiTest, DeleteVersionsAndSubjects) {
   ExpectError(Call("DELETE", "/subjects/t"), 404, 40401);
 }
 
+TEST_F(RegistryApiTest, ListingsFilterAndPage) {
+  Register("a", kV1);
+  Register("a", kV2);
+  Register("b", kV1);
+  Register("c", kV2);
+  ASSERT_EQ(Call("DELETE", "/subjects/a/versions/1").status, 200);
+  ASSERT_EQ(Call("DELETE", "/subjects/c").status, 200);
+  EXPECT_EQ(Call("GET", "/subjects").body, R"(["a","b"])");
+  EXPECT_EQ(Call("GET", "/subjects?deleted=true").body, R"(["a","b","c"])");
+  EXPECT_EQ(Call("GET", "/subjects?deletedOnly=true").body, R"(["a","c"])");
+  EXPECT_EQ(Call("GET", "/subjects?deleted=true&offset=1&limit=1").body, R"(["b"])");
+  EXPECT_EQ(Call("GET", "/subjects?offset=5").body, "[]");
+  ExpectError(Call("GET", "/subjects?limit=many"), 404, 404);
+  EXPECT_EQ(Call("GET", "/subjects/a/versions?deletedOnly=true").body, "[1]");
+  EXPECT_EQ(Call("GET", "/subjects/a/versions?deleted=true&limit=1").body, "[1]");
+
+  json all = json::parse(Call("GET", "/schemas").body);
+  ASSERT_EQ(all.size(), 2u);  // a v2, b v1
+  EXPECT_EQ(all[0]["subject"], "a");
+  EXPECT_EQ(all[0]["version"], 2);
+  EXPECT_EQ(json::parse(Call("GET", "/schemas?deleted=true").body).size(), 4u);
+  json latest = json::parse(Call("GET", "/schemas?deleted=true&latestOnly=true").body);
+  ASSERT_EQ(latest.size(), 3u);
+  EXPECT_EQ(latest[0]["version"], 2);
+  json prefixed = json::parse(Call("GET", "/schemas?subjectPrefix=b").body);
+  ASSERT_EQ(prefixed.size(), 1u);
+  EXPECT_EQ(prefixed[0]["subject"], "b");
+  EXPECT_EQ(json::parse(Call("GET", "/schemas?deleted=true&offset=1&limit=2").body).size(), 2u);
+}
+
 TEST_F(RegistryApiTest, SubjectPrefixAndEncodedSubjects) {
   Register("orders-value", kV1);
   Register("orders-key", kV1);
@@ -228,6 +258,7 @@ TEST_F(RegistryApiTest, UnknownPathsAndMethods) {
   ExpectError(Call("POST", "/subjects/s/versions/1"), 405, 405);
   ExpectError(Call("GET", "/compatibility/subjects/s/versions/1"), 405, 405);
   ExpectError(Call("POST", "/schemas/types"), 405, 405);
+  ExpectError(Call("DELETE", "/schemas"), 405, 405);
 }
 
 TEST_F(RegistryApiTest, Config) {

@@ -295,22 +295,44 @@ Reply<StoredSchema> SchemaRegistry::GetVersion(const std::string& subject, int v
 }
 
 Reply<std::vector<int>> SchemaRegistry::ListVersions(const std::string& subject,
-                                                     bool include_deleted) const {
-  if (!state_->HasSubject(subject, include_deleted)) return SubjectNotFound(subject);
+                                                     Deleted deleted) const {
   std::vector<int> versions;
-  for (const StoredSchema& stored : state_->Versions(subject, include_deleted)) {
+  for (const StoredSchema& stored : state_->Versions(subject, deleted != Deleted::kExclude)) {
+    if (deleted == Deleted::kOnly && !stored.deleted) continue;
     versions.push_back(stored.version);
+  }
+  if (versions.empty() && !state_->HasSubject(subject, deleted != Deleted::kExclude)) {
+    return SubjectNotFound(subject);
   }
   return versions;
 }
 
-std::vector<std::string> SchemaRegistry::ListSubjects(bool include_deleted,
+std::vector<std::string> SchemaRegistry::ListSubjects(Deleted deleted,
                                                       std::string_view prefix) const {
-  std::vector<std::string> subjects = state_->Subjects(include_deleted);
-  if (!prefix.empty()) {
-    std::erase_if(subjects, [&](const std::string& s) { return !s.starts_with(prefix); });
-  }
+  std::vector<std::string> subjects = state_->Subjects(deleted != Deleted::kExclude);
+  std::erase_if(subjects, [&](const std::string& subject) {
+    if (!subject.starts_with(prefix)) return true;
+    if (deleted != Deleted::kOnly) return false;
+    std::vector<StoredSchema> versions = state_->Versions(subject, true);
+    return std::none_of(versions.begin(), versions.end(),
+                        [](const StoredSchema& s) { return s.deleted; });
+  });
   return subjects;
+}
+
+std::vector<StoredSchema> SchemaRegistry::ListSchemas(std::string_view prefix, bool include_deleted,
+                                                      bool latest_only) const {
+  std::vector<StoredSchema> out;
+  for (const std::string& subject : state_->Subjects(include_deleted)) {
+    if (!subject.starts_with(prefix)) continue;
+    std::vector<StoredSchema> versions = state_->Versions(subject, include_deleted);
+    if (latest_only && !versions.empty()) {
+      out.push_back(std::move(versions.back()));
+    } else {
+      for (StoredSchema& stored : versions) out.push_back(std::move(stored));
+    }
+  }
+  return out;
 }
 
 std::optional<RegistryError> SchemaRegistry::ClearSubjectSettings(const std::string& subject) {

@@ -129,6 +129,9 @@ struct RegisteredVersion {
   int version = 0;
 };
 
+// Which versions a listing shows: the live ones, soft-deleted ones too, or only those.
+enum class Deleted { kExclude, kInclude, kOnly };
+
 // Compatibility check result: Confluent's messages, empty when compatible.
 struct CompatibilityResult {
   bool compatible = true;
@@ -178,10 +181,16 @@ class SchemaRegistry {
   // GET /subjects/{subject}/versions/{version} (kLatestVersion: the latest).
   Reply<StoredSchema> GetVersion(const std::string& subject, int version,
                                  bool include_deleted) const;
-  // GET /subjects/{subject}/versions.
-  Reply<std::vector<int>> ListVersions(const std::string& subject, bool include_deleted) const;
-  // GET /subjects (?subjectPrefix=, ?deleted=true).
-  std::vector<std::string> ListSubjects(bool include_deleted, std::string_view prefix) const;
+  // GET /subjects/{subject}/versions (?deleted=true, ?deletedOnly=true). 40401 when the subject
+  // has no version the filter lets through.
+  Reply<std::vector<int>> ListVersions(const std::string& subject, Deleted deleted) const;
+  // GET /subjects (?subjectPrefix=, ?deleted=true, ?deletedOnly=true: subjects holding a
+  // soft-deleted version).
+  std::vector<std::string> ListSubjects(Deleted deleted, std::string_view prefix) const;
+  // GET /schemas (?subjectPrefix=, ?deleted=true, ?latestOnly=true): versions by subject, then
+  // version.
+  std::vector<StoredSchema> ListSchemas(std::string_view prefix, bool include_deleted,
+                                        bool latest_only) const;
   // DELETE /subjects/{subject}/versions/{version}: soft, or `permanent` after a soft delete.
   // Returns the version deleted.
   Reply<int> DeleteVersion(const std::string& subject, int version, bool permanent);

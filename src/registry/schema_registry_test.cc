@@ -175,8 +175,12 @@ TEST_F(SchemaRegistryTest, SubjectDeletes) {
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().error_code, error_code::kSubjectSoftDeleted);
   EXPECT_EQ(again.error().http_status(), 404);
-  EXPECT_EQ(registry_.ListSubjects(false, ""), std::vector<std::string>{});
-  EXPECT_EQ(registry_.ListSubjects(true, ""), std::vector<std::string>{"s"});
+  EXPECT_EQ(registry_.ListSubjects(Deleted::kExclude, ""), std::vector<std::string>{});
+  EXPECT_EQ(registry_.ListSubjects(Deleted::kInclude, ""), std::vector<std::string>{"s"});
+  EXPECT_EQ(registry_.ListSubjects(Deleted::kOnly, ""), std::vector<std::string>{"s"});
+  EXPECT_EQ(registry_.ListVersions("s", Deleted::kOnly).value(), (std::vector<int>{1, 2}));
+  EXPECT_EQ(ErrorCode(registry_.ListVersions("s", Deleted::kExclude)),
+            error_code::kSubjectNotFound);
 
   Reply<std::vector<int>> permanent = registry_.DeleteSubject("s", true);
   ASSERT_TRUE(permanent.ok());
