@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "registry/fake_schema_checker.h"
 #include "registry/registry_api.h"
@@ -164,6 +166,36 @@ TEST(RegistryClientTest, ServerErrorsAreRetriable) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.status().kind(), ErrorKind::kRetry);
   EXPECT_NE(unknown.status().message().find("error code: 50004"), std::string::npos);
+}
+
+TEST(RegistryClientTest, ConcurrentClientsGetOneIdPerSchemaAndDistinctVersions) {
+  ServedRegistry served;
+  ASSERT_TRUE(served.registry().SetConfig(std::nullopt, "NONE").ok());
+  constexpr int kThreads = 4;
+  constexpr int kSchemas = 20;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<int>> ids(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = MakeClient(served.url());
+      for (int i = 0; i < kSchemas; ++i) {
+        // Every thread registers the same schemas, in its own order.
+        int n = (i + t * 7) % kSchemas;
+        std::string schema = R"({"fields":[{"name":"f)" + std::to_string(n) + R"("}]})";
+        Result<int> id = client->Register("shared", "AVRO", schema);
+        ASSERT_TRUE(id.ok()) << id.status().ToString();
+        ids[t].push_back(*id);
+        ASSERT_TRUE(client->GetLatest("shared").ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::set<int> distinct;
+  for (const auto& list : ids) distinct.insert(list.begin(), list.end());
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kSchemas));
+  Reply<std::vector<int>> versions = served.registry().ListVersions("shared", Deleted::kExclude);
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(versions.value().size(), static_cast<size_t>(kSchemas));
 }
 
 TEST(RegistryClientTest, LatestIsCachedForItsTtlOrUntilInvalidated) {
