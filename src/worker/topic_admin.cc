@@ -54,6 +54,69 @@ Result<int32_t> TopicAdmin::Partitions(const std::string& topic) {
   return out;
 }
 
+Result<int> TopicAdmin::BrokerCount() {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t e =
+      rd_kafka_metadata(rk_, 0, nullptr, &md, static_cast<int>(timeout_.count()));
+  if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return RetryError(std::string("cluster metadata: ") + rd_kafka_err2str(e));
+  }
+  int count = md->broker_cnt;
+  rd_kafka_metadata_destroy(md);
+  return count;
+}
+
+Result<std::optional<std::string>> TopicAdmin::TopicConfig(const std::string& topic,
+                                                           const std::string& name) {
+  char err[512];
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
+  rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+  rd_kafka_AdminOptions_set_request_timeout(opts, static_cast<int>(timeout_.count()), err,
+                                            sizeof err);
+  rd_kafka_DescribeConfigs(rk_, &resource, 1, opts, queue);
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_ConfigResource_destroy(resource);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, static_cast<int>(timeout_.count()) + 5000);
+  Result<std::optional<std::string>> out = std::optional<std::string>();
+  if (ev == nullptr) {
+    out = RetryError("describing the configs of topic " + topic + ": no answer from the cluster");
+  } else if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    out = RetryError("describing the configs of topic " + topic + ": " +
+                     rd_kafka_event_error_string(ev));
+  } else {
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** results =
+        rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(results[i]);
+      if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+        out = NotFound("topic " + topic + " does not exist");
+        break;
+      }
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* msg = rd_kafka_ConfigResource_error_string(results[i]);
+        out = RetryError("describing the configs of topic " + topic + ": " +
+                         (msg != nullptr ? msg : rd_kafka_err2str(e)));
+        break;
+      }
+      size_t count = 0;
+      const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(results[i], &count);
+      for (size_t j = 0; j < count; ++j) {
+        const char* entry_name = rd_kafka_ConfigEntry_name(entries[j]);
+        const char* value = rd_kafka_ConfigEntry_value(entries[j]);
+        if (entry_name != nullptr && name == entry_name && value != nullptr) {
+          out = std::optional<std::string>(value);
+        }
+      }
+    }
+  }
+  if (ev != nullptr) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(queue);
+  return out;
+}
+
 Status TopicAdmin::Ensure(const TopicSpec& spec, bool* created_now) {
   if (created_now != nullptr) *created_now = false;
   {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -42,6 +43,12 @@ class TopicAdmin {
   Result<std::string> ClusterId();
   // The partition count of an existing topic; kNotFound when it does not exist.
   Result<int32_t> Partitions(const std::string& topic);
+  // How many brokers the cluster's metadata lists (the live ones). kRetry when it does not answer.
+  Result<int> BrokerCount();
+  // The value of topic-level config `name` of an existing topic (DescribeConfigs), nullopt when
+  // the broker does not report it. kNotFound when the topic does not exist; kRetry when the
+  // cluster does not answer.
+  Result<std::optional<std::string>> TopicConfig(const std::string& topic, const std::string& name);
 
  private:
   TopicAdmin(std::chrono::milliseconds timeout) : timeout_(timeout) {}
