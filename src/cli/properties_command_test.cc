@@ -98,6 +98,7 @@ std::optional<Candidate> KnownCandidate(const std::string& section, const std::s
       {"value.converter", {convert::kByteArrayConverterClass, {}}},
       {"transforms", {"f", {{"transforms.f.type", "org.apache.kafka.connect.transforms.Filter"}}}},
       {"listeners", {"http://127.0.0.1:9999", {}}},
+      {"schema.registry.listeners", {"http://127.0.0.1:9998", {}}},
       {"rest.extension.classes",
        {runtime::kBasicAuthExtensionClass, {{"rest.basic.auth.jaas.config", "/jaas"}}}},
   };

@@ -123,6 +123,33 @@ ConfigDef BuildWorkerDef() {
                  .WithCheck(config::AtLeast(0), ">= 0")
                  .NotImplemented("an offset is written once every record before it is "
                                  "acknowledged, however long that takes; a stop waits one second"));
+  // The schema registry served beside the REST API (walrelay's; docs/schema-registry.md).
+  def.Define(config::ListProp("schema.registry.listeners", "",
+                              "When set, the worker also serves a Confluent-compatible schema "
+                              "registry on these listeners (http(s)://host:port, comma-separated; "
+                              "TLS and basic auth as the REST API's), electing a registry leader "
+                              "among the workers through Kafka.")
+                 .WithCheck(
+                     [](std::string_view v) -> std::string {
+                       if (config::Trim(v).empty()) return "";
+                       auto r = ParseListeners(std::string(v));
+                       return r.ok() ? "" : r.status().message();
+                     },
+                     "http(s)://[host]:port items"));
+  def.Define(config::StringProp("schema.registry.group.id", "schema-registry",
+                                "The registry instances electing one leader: every instance "
+                                "(worker or walrelay registry) of one schema.registry.topic must "
+                                "use the same group. Confluent's default, so workers and "
+                                "standalone registries on the same topic elect together."));
+  def.Define(config::StringProp("schema.registry.topic", "_schemas",
+                                "The registry's compacted one-partition topic (Confluent's "
+                                "kafkastore.topic)."));
+  def.Define(config::BoolProp("schema.registry.leader.eligibility", true,
+                              "Whether this worker's registry may lead."));
+  def.Define(config::StringProp("schema.registry.host.name", std::nullopt,
+                                "The host of this worker's registry URL (followers forward writes "
+                                "to it). Unset: rest.advertised.host.name, else the first "
+                                "registry listener's host."));
   def.Define(config::IntProp("session.timeout.ms", 10000,
                              "A worker silent this long is dropped from the group and its tasks "
                              "move.")
@@ -356,6 +383,17 @@ Result<WorkerConfig> WorkerConfig::Parse(const std::map<std::string, std::string
   w.basic_auth = config::EqualsIgnoreCase(config::Trim(c.Get("rest.extension.classes", "")),
                                           kBasicAuthExtensionClass);
   w.basic_auth_jaas_file = std::string(config::Trim(c.Get("rest.basic.auth.jaas.config", "")));
+  w.schema_registry.listeners = std::string(config::Trim(c.Get("schema.registry.listeners", "")));
+  w.schema_registry.group_id =
+      std::string(config::Trim(c.Get("schema.registry.group.id", "schema-registry")));
+  if (w.schema_registry.group_id.empty()) {
+    return c.InvalidValue("schema.registry.group.id", "a group id");
+  }
+  w.schema_registry.topic = std::string(config::Trim(c.Get("schema.registry.topic", "_schemas")));
+  if (w.schema_registry.topic.empty()) return c.InvalidValue("schema.registry.topic", "a topic");
+  WR_ASSIGN_OR_RETURN(w.schema_registry.leader_eligible,
+                      c.GetBool("schema.registry.leader.eligibility", true));
+  w.schema_registry.host_name = std::string(config::Trim(c.Get("schema.registry.host.name", "")));
   return w;
 }
 

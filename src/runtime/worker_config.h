@@ -43,6 +43,16 @@ enum class ClientOverridePolicy { kAll, kNone, kPrincipal };
 // overlaid with the role's prefixed ones.
 enum class ClientRole { kProducer, kConsumer, kAdmin };
 
+// The schema registry a worker serves beside Connect's REST API (walrelay's
+// `schema.registry.*` worker properties; worker/registry_service.h).
+struct WorkerRegistrySettings {
+  std::string listeners;                     // schema.registry.listeners; "" serves no registry
+  std::string group_id = "schema-registry";  // schema.registry.group.id
+  std::string topic = "_schemas";            // schema.registry.topic
+  bool leader_eligible = true;               // schema.registry.leader.eligibility
+  std::string host_name;                     // schema.registry.host.name
+};
+
 // Kafka Connect's distributed worker file (connect-distributed.properties), parsed and checked.
 // Plain value type, built once at start by Parse and then read-only.
 struct WorkerConfig {
@@ -79,6 +89,7 @@ struct WorkerConfig {
   // reads through -Djava.security.auth.login.config; see LoadBasicAuthCredentials).
   bool basic_auth = false;
   std::string basic_auth_jaas_file;
+  WorkerRegistrySettings schema_registry;
 
   // Checks `props` (read from `file`) against WorkerDef() and builds the config. A bad value is
   // kInvalidArgument "<file>: property '<key>' has invalid value '<value>': <allowed>"; a missing

@@ -252,5 +252,38 @@ TEST(WorkerConfigTest, BasicAuthCredentialsFromJaas) {
   EXPECT_NE(bad.status().message().find("no KafkaConnect"), std::string::npos);
 }
 
+TEST(WorkerConfigTest, SchemaRegistrySettings) {
+  auto none = ParseWith({});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->schema_registry.listeners, "");
+  EXPECT_EQ(none->schema_registry.group_id, "schema-registry");
+  EXPECT_EQ(none->schema_registry.topic, "_schemas");
+  EXPECT_TRUE(none->schema_registry.leader_eligible);
+
+  std::vector<std::string> warnings;
+  auto c = ParseWith({{"schema.registry.listeners", "http://127.0.0.1:8081"},
+                      {"schema.registry.group.id", "g-sr"},
+                      {"schema.registry.topic", "_g_schemas"},
+                      {"schema.registry.leader.eligibility", "false"},
+                      {"schema.registry.host.name", "w1"}},
+                     &warnings);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(warnings.empty()) << warnings.front();
+  EXPECT_EQ(c->schema_registry.listeners, "http://127.0.0.1:8081");
+  EXPECT_EQ(c->schema_registry.group_id, "g-sr");
+  EXPECT_EQ(c->schema_registry.topic, "_g_schemas");
+  EXPECT_FALSE(c->schema_registry.leader_eligible);
+  EXPECT_EQ(c->schema_registry.host_name, "w1");
+
+  auto bad = ParseWith({{"schema.registry.listeners", "ftp://x:1"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("property 'schema.registry.listeners' has invalid value"),
+            std::string::npos)
+      << bad.status().message();
+  bad = ParseWith({{"schema.registry.leader.eligibility", "perhaps"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("'schema.registry.leader.eligibility'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace walrelay::runtime
