@@ -11,6 +11,7 @@
 #include "cli/kafka_commands.h"
 #include "cli/properties_command.h"
 #include "cli/reader_command.h"
+#include "cli/registry_command.h"
 #include "cli/run_command.h"
 #include "cli/worker_command.h"
 #include "cli/writer_command.h"
@@ -41,6 +42,9 @@ constexpr const char* kUsage =
     "  walrelay worker connect-distributed.properties\n"
     "      A distributed worker (Kafka Connect's connect-distributed): joins the workers of the\n"
     "      file's group.id through Kafka, serves the Kafka Connect REST API and GET /metrics.\n"
+    "  walrelay registry schema-registry.properties\n"
+    "      A schema registry (Confluent Schema Registry's API and _schemas topic): instances of\n"
+    "      one schema.registry.group.id elect a leader through Kafka; followers forward writes.\n"
     "  walrelay connectors list|status|config|create FILE|delete|pause|resume|stop|restart|\n"
     "                     offsets [NAME] [--url URL] (default http://127.0.0.1:8083)\n"
     "      Operates connectors through the Kafka Connect REST API; `walrelay connectors` alone\n"
@@ -72,6 +76,7 @@ int Main(int argc, char** argv) {
   }
   if (cmd == "run") return RunCommand(args);
   if (cmd == "worker") return WorkerCommand(args);
+  if (cmd == "registry") return RegistryCommand(args);
   if (cmd == "properties") return PropertiesCommand(args);
   if (cmd == "writer") return WriterCommand(args);
   if (cmd == "reader") return ReaderCommand(args);

@@ -6,9 +6,11 @@
 #include "cli/signals.h"
 #include "common/log.h"
 #include "config/java_properties.h"
+#include "registry/default_schema_checker.h"
 #include "rest/connect_api.h"
 #include "rest/http_server.h"
 #include "runtime/worker_config.h"
+#include "worker/registry_service.h"
 #include "worker/worker.h"
 
 namespace walrelay::cli {
@@ -36,6 +38,11 @@ int WorkerCommand(const std::vector<std::string>& args) {
     LogError("worker", path + ": " + server_options.status().message());
     return 2;
   }
+  auto registry_config = worker::RegistryServiceConfig::ForWorker(*config, props->values);
+  if (!registry_config.ok()) {
+    LogError("worker", registry_config.status().message());
+    return 2;
+  }
   const StopSource* stop = InstallStopHandlers();
   auto worker = worker::Worker::Create(std::move(config).value(), stop);
   if (!worker.ok()) {
@@ -52,7 +59,23 @@ int WorkerCommand(const std::vector<std::string>& args) {
     return 1;
   }
   for (const std::string& url : (*server)->urls()) LogInfo("worker", "REST API on " + url);
+  // The schema registry (schema.registry.listeners), started before the worker runs and stopped
+  // after it: it only shares the Kafka settings.
+  std::unique_ptr<registry::SchemaChecker> checker;
+  std::unique_ptr<worker::RegistryService> registry;
+  if (*registry_config) {
+    checker = registry::DefaultSchemaChecker();
+    auto started = worker::RegistryService::Start(**registry_config, checker.get(), stop);
+    if (!started.ok()) {
+      (*server)->Stop();
+      if (started.status().kind() == ErrorKind::kStopped) return 0;
+      LogError("worker", "schema registry: " + started.status().message());
+      return started.status().kind() == ErrorKind::kInvalidArgument ? 2 : 1;
+    }
+    registry = std::move(started).value();
+  }
   Status s = (*worker)->Run();
+  if (registry != nullptr) registry->Stop();
   (*server)->Stop();
   if (!s.ok() && s.kind() != ErrorKind::kStopped) {
     LogError("worker", s.message());
