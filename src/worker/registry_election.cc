@@ -14,6 +14,24 @@ constexpr std::chrono::milliseconds kRefreshInterval{1000};
 
 }  // namespace
 
+std::string RegistryElection::MemberClientId(std::chrono::system_clock::time_point joined,
+                                             const std::string& url) {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(joined.time_since_epoch()).count();
+  std::string stamp = std::to_string(ms);
+  if (stamp.size() < kJoinStampDigits) stamp.insert(0, kJoinStampDigits - stamp.size(), '0');
+  return stamp + "-" + url;
+}
+
+std::optional<std::string> RegistryElection::UrlOfMember(const std::string& client_id) {
+  const size_t dash = client_id.find('-');
+  if (dash != kJoinStampDigits) return std::nullopt;
+  for (size_t i = 0; i < dash; ++i) {
+    if (client_id[i] < '0' || client_id[i] > '9') return std::nullopt;
+  }
+  return client_id.substr(dash + 1);
+}
+
 Result<std::unique_ptr<RegistryElection>> RegistryElection::Start(const Options& options,
                                                                   KafkaSchemaStore* store) {
   std::unique_ptr<RegistryElection> e(new RegistryElection(options, store));
@@ -32,7 +50,7 @@ Result<std::unique_ptr<RegistryElection>> RegistryElection::Start(const Options&
     Membership::Options m;
     m.group_id = options.group_id;
     m.topic = options.topic;
-    m.worker_id = options.advertised_url;
+    m.worker_id = MemberClientId(std::chrono::system_clock::now(), options.advertised_url);
     m.client = options.client;
     WR_ASSIGN_OR_RETURN(e->membership_, Membership::Join(m));
     LogInfo(kLog, options.advertised_url + " joining schema registry group " + options.group_id);
@@ -88,8 +106,13 @@ void RegistryElection::Run() {
       } else if (*event == Membership::Event::kRebalanced) {
         next_refresh = std::chrono::steady_clock::now();
       }
-      // Also retried on quiet polls: taking the writer may have failed the last time.
-      Follow(membership_->in_group() && membership_->leader());
+      // Acted on once a generation is current; also retried on quiet polls, as taking the writer
+      // may have failed the last time. While the group rebalances (eager: partition 0 is
+      // revoked from everyone first) the leader keeps its writer and goes on serving writes: if
+      // another member gets the partition, its BecomeLeader fences this writer before it takes
+      // a write and reads every record this one committed, so nothing is lost or given twice,
+      // and writes do not pause at every join. A loss (kLost, above) drops the writer at once.
+      if (membership_->in_group()) Follow(membership_->leader());
     } else {
       stop_.WaitFor(std::chrono::milliseconds(100));
     }
@@ -139,10 +162,13 @@ void RegistryElection::RefreshLeaderUrl() {
   auto group =
       admin_->DescribeConsumerGroup(options_.group_id, std::chrono::milliseconds(2000), &stop_);
   if (!group.ok()) return;  // asked again at the next refresh
+  // Mid-rebalance nobody holds the partition; the last leader known is the best guess until the
+  // group is stable again (it keeps its writer meanwhile, see Run).
+  if (group->state == "PreparingRebalance" || group->state == "CompletingRebalance") return;
   std::optional<std::string> url;
   for (const kafka::GroupMember& member : group->members) {
     for (const kafka::TopicPartition& tp : member.assignment) {
-      if (tp.topic == options_.topic && tp.partition == 0) url = member.client_id;
+      if (tp.topic == options_.topic && tp.partition == 0) url = UrlOfMember(member.client_id);
     }
   }
   // This member holding the partition without having taken the writer yet is no leader to

@@ -21,14 +21,20 @@ namespace walrelay::worker {
 // registry::LeaderView.
 //
 // Eligible instances (leader.eligibility=true) join the registry group (schema.registry.group.id)
-// through Kafka's group coordinator as members of the one-partition `_schemas` topic, with their
-// advertised URL as client.id (Membership): the member the coordinator gives partition 0 leads.
+// through Kafka's group coordinator as members of the one-partition `_schemas` topic
+// (Membership): the member the coordinator gives partition 0 leads. The range assignor gives it
+// to the member whose id sorts first, and Kafka's member ids start with the client.id, so the
+// client.id is "<join time in ms, 16 digits>-<advertised URL>" (MemberClientId): the instance
+// that joined first leads, and an instance joining later, or coming back after a crash, does
+// not take the leadership over (no writer handover at every join).
 // On gaining it the instance takes the store's writer (KafkaSchemaStore::BecomeLeader, which
 // fences the previous leader's producer and reads the log up to a NOOP of its own) and only then
-// reports itself leader; on losing it (a rebalance, or its session expired) it drops the writer
-// at once. A leader that dies without leaving is replaced once its session times out
-// (session.timeout.ms). Every instance, ineligible ones too (they never join), learns the
-// leader's URL by describing the group: the client.id of the member holding partition 0.
+// reports itself leader. It keeps the writer through a rebalance until the new generation gives
+// the partition to another member, and drops it at once when its session expired (the writer's
+// transactional fencing makes the overlap safe: see Run). A leader that dies without leaving is
+// replaced once its session times out (session.timeout.ms). Every instance, ineligible ones too
+// (they never join), learns the leader's URL by describing the group: the client.id of the member
+// holding partition 0.
 //
 // Lifecycle: Start runs one thread that polls the group; Stop leaves the group (so another
 // instance takes over at once) and joins it. IsLeader / LeaderUrl are thread-safe.
@@ -49,6 +55,12 @@ class RegistryElection : public registry::LeaderView {
   ~RegistryElection() override;
   RegistryElection(const RegistryElection&) = delete;
   RegistryElection& operator=(const RegistryElection&) = delete;
+
+  // The member's client.id, and the URL in one (nullopt for a client.id of another form). Pure.
+  static std::string MemberClientId(std::chrono::system_clock::time_point joined,
+                                    const std::string& url);
+  static std::optional<std::string> UrlOfMember(const std::string& client_id);
+  static constexpr size_t kJoinStampDigits = 16;
 
   bool IsLeader() const override;
   std::optional<std::string> LeaderUrl() const override;

@@ -183,5 +183,19 @@ TEST(KafkaSchemaStoreTest, TransactionalIdIsFixedPerGroupAndTopic) {
             "schema-registry-_schemas-leader");
 }
 
+TEST(RegistryElectionTest, MemberIdsSortByJoinTimeAndCarryTheUrl) {
+  using std::chrono::milliseconds;
+  const std::chrono::system_clock::time_point early(milliseconds(999));
+  const std::chrono::system_clock::time_point late(milliseconds(1733555000123));
+  const std::string a = RegistryElection::MemberClientId(early, "http://z.example:8081");
+  const std::string b = RegistryElection::MemberClientId(late, "http://a.example:8081");
+  EXPECT_EQ(a, "0000000000000999-http://z.example:8081");
+  EXPECT_EQ(b, "0001733555000123-http://a.example:8081");
+  EXPECT_LT(a, b);  // the range assignor's order: the earlier member leads
+  EXPECT_EQ(RegistryElection::UrlOfMember(b), "http://a.example:8081");
+  EXPECT_EQ(RegistryElection::UrlOfMember("walrelay-admin"), std::nullopt);
+  EXPECT_EQ(RegistryElection::UrlOfMember("12-http://x:1"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace walrelay::worker
