@@ -16,10 +16,12 @@
 
 #include "gtest/gtest.h"
 #include "registry/fake_schema_checker.h"
+#include "registry/schema_records.h"
 #include "testing/connect_worker.h"
 #include "testing/kafka_cluster.h"
 #include "testing/process.h"
 #include "worker/registry_service.h"
+#include "worker/schema_store.h"
 
 namespace walrelay::testing {
 namespace {
@@ -365,6 +367,97 @@ TEST_F(SchemaRegistryTest, ATopicOfManyPartitionsIsRefused) {
   EXPECT_EQ(*code, 2);
   EXPECT_NE((*process)->Stderr().find("has 2 partitions"), std::string::npos)
       << (*process)->Stderr();
+}
+
+// A topic that is not compacted is refused, naming the policy.
+TEST_F(SchemaRegistryTest, ATopicNotCompactedIsRefused) {
+  const std::string name = TestName();
+  ASSERT_TRUE(kafka_->CreateTopic("_schemas-" + name, 1, 1, {{"cleanup.policy", "delete"}}).ok());
+  registry::RegistryState state(&checker_);
+  worker::KafkaSchemaStore::Options options;
+  options.topic = "_schemas-" + name;
+  options.group_id = name;
+  options.client = {{"bootstrap.servers", kafka_->bootstrap_servers()}};
+  options.init_timeout = std::chrono::seconds(20);
+  auto store = worker::KafkaSchemaStore::Open(options, &state, &stop_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().kind(), ErrorKind::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("cleanup.policy=delete"), std::string::npos)
+      << store.status().message();
+}
+
+// A leader that does not know it was replaced cannot write: the newer leader's writer fences its
+// producer, its write fails, and no instance ever applies it.
+TEST_F(SchemaRegistryTest, ANewerLeaderFencesTheOlderOnesWrites) {
+  const std::string name = TestName();
+  worker::KafkaSchemaStore::Options options;
+  options.topic = "_schemas-" + name;
+  options.group_id = name;
+  options.replication_factor = 1;
+  options.client = {{"bootstrap.servers", kafka_->bootstrap_servers()}};
+  options.init_timeout = std::chrono::seconds(30);
+  registry::RegistryState old_state(&checker_), new_state(&checker_);
+  auto old_leader = worker::KafkaSchemaStore::Open(options, &old_state, &stop_);
+  ASSERT_TRUE(old_leader.ok()) << old_leader.status().ToString();
+  auto new_leader = worker::KafkaSchemaStore::Open(options, &new_state, &stop_);
+  ASSERT_TRUE(new_leader.ok()) << new_leader.status().ToString();
+  EXPECT_EQ((*old_leader)->Append(registry::ConfigKeyJson(std::nullopt), "{}").kind(),
+            ErrorKind::kRetry);  // not the leader: no writer
+  ASSERT_TRUE((*old_leader)->BecomeLeader().ok());
+  const std::string key = registry::ConfigKeyJson(std::string("s"));
+  ASSERT_TRUE(
+      (*old_leader)->Append(key, registry::ToJson(registry::ConfigValue{"s", "FULL"})).ok());
+  EXPECT_EQ(old_state.Config(std::string("s")), "FULL");
+
+  ASSERT_TRUE((*new_leader)->BecomeLeader().ok());        // the old one still believes it leads
+  EXPECT_EQ(new_state.Config(std::string("s")), "FULL");  // its predecessor's write, read first
+  Status stale = (*old_leader)->Append(key, registry::ToJson(registry::ConfigValue{"s", "NONE"}));
+  EXPECT_EQ(stale.kind(), ErrorKind::kFenced) << stale.ToString();
+  EXPECT_FALSE((*old_leader)->writer_open());
+  ASSERT_TRUE(
+      (*new_leader)->Append(key, registry::ToJson(registry::ConfigValue{"s", "FORWARD"})).ok());
+  // Both instances converge on the new leader's write; the fenced one was never applied.
+  EXPECT_TRUE(WaitFor([&] { return old_state.Config(std::string("s")) == "FORWARD"; },
+                      std::chrono::seconds(5)));
+  EXPECT_EQ(new_state.Config(std::string("s")), "FORWARD");
+  for (const std::string& line : ConsumeTopic(kafka_->bootstrap_servers(), options.topic, "%s",
+                                              /*read_committed=*/true)) {
+    EXPECT_EQ(line.find("NONE"), std::string::npos) << line;
+  }
+}
+
+// An instance with leader.eligibility=false never leads: alone it answers writes 50004; once an
+// eligible instance leads, it forwards to it.
+TEST_F(SchemaRegistryTest, AnIneligibleInstanceFollows) {
+  const std::string name = TestName();
+  std::map<std::string, std::string> props = {
+      {"listeners", "http://127.0.0.1:0"},
+      {"kafkastore.bootstrap.servers", kafka_->bootstrap_servers()},
+      {"kafkastore.topic", "_schemas-" + name},
+      {"schema.registry.group.id", name},
+      {"leader.eligibility", "false"},
+  };
+  auto config = worker::RegistryServiceConfig::Parse(props, "test.properties", nullptr);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto ineligible = worker::RegistryService::Start(*config, &checker_, &stop_);
+  ASSERT_TRUE(ineligible.ok()) << ineligible.status().ToString();
+  const std::string url = (*ineligible)->urls().front();
+  HttpResult r = Put(url + "/config", R"({"compatibility":"NONE"})");
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_NE(r.body.find("50004"), std::string::npos) << r.body;
+
+  auto eligible = StartInProcess(name);
+  ASSERT_TRUE(eligible);
+  ASSERT_TRUE(WaitFor([&] { return eligible->IsLeader(); }, std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        r = Post(url + "/subjects/s/versions", Schema({"a"}));
+        return r.status == 200;
+      },
+      std::chrono::seconds(10)))
+      << r.status << " " << r.body;
+  EXPECT_FALSE((*ineligible)->IsLeader());
+  EXPECT_EQ(Get(eligible->urls().front() + "/subjects").body, R"(["s"])");
 }
 
 // (e) a worker with schema.registry.listeners serves the registry API beside Connect's.
