@@ -126,6 +126,13 @@ void RegistryElection::Run() {
 }
 
 void RegistryElection::Follow(bool hold_partition) {
+  if (IsLeader() && !store_->writer_open()) {
+    // The store dropped a writer another one fenced: not leading until it takes the writer again
+    // (below, if this member still holds the partition in the current generation).
+    std::lock_guard<std::mutex> lock(mu_);
+    leader_ = false;
+    leader_url_.reset();
+  }
   const bool leading = IsLeader();
   if (hold_partition && !leading) {
     Status s = store_->BecomeLeader();

@@ -40,7 +40,19 @@ Result<std::unique_ptr<KafkaSchemaStore>> KafkaSchemaStore::Open(const Options& 
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now()));
   };
-  WR_ASSIGN_OR_RETURN(store->log_, TopicLog::Open({options.topic, options.client}, left()));
+  while (true) {
+    // A broker may not know a topic created a moment ago yet (kNotFound until it does).
+    auto log = TopicLog::Open({options.topic, options.client}, left());
+    if (log.ok()) {
+      store->log_ = std::move(log).value();
+      break;
+    }
+    const Status& s = log.status();
+    const bool transient = s.kind() == ErrorKind::kRetry || s.kind() == ErrorKind::kNotFound;
+    if (!transient || std::chrono::steady_clock::now() >= deadline) return s;
+    WR_RETURN_IF_ERROR(backoff.Pause(
+        s, [&](std::chrono::milliseconds) { LogWarn(kLog, s.message() + "; retrying"); }));
+  }
   KafkaSchemaStore* self = store.get();
   Status read = store->log_->ReadToEnd([self](const LogRecord& r) { return self->ApplyRecord(r); },
                                        left(), stop);
