@@ -52,9 +52,17 @@ const char* CompatibilityLevelName(CompatibilityLevel level);
 // registering `proposed` under `level` after `existing_oldest_first` (version 1 first): empty when
 // compatible. BACKWARD: the new schema reads the latest; FORWARD: the latest reads the new one;
 // FULL: both; the *_TRANSITIVE levels check every existing version, newest first, the others only
-// the latest.
+// the latest. After the incompatibilities of the failing version come "{oldSchemaVersion: N}",
+// "{oldSchema: '<its Schema.toString()>'}" and "{validateFields: 'false', compatibility:
+// 'LEVEL'}", as Confluent 7.x's SchemaValidatorBuilder and KafkaSchemaRegistry write them.
 std::vector<std::string> CheckCompatibility(
     CompatibilityLevel level, const Schema& proposed,
     const std::vector<std::shared_ptr<const Schema>>& existing_oldest_first);
+// The same with the registry's version number of each existing schema (for the
+// "{oldSchemaVersion: N}" message; the overload above numbers them 1, 2, ...).
+std::vector<std::string> CheckCompatibility(
+    CompatibilityLevel level, const Schema& proposed,
+    const std::vector<std::shared_ptr<const Schema>>& existing_oldest_first,
+    const std::vector<int>& versions);
 
 }  // namespace walrelay::avro
