@@ -770,7 +770,8 @@ Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text) {
   // nlohmann reports malformed text by exception; this is the one place it is caught, and the
   // parse is not on the record path.
   try {
-    json = Json::parse(json_text);
+    // Avro Java's parser allows comments (JsonParser.Feature.ALLOW_COMMENTS).
+    json = Json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
   } catch (const Json::exception& e) {
     return InvalidArgument(std::string("malformed schema JSON: ") + e.what());
   }
