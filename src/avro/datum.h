@@ -135,7 +135,9 @@ Result<Datum> DatumFromJson(const Node& schema, const nlohmann::json& json);
 
 // Avro's JSON encoding (what avro-tools and Confluent's avro console consumer print): a union as
 // null or {"<branch type name>": value}, bytes and fixed as ISO-8859-1 strings (each byte one
-// code point), records as objects in field order, maps as objects.
+// code point), records as objects in field order, maps as objects. Strings are copied as they are:
+// data from the wire need not be valid UTF-8, so dump the result with
+// Json::error_handler_t::replace (nlohmann's dump() throws on invalid UTF-8 otherwise).
 Result<Json> DatumToJsonEncoding(const Node& schema, const Datum& d);
 Result<Datum> DatumFromJsonEncoding(const Node& schema, const Json& json);
 
