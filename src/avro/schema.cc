@@ -504,9 +504,10 @@ class SchemaBuilder {
         return value->is_number_integer();
       case AvroType::kFloat:
       case AvroType::kDouble:
-        // ParseSchema stores a non-finite default given as text as that text.
+        // ParseSchema stores a non-finite field default given as text as that text (Java turns
+        // such text into a double only for a field's own default, not inside other values).
         return value->is_number() ||
-               (value->is_string() &&
+               (depth == 0 && value->is_string() &&
                 (*value == "NaN" || *value == "Infinity" || *value == "-Infinity"));
       case AvroType::kBoolean:
         return value->is_boolean();
@@ -775,12 +776,10 @@ Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text) {
   } catch (const Json::exception& e) {
     return InvalidArgument(std::string("malformed schema JSON: ") + e.what());
   }
+  // The message is Avro Java's own (SchemaParseException's) where it has one, so that a registry
+  // can report what Confluent's does.
   SchemaBuilder builder;
-  auto result = builder.Build(json);
-  if (!result.ok()) {
-    return InvalidArgument("invalid Avro schema: " + result.status().message());
-  }
-  return result;
+  return builder.Build(json);
 }
 
 uint64_t Fingerprint64(std::string_view data) {

@@ -157,8 +157,10 @@ class Schema {
   const Node* root_ = nullptr;
 };
 
-// Parses schema text as Avro Java's Schema.Parser does (with validateDefaults on). Errors are
-// kInvalidArgument with a message naming what is wrong and where.
+// Parses schema text as Avro Java's Schema.Parser does (with validateDefaults on; comments
+// allowed, as Jackson is told to). Errors are kInvalidArgument with Avro Java's message where it
+// has one ("Undefined name: \"Foo\"", "Duplicate enum symbol: A", "Invalid default for field f:
+// \"x\" not a \"int\"") and "malformed schema JSON: ..." for text that is not JSON.
 Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text);
 
 // CRC-64-AVRO of `data` (the specification's 64-bit Rabin fingerprint), as
