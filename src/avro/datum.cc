@@ -16,9 +16,10 @@ namespace {
 // costs a stack frame here).
 constexpr int kMaxDepth = 1000;
 // Items of zero encoded size (null, an empty record, fixed 0) cost no input, so a block count
-// alone could ask for billions of them. Every array or map item is charged against the input's
-// size plus this allowance.
-constexpr int64_t kZeroSizeItemAllowance = int64_t{1} << 20;
+// alone could ask for billions of them (Avro Java bounds them too, AVRO-4241). Every array or map
+// item of a value is charged against the input's size plus this allowance, so only zero-size
+// items can exceed the input's size, by at most 65,536 per value.
+constexpr int64_t kZeroSizeItemAllowance = int64_t{1} << 16;
 
 Status TooDeep() { return DataError("Avro value nested more than 1000 levels deep"); }
 

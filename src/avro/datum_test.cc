@@ -140,11 +140,27 @@ TEST(DatumTest, HugeBlockCountsOfZeroSizeItemsAreRefused) {
             "malformed Avro block: 1099511627776 items is more than the input can hold");
   // A modest number of nulls is fine.
   std::string ok;
-  BinaryWriter(&ok).WriteBlockCount(1000);
+  BinaryWriter(&ok).WriteBlockCount(60000);
   ok.push_back('\0');
   auto d2 = Decode(*s, ok);
   ASSERT_TRUE(d2.ok());
-  EXPECT_EQ(d2->items().size(), 1000u);
+  EXPECT_EQ(d2->items().size(), 60000u);
+  // The allowance is per value, not per array: three arrays of 30,000 nulls exceed it.
+  auto list = MustParse(R"({"type": "record", "name": "L", "fields": [
+    {"name": "nulls", "type": {"type": "array", "items": "null"}},
+    {"name": "next", "type": ["null", "L"]}]})");
+  std::string three;
+  BinaryWriter w(&three);
+  for (int i = 0; i < 3; ++i) {
+    w.WriteBlockCount(30000);
+    w.WriteBlockCount(0);
+    w.WriteUnionIndex(i < 2 ? 1 : 0);
+  }
+  auto d3 = Decode(*list, three);
+  ASSERT_FALSE(d3.ok());
+  EXPECT_EQ(d3.status().message(),
+            "field next: union branch L: field next: union branch L: field nulls: malformed Avro "
+            "block: 30000 items is more than the input can hold");
 }
 
 TEST(DatumTest, DeepRecursionIsRefusedNotACrash) {
