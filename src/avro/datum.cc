@@ -633,7 +633,7 @@ Result<Datum> DatumFromJson(const Node& schema, const Json& json) {
 }
 
 Result<Datum> DatumFromJson(const Node& schema, const nlohmann::json& json) {
-  return FromJson(schema, Json::parse(json.dump()), true, 0);
+  return FromJson(schema, Json(json), true, 0);
 }
 
 Result<Json> DatumToJsonEncoding(const Node& schema, const Datum& d) {

@@ -313,6 +313,25 @@ TEST(ResolutionTest, Unions) {
             Datum::Union(1, Datum::Record({})));
 }
 
+TEST(ResolutionTest, ArraysAndMapsResolveTheirItems) {
+  EXPECT_EQ(
+      *Resolve(R"({"type": "array", "items": "int"})", R"({"type": "array", "items": "double"})",
+               Datum::Array({Datum::Int(1), Datum::Int(2)})),
+      Datum::Array({Datum::Double(1), Datum::Double(2)}));
+  EXPECT_EQ(*Resolve(R"({"type": "map", "values": "string"})",
+                     R"({"type": "map", "values": ["null", "bytes"]})",
+                     Datum::Map({{"a", Datum::String("x")}})),
+            Datum::Map({{"a", Datum::Union(1, Datum::Bytes("x"))}}));
+  auto bad = Resolve(R"({"type": "array", "items": "int"})", R"({"type": "map", "values": "int"})",
+                     Datum::Array({}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "Found array, expecting map");
+  auto item = Resolve(R"({"type": "array", "items": "long"})",
+                      R"({"type": "array", "items": "int"})", Datum::Array({Datum::Long(1)}));
+  ASSERT_FALSE(item.ok());
+  EXPECT_EQ(item.status().message(), "item 0: Found long, expecting int");
+}
+
 TEST(ResolutionTest, RecursiveSchemasResolve) {
   const char* w = R"({"type": "record", "name": "L", "fields": [
     {"name": "v", "type": "int"}, {"name": "next", "type": ["null", "L"]}]})";
