@@ -143,73 +143,67 @@ class PlainDecoder {
     if (depth > kMaxDepth) return TooDeep();
     switch (s.type()) {
       case AvroType::kNull:
-        *out = Datum::Null();
+        out->SetNull();
         return Status::Ok();
       case AvroType::kBoolean: {
         bool v;
         WR_RETURN_IF_ERROR(in_.ReadBoolean(&v));
-        *out = Datum::Boolean(v);
+        out->SetBoolean(v);
         return Status::Ok();
       }
       case AvroType::kInt: {
         int32_t v;
         WR_RETURN_IF_ERROR(in_.ReadInt(&v));
-        *out = Datum::Int(v);
+        out->SetInt(v);
         return Status::Ok();
       }
       case AvroType::kLong: {
         int64_t v;
         WR_RETURN_IF_ERROR(in_.ReadLong(&v));
-        *out = Datum::Long(v);
+        out->SetLong(v);
         return Status::Ok();
       }
       case AvroType::kFloat: {
         float v;
         WR_RETURN_IF_ERROR(in_.ReadFloat(&v));
-        *out = Datum::Float(v);
+        out->SetFloat(v);
         return Status::Ok();
       }
       case AvroType::kDouble: {
         double v;
         WR_RETURN_IF_ERROR(in_.ReadDouble(&v));
-        *out = Datum::Double(v);
+        out->SetDouble(v);
         return Status::Ok();
       }
-      case AvroType::kBytes: {
-        std::string_view v;
-        WR_RETURN_IF_ERROR(in_.ReadBytes(&v));
-        *out = Datum::Bytes(std::string(v));
-        return Status::Ok();
-      }
+      case AvroType::kBytes:
       case AvroType::kString: {
         std::string_view v;
-        WR_RETURN_IF_ERROR(in_.ReadString(&v));
-        *out = Datum::String(std::string(v));
+        WR_RETURN_IF_ERROR(s.type() == AvroType::kString ? in_.ReadString(&v) : in_.ReadBytes(&v));
+        out->SetBytesLike(s.type(), v);
         return Status::Ok();
       }
       case AvroType::kFixed: {
         std::string_view v;
         WR_RETURN_IF_ERROR(in_.ReadFixed(s.fixed_size(), &v));
-        *out = Datum::Fixed(std::string(v));
+        out->SetBytesLike(AvroType::kFixed, v);
         return Status::Ok();
       }
       case AvroType::kEnum: {
         int32_t i;
         WR_RETURN_IF_ERROR(in_.ReadEnum(s.symbols().size(), &i));
-        *out = Datum::Enum(i, s.symbols()[i]);
+        out->SetEnum(i, s.symbols()[i]);
         return Status::Ok();
       }
       case AvroType::kRecord: {
-        std::vector<Datum> fields(s.fields().size());
+        std::vector<Datum>& fields = out->SetRecord(s.fields().size());
         for (size_t i = 0; i < fields.size(); ++i) {
           Status st = Read(*s.fields()[i].schema, &fields[i], depth + 1);
           if (!st.ok()) return st.WithContext("field " + s.fields()[i].name);
         }
-        *out = Datum::Record(std::move(fields));
         return Status::Ok();
       }
       case AvroType::kArray: {
-        std::vector<Datum> items;
+        std::vector<Datum>& items = out->SetArray();
         int64_t count;
         while (true) {
           WR_RETURN_IF_ERROR(in_.ReadBlockCount(&count));
@@ -223,11 +217,10 @@ class PlainDecoder {
             if (!st.ok()) return st.WithContext("item " + std::to_string(items.size() - 1));
           }
         }
-        *out = Datum::Array(std::move(items));
         return Status::Ok();
       }
       case AvroType::kMap: {
-        Datum::MapEntries entries;
+        Datum::MapEntries& entries = out->SetMap();
         int64_t count;
         while (true) {
           WR_RETURN_IF_ERROR(in_.ReadBlockCount(&count));
@@ -241,16 +234,13 @@ class PlainDecoder {
             if (!st.ok()) return st.WithContext("map key " + std::string(key));
           }
         }
-        *out = Datum::Map(std::move(entries));
         return Status::Ok();
       }
       case AvroType::kUnion: {
         int32_t b;
         WR_RETURN_IF_ERROR(in_.ReadUnionIndex(s.branches().size(), &b));
-        Datum v;
-        Status st = Read(*s.branches()[b], &v, depth + 1);
+        Status st = Read(*s.branches()[b], &out->SetUnion(b), depth + 1);
         if (!st.ok()) return st.WithContext("union branch " + s.branches()[b]->TypeName());
-        *out = Datum::Union(b, std::move(v));
         return Status::Ok();
       }
     }
@@ -897,31 +887,37 @@ class ResolvingDecoder {
       case Op::kIntToDouble: {
         int32_t v;
         WR_RETURN_IF_ERROR(in.ReadInt(&v));
-        *out = a.op == Op::kIntToLong    ? Datum::Long(v)
-               : a.op == Op::kIntToFloat ? Datum::Float(static_cast<float>(v))
-                                         : Datum::Double(v);
+        if (a.op == Op::kIntToLong) {
+          out->SetLong(v);
+        } else if (a.op == Op::kIntToFloat) {
+          out->SetFloat(static_cast<float>(v));
+        } else {
+          out->SetDouble(v);
+        }
         return Status::Ok();
       }
       case Op::kLongToFloat:
       case Op::kLongToDouble: {
         int64_t v;
         WR_RETURN_IF_ERROR(in.ReadLong(&v));
-        *out = a.op == Op::kLongToFloat ? Datum::Float(static_cast<float>(v))
-                                        : Datum::Double(static_cast<double>(v));
+        if (a.op == Op::kLongToFloat) {
+          out->SetFloat(static_cast<float>(v));
+        } else {
+          out->SetDouble(static_cast<double>(v));
+        }
         return Status::Ok();
       }
       case Op::kFloatToDouble: {
         float v;
         WR_RETURN_IF_ERROR(in.ReadFloat(&v));
-        *out = Datum::Double(v);
+        out->SetDouble(v);
         return Status::Ok();
       }
       case Op::kStringToBytes:
       case Op::kBytesToString: {
         std::string_view v;
         WR_RETURN_IF_ERROR(in.ReadBytes(&v));
-        *out = a.op == Op::kStringToBytes ? Datum::Bytes(std::string(v))
-                                          : Datum::String(std::string(v));
+        out->SetBytesLike(a.op == Op::kStringToBytes ? AvroType::kBytes : AvroType::kString, v);
         return Status::Ok();
       }
       case Op::kEnum: {
@@ -932,11 +928,11 @@ class ResolvingDecoder {
           return DataError("No match for " + a.w->symbols()[i] + " in enum " + a.r->full_name() +
                            " (and it has no default)");
         }
-        *out = Datum::Enum(j, a.r->symbols()[j]);
+        out->SetEnum(j, a.r->symbols()[j]);
         return Status::Ok();
       }
       case Op::kRecord: {
-        std::vector<Datum> fields(a.r->fields().size());
+        std::vector<Datum>& fields = out->SetRecord(a.r->fields().size());
         for (const Action::Step& step : a.steps) {
           if (step.reader_pos < 0) {
             WR_RETURN_IF_ERROR(plain_.Skip(*step.writer_schema, depth + 1));
@@ -946,14 +942,13 @@ class ResolvingDecoder {
           if (!st.ok()) return st.WithContext("field " + a.r->fields()[step.reader_pos].name);
         }
         for (const auto& [pos, value] : a.defaults) fields[pos] = value;
-        *out = Datum::Record(std::move(fields));
         return Status::Ok();
       }
       case Op::kArray:
       case Op::kMap: {
         bool map = a.op == Op::kMap;
-        std::vector<Datum> items;
-        Datum::MapEntries entries;
+        std::vector<Datum>* items = map ? nullptr : &out->SetArray();
+        Datum::MapEntries* entries = map ? &out->SetMap() : nullptr;
         int64_t count;
         while (true) {
           WR_RETURN_IF_ERROR(in.ReadBlockCount(&count));
@@ -963,17 +958,16 @@ class ResolvingDecoder {
             if (map) {
               std::string_view key;
               WR_RETURN_IF_ERROR(in.ReadString(&key));
-              entries.emplace_back(std::string(key), Datum());
-              Status st = Read(*a.child, &entries.back().second, depth + 1);
+              entries->emplace_back(std::string(key), Datum());
+              Status st = Read(*a.child, &entries->back().second, depth + 1);
               if (!st.ok()) return st.WithContext("map key " + std::string(key));
             } else {
-              items.emplace_back();
-              Status st = Read(*a.child, &items.back(), depth + 1);
-              if (!st.ok()) return st.WithContext("item " + std::to_string(items.size() - 1));
+              items->emplace_back();
+              Status st = Read(*a.child, &items->back(), depth + 1);
+              if (!st.ok()) return st.WithContext("item " + std::to_string(items->size() - 1));
             }
           }
         }
-        *out = map ? Datum::Map(std::move(entries)) : Datum::Array(std::move(items));
         return Status::Ok();
       }
       case Op::kWriterUnion: {
@@ -982,10 +976,7 @@ class ResolvingDecoder {
         return Read(*a.branches[b], out, depth + 1);
       }
       case Op::kReaderUnion: {
-        Datum v;
-        WR_RETURN_IF_ERROR(Read(*a.child, &v, depth + 1));
-        *out = Datum::Union(a.branch, std::move(v));
-        return Status::Ok();
+        return Read(*a.child, &out->SetUnion(a.branch), depth + 1);
       }
       case Op::kError:
         return DataError(a.error);

@@ -54,6 +54,43 @@ class Datum {
     return d;
   }
 
+  // In-place assignment, for decoders filling a Datum without building a temporary.
+  void SetNull() { Set<std::monostate>(AvroType::kNull, {}); }
+  void SetBoolean(bool v) { Set<bool>(AvroType::kBoolean, v); }
+  void SetInt(int32_t v) { Set<int32_t>(AvroType::kInt, v); }
+  void SetLong(int64_t v) { Set<int64_t>(AvroType::kLong, v); }
+  void SetFloat(float v) { Set<float>(AvroType::kFloat, v); }
+  void SetDouble(double v) { Set<double>(AvroType::kDouble, v); }
+  // Bytes, string or fixed content.
+  void SetBytesLike(AvroType type, std::string_view v) {
+    type_ = type;
+    value_.emplace<std::string>(v);
+  }
+  void SetEnum(int32_t index, const std::string& symbol) {
+    type_ = AvroType::kEnum;
+    index_ = index;
+    value_.emplace<std::string>(symbol);
+  }
+  // A record of `n` null fields, or an empty array, to fill through the returned vector.
+  std::vector<Datum>& SetRecord(size_t n) {
+    type_ = AvroType::kRecord;
+    return value_.emplace<std::vector<Datum>>(n);
+  }
+  std::vector<Datum>& SetArray() {
+    type_ = AvroType::kArray;
+    return value_.emplace<std::vector<Datum>>();
+  }
+  MapEntries& SetMap() {
+    type_ = AvroType::kMap;
+    return value_.emplace<MapEntries>();
+  }
+  // A union of branch `branch` whose value is to be filled through the returned reference.
+  Datum& SetUnion(int32_t branch) {
+    type_ = AvroType::kUnion;
+    index_ = branch;
+    return value_.emplace<std::vector<Datum>>(1)[0];
+  }
+
   AvroType type() const { return type_; }
   bool is_null() const { return type_ == AvroType::kNull; }
 
@@ -83,6 +120,11 @@ class Datum {
  private:
   template <typename T>
   Datum(AvroType type, T v) : type_(type), value_(std::move(v)) {}
+  template <typename T>
+  void Set(AvroType type, T v) {
+    type_ = type;
+    value_.template emplace<T>(v);
+  }
 
   AvroType type_ = AvroType::kNull;
   int32_t index_ = 0;  // enum index or union branch
