@@ -1,5 +1,6 @@
 #include "avro/schema.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -766,6 +767,25 @@ std::string Schema::CanonicalForm() const {
   return out;
 }
 
+namespace {
+
+// The nesting depth of `json`, walked without recursion.
+int JsonDepth(const Json& json) {
+  int max_depth = 0;
+  std::vector<std::pair<const Json*, int>> stack = {{&json, 1}};
+  while (!stack.empty()) {
+    auto [j, depth] = stack.back();
+    stack.pop_back();
+    max_depth = std::max(max_depth, depth);
+    if (j->is_structured()) {
+      for (const Json& child : *j) stack.emplace_back(&child, depth + 1);
+    }
+  }
+  return max_depth;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text) {
   Json json;
   // nlohmann reports malformed text by exception; this is the one place it is caught, and the
@@ -775,6 +795,12 @@ Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text) {
     json = Json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
   } catch (const Json::exception& e) {
     return InvalidArgument(std::string("malformed schema JSON: ") + e.what());
+  }
+  // Copying and printing JSON values recurses, so a document nested deeper than any schema needs
+  // is refused before anything walks it.
+  if (JsonDepth(json) > SchemaBuilder::kMaxDepth) {
+    return InvalidArgument("schema JSON nested more than " +
+                           std::to_string(SchemaBuilder::kMaxDepth) + " levels deep");
   }
   // The message is Avro Java's own (SchemaParseException's) where it has one, so that a registry
   // can report what Confluent's does.

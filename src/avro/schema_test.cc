@@ -333,6 +333,14 @@ TEST(SchemaTest, ParserErrors) {
             R"(aliases not an array: {"type":"record","name":"R","aliases":"x","fields":[]})");
 }
 
+TEST(SchemaTest, DeepNestingIsRefusedNotACrash) {
+  std::string deep =
+      R"({"type": "int", "p": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  EXPECT_EQ(ParseError(deep), "schema JSON nested more than 500 levels deep");
+  std::string unions = std::string(400, '[') + R"("int")" + std::string(400, ']');
+  EXPECT_NE(ParseError(unions).find("Nested union"), std::string::npos);
+}
+
 TEST(SchemaTest, DefaultsAreValidatedAsAvroJavaDoes) {
   auto bad = [](const std::string& type, const std::string& def) {
     return ParseError(R"({"type": "record", "name": "R", "fields": [{"name": "f", "type": )" +
