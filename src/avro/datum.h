@@ -147,7 +147,14 @@ Result<Datum> Decode(const Node& writer, std::string_view bytes);
 // enums by symbol (the reader's enum default for unknown ones), unions on either side, named
 // types by unqualified name or alias. Built once per pair; the plan is computed up front and
 // mismatches are reported when data reaches them (as Avro Java's ResolvingDecoder does), so a
-// writer union branch the reader lacks only fails a value that uses it.
+// writer union branch the reader lacks only fails a value that uses it. Immutable once built:
+// share one between threads.
+//
+// Where Avro Java's Resolver and the specification differ, this follows the specification:
+// records must have the same unqualified name (or a reader alias naming the writer's full name),
+// as enums and fixed must in both; Java ignores record names. A writer record matches a reader
+// union's record branch by full name, then by unqualified name or alias; Java's last resort, the
+// first record branch the data would resolve to whatever its name, is not done.
 class Resolver {
  public:
   // Keeps both schemas alive for the Resolver's lifetime.
@@ -177,7 +184,8 @@ Result<Datum> DatumFromJson(const Node& schema, const nlohmann::json& json);
 
 // Avro's JSON encoding (what avro-tools and Confluent's avro console consumer print): a union as
 // null or {"<branch type name>": value}, bytes and fixed as ISO-8859-1 strings (each byte one
-// code point), records as objects in field order, maps as objects. Strings are copied as they are:
+// code point), records as objects in field order, maps as objects. Reading, a record field absent
+// from its object takes the field's default. Strings are copied as they are:
 // data from the wire need not be valid UTF-8, so dump the result with
 // Json::error_handler_t::replace (nlohmann's dump() throws on invalid UTF-8 otherwise).
 Result<Json> DatumToJsonEncoding(const Node& schema, const Datum& d);
