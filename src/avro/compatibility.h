@@ -22,7 +22,10 @@ struct Incompatibility {
   std::string type;
   // Where, in the reader's schema: a JSON-pointer-like path ("/fields/1/type").
   std::string location;
+  // Avro Java's message: the missing field's name, "expected: 8, found: 4", "[B, C]", "reader
+  // type: STRING not compatible with writer type: INT", "reader union lacking writer type: INT".
   std::string message;
+  // What Confluent's registry prints as additionalInfo: the same text as `message`.
   std::string additional_info;
 
   bool operator==(const Incompatibility&) const = default;
