@@ -136,12 +136,15 @@ TEST(BinaryTest, MalformedInputIsADataErrorNamingTheProblem) {
   BinaryReader r4(idx);
   EXPECT_EQ(r4.ReadUnionIndex(2, &i).message(),
             "malformed Avro union: branch index 2 out of range (2 branches)");
-  BinaryReader r5(Long(-1));
+  std::string minus_one = Long(-1);
+  BinaryReader r5(minus_one);
   EXPECT_EQ(r5.ReadUnionIndex(2, &i).kind(), ErrorKind::kDataError);
-  BinaryReader r6(Long(5));
+  std::string five = Long(5);
+  BinaryReader r6(five);
   EXPECT_EQ(r6.ReadEnum(3, &i).message(), "malformed Avro enum: index 5 out of range (3 symbols)");
 
-  BinaryReader r7(Bytes({0x02}));
+  std::string two = Bytes({0x02});
+  BinaryReader r7(two);
   bool b;
   EXPECT_EQ(r7.ReadBoolean(&b).message(), "malformed Avro boolean: byte 2");
   BinaryReader r8("abc");
