@@ -453,7 +453,14 @@ class SchemaBuilder {
       WR_RETURN_IF_ERROR(ValidateName(f.name));
       for (const Field& other : record->fields_) {
         if (other.name == f.name) {
-          return InvalidArgument("Duplicate field " + f.name + " in record " + record->full_name_);
+          // Java's text, with its Field.toString() of both fields.
+          auto describe = [](const Field& x, size_t pos) {
+            return x.name + " type:" + ToUpper(AvroTypeName(x.schema->type())) +
+                   " pos:" + std::to_string(pos);
+          };
+          return InvalidArgument("Duplicate field " + f.name + " in record " + record->full_name_ +
+                                 ": " + describe(f, record->fields_.size()) + " and " +
+                                 describe(other, other.position) + ".");
         }
       }
       f.position = record->fields_.size();
@@ -793,6 +800,18 @@ Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text) {
   try {
     // Avro Java's parser allows comments (JsonParser.Feature.ALLOW_COMMENTS).
     json = Json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const Json::parse_error& e) {
+    // A complete value followed by more text: Avro Java's message names the next token.
+    std::string_view what = e.what();
+    if (what.find("expected end of input") != std::string_view::npos && e.byte >= 1 &&
+        e.byte <= json_text.size()) {
+      std::string_view rest = json_text.substr(e.byte - 1);
+      size_t end = 0;
+      while (end < rest.size() && !IsAsciiSpace(rest[end])) ++end;
+      return InvalidArgument("dangling content after end of schema: " +
+                             std::string(rest.substr(0, end)));
+    }
+    return InvalidArgument(std::string("malformed schema JSON: ") + e.what());
   } catch (const Json::exception& e) {
     return InvalidArgument(std::string("malformed schema JSON: ") + e.what());
   }
