@@ -6,6 +6,7 @@
 #include <map>
 
 #include "avro/binary.h"
+#include "avro/json_text.h"
 #include "common/java_format.h"
 #include "common/strings.h"
 
@@ -599,7 +600,108 @@ Result<Json> ToJsonEncoding(const Node& s, const Datum& d, int depth) {
   return Json(nullptr);
 }
 
+Status AppendJsonText(const Node& s, const Datum& d, int depth, std::string* out) {
+  if (depth > kMaxDepth) return InvalidArgument("Avro value nested more than 1000 levels deep");
+  if (s.type() != AvroType::kUnion && d.type() != s.type()) return Mismatch(s, d);
+  switch (s.type()) {
+    case AvroType::kNull:
+      out->append("null");
+      return Status::Ok();
+    case AvroType::kBoolean:
+      out->append(d.bool_value() ? "true" : "false");
+      return Status::Ok();
+    case AvroType::kInt:
+      out->append(std::to_string(d.int_value()));
+      return Status::Ok();
+    case AvroType::kLong:
+      out->append(std::to_string(d.long_value()));
+      return Status::Ok();
+    case AvroType::kFloat:
+    case AvroType::kDouble: {
+      double v = s.type() == AvroType::kFloat ? d.float_value() : d.double_value();
+      bool quote = !std::isfinite(v);  // Jackson quotes non-numeric numbers
+      if (quote) out->push_back('"');
+      if (s.type() == AvroType::kFloat) {
+        AppendJavaFloat(out, d.float_value());
+      } else {
+        AppendJavaDouble(out, v);
+      }
+      if (quote) out->push_back('"');
+      return Status::Ok();
+    }
+    case AvroType::kString:
+      AppendJsonString(out, d.string_value());
+      return Status::Ok();
+    case AvroType::kBytes:
+    case AvroType::kFixed:
+      AppendJsonString(out, Latin1ToUtf8(d.bytes_value()));
+      return Status::Ok();
+    case AvroType::kEnum:
+      AppendJsonString(out, d.enum_symbol());
+      return Status::Ok();
+    case AvroType::kRecord: {
+      if (d.fields().size() != s.fields().size()) return Mismatch(s, d);
+      out->push_back('{');
+      for (size_t i = 0; i < s.fields().size(); ++i) {
+        if (i > 0) out->push_back(',');
+        AppendJsonString(out, s.fields()[i].name);
+        out->push_back(':');
+        Status st = AppendJsonText(*s.fields()[i].schema, d.fields()[i], depth + 1, out);
+        if (!st.ok()) return st.WithContext("field " + s.fields()[i].name);
+      }
+      out->push_back('}');
+      return Status::Ok();
+    }
+    case AvroType::kArray: {
+      out->push_back('[');
+      for (size_t i = 0; i < d.items().size(); ++i) {
+        if (i > 0) out->push_back(',');
+        WR_RETURN_IF_ERROR(AppendJsonText(s.items(), d.items()[i], depth + 1, out));
+      }
+      out->push_back(']');
+      return Status::Ok();
+    }
+    case AvroType::kMap: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto& [k, v] : d.entries()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendJsonString(out, k);
+        out->push_back(':');
+        WR_RETURN_IF_ERROR(AppendJsonText(s.values(), v, depth + 1, out));
+      }
+      out->push_back('}');
+      return Status::Ok();
+    }
+    case AvroType::kUnion: {
+      if (d.type() != AvroType::kUnion || d.union_branch() < 0 ||
+          static_cast<size_t>(d.union_branch()) >= s.branches().size()) {
+        return InvalidArgument("datum is not a value of this union");
+      }
+      const Node& b = *s.branches()[d.union_branch()];
+      if (b.type() == AvroType::kNull) {
+        out->append("null");
+        return Status::Ok();
+      }
+      out->push_back('{');
+      AppendJsonString(out, b.TypeName());
+      out->push_back(':');
+      WR_RETURN_IF_ERROR(AppendJsonText(b, d.union_value(), depth + 1, out));
+      out->push_back('}');
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<std::string> DatumToJsonText(const Node& schema, const Datum& d) {
+  std::string out;
+  WR_RETURN_IF_ERROR(AppendJsonText(schema, d, 0, &out));
+  return out;
+}
 
 Status Encode(const Node& schema, const Datum& d, std::string* out) {
   BinaryWriter w(out);

@@ -189,6 +189,10 @@ Result<Datum> DatumFromJson(const Node& schema, const nlohmann::json& json);
 // data from the wire need not be valid UTF-8, so dump the result with
 // Json::error_handler_t::replace (nlohmann's dump() throws on invalid UTF-8 otherwise).
 Result<Json> DatumToJsonEncoding(const Node& schema, const Datum& d);
+// The same as the compact text Avro Java's JsonEncoder writes: floats as Float.toString and doubles
+// as Double.toString ("1.4E-45", "1.6777216E7", non-finite ones quoted: "NaN"), strings escaped as
+// Jackson does. (Java iterates a decoded map in HashMap order; this keeps the order read.)
+Result<std::string> DatumToJsonText(const Node& schema, const Datum& d);
 Result<Datum> DatumFromJsonEncoding(const Node& schema, const Json& json);
 
 }  // namespace walrelay::avro

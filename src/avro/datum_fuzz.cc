@@ -3,7 +3,8 @@
 //   0 .. 2  binary data of one of three writer schemas (a flat record of every type, a recursive
 //           list, unions and maps of named types): Decode, and Resolver::Decode to an evolved
 //           reader schema. What decodes must encode, decode again to the same value, and encode
-//           to the same bytes; its JSON encoding must read back to the same JSON.
+//           to the same bytes; its JSON encoding must read back to the same JSON, and it must
+//           print as JSON text.
 //   3       schema text: ParseSchema, and what parses must print (ToJson) a text that parses to
 //           the same ToJson and CanonicalForm, and check as compatible with itself.
 #include <cstddef>
@@ -93,6 +94,8 @@ void FuzzData(const Pair& pair, std::string_view data) {
   auto json = DatumToJsonEncoding(writer.root(), *first);
   Check(json.ok(), "a decoded value has a JSON encoding",
         json.ok() ? "" : json.status().ToString());
+  auto text = DatumToJsonText(writer.root(), *first);
+  Check(text.ok(), "a decoded value has a JSON text", text.ok() ? "" : text.status().ToString());
   auto from_json = DatumFromJsonEncoding(writer.root(), *json);
   Check(from_json.ok(), "the JSON encoding reads back",
         Dump(*json) + "\n" + (from_json.ok() ? "" : from_json.status().ToString()));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "avro/binary.h"
@@ -379,6 +380,27 @@ TEST(DatumJsonTest, JsonEncodingAsAvroToolsPrintsIt) {
   auto bad = DatumFromJsonEncoding(named->root(), Json::parse(R"({"x": 1})"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "union has no branch named x");
+}
+
+TEST(DatumJsonTest, JsonTextAsAvroJavasJsonEncoderWritesIt) {
+  // Texts from Avro 1.11.4's JsonEncoder for the same values.
+  auto floats = MustParse(R"({"type": "array", "items": "float"})");
+  auto text = DatumToJsonText(
+      floats->root(),
+      Datum::Array({Datum::Float(0.1f), Datum::Float(1e-45f), Datum::Float(16777216.0f),
+                    Datum::Float(-0.0f), Datum::Float(1.50000005e10f)}));
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(*text, "[0.1,1.4E-45,1.6777216E7,-0.0,1.50000005E10]");
+  auto doubles = MustParse(R"({"type": "array", "items": "double"})");
+  EXPECT_EQ(*DatumToJsonText(doubles->root(),
+                             Datum::Array({Datum::Double(1e-300), Datum::Double(1e23),
+                                           Datum::Double(1e7), Datum::Double(std::nan(""))})),
+            R"([1.0E-300,9.999999999999999E22,1.0E7,"NaN"])");
+  auto s = MustParse(kRecordSchema);
+  EXPECT_EQ(*DatumToJsonText(s->root(), SampleRecord()),
+            "{\"id\":1,\"name\":\"foo\",\"tags\":[\"a\",\"b\"],\"attrs\":{\"k\":64},"
+            "\"opt\":{\"double\":0.5},\"color\":\"GREEN\",\"hash\":\"\\u0001\\u0002\","
+            "\"flag\":true,\"f\":1.0,\"raw\":\"\\u0000\xc3\xbf\"}");
 }
 
 TEST(DatumJsonTest, DefaultsUseTheFirstUnionBranch) {
