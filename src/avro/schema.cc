@@ -277,8 +277,8 @@ class SchemaBuilder {
       std::optional<std::string> name = OptionalText(json, "name");
       if (!name) return InvalidArgument("No name in schema: " + Compact(json));
       if (is_record || is_fixed) {
-        // A fixed is named before its size is checked, a record before its fields are parsed
-        // (so that they can refer to it); an enum after its symbols, as Avro Java does.
+        // A record is named before its fields are parsed, so that they can refer to it; an
+        // enum's name is registered after its symbols are checked, as Avro Java does.
         WR_RETURN_IF_ERROR(SetName(n, *name, space));
       } else {
         std::string probe =
