@@ -162,7 +162,8 @@ const Node* Schema::FindNamed(std::string_view full_name) const {
 // writes schemas back as text. One builder per parse.
 class SchemaBuilder {
  public:
-  SchemaBuilder() : schema_(std::make_shared<Schema>()) {}
+  explicit SchemaBuilder(const ParseOptions& options)
+      : options_(options), schema_(std::make_shared<Schema>()) {}
 
   Result<std::shared_ptr<const Schema>> Build(const Json& json) {
     auto root = Parse(json);
@@ -433,7 +434,7 @@ class SchemaBuilder {
             value = std::isnan(*d) ? "NaN" : *d > 0 ? "Infinity" : "-Infinity";
           }
         }
-        if (!IsValidDefault(*f.schema, &value, 0)) {
+        if (options_.validate_defaults && !IsValidDefault(*f.schema, &value, 0)) {
           std::string schema_text;
           std::unordered_set<std::string> known;
           WriteJson(*f.schema, &known, "", &schema_text);
@@ -550,6 +551,7 @@ class SchemaBuilder {
   static constexpr int kMaxDepth = 500;
 
  private:
+  ParseOptions options_;
   std::shared_ptr<Schema> schema_;
   std::unordered_map<std::string, Node*> names_;
   std::string space_;
@@ -794,6 +796,11 @@ int JsonDepth(const Json& json) {
 }  // namespace
 
 Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text) {
+  return ParseSchema(json_text, ParseOptions());
+}
+
+Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text,
+                                                  const ParseOptions& options) {
   Json json;
   // nlohmann reports malformed text by exception; this is the one place it is caught, and the
   // parse is not on the record path.
@@ -823,7 +830,7 @@ Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text) {
   }
   // The message is Avro Java's own (SchemaParseException's) where it has one, so that a registry
   // can report what Confluent's does.
-  SchemaBuilder builder;
+  SchemaBuilder builder(options);
   return builder.Build(json);
 }
 

@@ -163,6 +163,16 @@ class Schema {
 // \"x\" not a \"int\"") and "malformed schema JSON: ..." for text that is not JSON.
 Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text);
 
+struct ParseOptions {
+  // Schema.Parser.setValidateDefaults. Confluent's registry validates the defaults of a schema
+  // being registered, not those of schemas it already stores (AvroSchema's isNew), so that a
+  // schema registered before validation existed still loads; a default that does not match is
+  // then kept as written (and fails only where it is used, e.g. in resolution).
+  bool validate_defaults = true;
+};
+Result<std::shared_ptr<const Schema>> ParseSchema(std::string_view json_text,
+                                                  const ParseOptions& options);
+
 // CRC-64-AVRO of `data` (the specification's 64-bit Rabin fingerprint), as
 // SchemaNormalization.fingerprint64 computes it; apply it to CanonicalForm().
 uint64_t Fingerprint64(std::string_view data);

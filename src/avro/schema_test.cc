@@ -364,6 +364,13 @@ TEST(SchemaTest, DefaultsAreValidatedAsAvroJavaDoes) {
   // Text becomes a number only for a float or double field's own default.
   EXPECT_EQ(bad(R"(["double", "null"])", R"("NaN")"),
             R"(Invalid default for field f: "NaN" not a ["double","null"])");
+  // Without validation (a registry loading schemas it stored earlier) the default is kept.
+  auto kept = ParseSchema(R"({"type": "record", "name": "R", "fields": [
+    {"name": "f", "type": "int", "default": "x"}]})",
+                          ParseOptions{.validate_defaults = false});
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ((*kept)->ToJson(),
+            R"({"type":"record","name":"R","fields":[{"name":"f","type":"int","default":"x"}]})");
   // Accepted: a record default taking a field's own default, an int default for a double, a
   // null default for a union starting with null.
   MustParse(R"({"type": "record", "name": "R", "fields": [
