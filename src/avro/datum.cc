@@ -16,10 +16,12 @@ namespace {
 // Recursion bound for values (a recursive schema lets data nest as deep as it likes; each level
 // costs a stack frame here).
 constexpr int kMaxDepth = 1000;
-// Items of zero encoded size (null, an empty record, fixed 0) cost no input, so a block count
-// alone could ask for billions of them (Avro Java bounds them too, AVRO-4241). Every array or map
-// item of a value is charged against the input's size plus this allowance, so only zero-size
-// items can exceed the input's size, by at most 65,536 per value.
+// Array items of zero encoded size (null, an empty record, fixed 0) cost no input, so a block
+// count alone could ask for billions of them (Avro Java bounds them too, AVRO-4241). Every other
+// item, and every map entry (its key), takes at least a byte, so the input bounds them; the items
+// that took no input are counted, and a value may hold at most this many. (Counting what the
+// items took, rather than comparing counts with the input's size, gives a value the same verdict
+// however its blocks were written.)
 constexpr int64_t kZeroSizeItemAllowance = int64_t{1} << 16;
 
 Status TooDeep() { return DataError("Avro value nested more than 1000 levels deep"); }
@@ -135,8 +137,7 @@ Status EncodeValue(const Node& s, const Datum& d, BinaryWriter* w, int depth) {
 
 class PlainDecoder {
  public:
-  explicit PlainDecoder(std::string_view bytes)
-      : in_(bytes), item_budget_(static_cast<int64_t>(bytes.size()) + kZeroSizeItemAllowance) {}
+  explicit PlainDecoder(std::string_view bytes) : in_(bytes) {}
 
   BinaryReader& in() { return in_; }
 
@@ -209,13 +210,14 @@ class PlainDecoder {
         while (true) {
           WR_RETURN_IF_ERROR(in_.ReadBlockCount(&count));
           if (count == 0) break;
-          WR_RETURN_IF_ERROR(Charge(count));
           items.reserve(items.size() + static_cast<size_t>(std::min<int64_t>(
                                            count, static_cast<int64_t>(in_.remaining()) + 1)));
           for (int64_t i = 0; i < count; ++i) {
+            size_t before = in_.remaining();
             items.emplace_back();
             Status st = Read(s.items(), &items.back(), depth + 1);
             if (!st.ok()) return st.WithContext("item " + std::to_string(items.size() - 1));
+            WR_RETURN_IF_ERROR(CountItem(before));
           }
         }
         return Status::Ok();
@@ -226,7 +228,6 @@ class PlainDecoder {
         while (true) {
           WR_RETURN_IF_ERROR(in_.ReadBlockCount(&count));
           if (count == 0) break;
-          WR_RETURN_IF_ERROR(Charge(count));
           for (int64_t i = 0; i < count; ++i) {
             std::string_view key;
             WR_RETURN_IF_ERROR(in_.ReadString(&key));
@@ -296,13 +297,14 @@ class PlainDecoder {
             WR_RETURN_IF_ERROR(in_.Skip(static_cast<size_t>(byte_size), "block"));
             continue;
           }
-          WR_RETURN_IF_ERROR(Charge(count));
           for (int64_t i = 0; i < count; ++i) {
+            size_t before = in_.remaining();
             if (map) {
               std::string_view key;
               WR_RETURN_IF_ERROR(in_.ReadString(&key));
             }
             WR_RETURN_IF_ERROR(Skip(item, depth + 1));
+            WR_RETURN_IF_ERROR(CountItem(before));
           }
         }
         return Status::Ok();
@@ -316,12 +318,12 @@ class PlainDecoder {
     return Status::Ok();
   }
 
-  Status Charge(int64_t count) {
-    if (count > item_budget_) {
-      return DataError("malformed Avro block: " + std::to_string(count) +
-                       " items is more than the input can hold");
+  // Counts an array item that took no input since `remaining_before` (kZeroSizeItemAllowance).
+  Status CountItem(size_t remaining_before) {
+    if (in_.remaining() == remaining_before && ++zero_size_items_ > kZeroSizeItemAllowance) {
+      return DataError("malformed Avro array: more than " + std::to_string(kZeroSizeItemAllowance) +
+                       " items of zero size in one value");
     }
-    item_budget_ -= count;
     return Status::Ok();
   }
 
@@ -335,7 +337,7 @@ class PlainDecoder {
 
  private:
   BinaryReader in_;
-  int64_t item_budget_;
+  int64_t zero_size_items_ = 0;
 };
 
 std::string Describe(const Node& n) {
@@ -1055,8 +1057,8 @@ class ResolvingDecoder {
         while (true) {
           WR_RETURN_IF_ERROR(in.ReadBlockCount(&count));
           if (count == 0) break;
-          WR_RETURN_IF_ERROR(plain_.Charge(count));
           for (int64_t i = 0; i < count; ++i) {
+            size_t before = in.remaining();
             if (map) {
               std::string_view key;
               WR_RETURN_IF_ERROR(in.ReadString(&key));
@@ -1067,6 +1069,7 @@ class ResolvingDecoder {
               items->emplace_back();
               Status st = Read(*a.child, &items->back(), depth + 1);
               if (!st.ok()) return st.WithContext("item " + std::to_string(items->size() - 1));
+              WR_RETURN_IF_ERROR(plain_.CountItem(before));
             }
           }
         }

@@ -138,7 +138,7 @@ TEST(DatumTest, HugeBlockCountsOfZeroSizeItemsAreRefused) {
   auto d = Decode(*s, in);
   ASSERT_FALSE(d.ok());
   EXPECT_EQ(d.status().message(),
-            "malformed Avro block: 1099511627776 items is more than the input can hold");
+            "malformed Avro array: more than 65536 items of zero size in one value");
   // A modest number of nulls is fine.
   std::string ok;
   BinaryWriter(&ok).WriteBlockCount(60000);
@@ -161,7 +161,23 @@ TEST(DatumTest, HugeBlockCountsOfZeroSizeItemsAreRefused) {
   ASSERT_FALSE(d3.ok());
   EXPECT_EQ(d3.status().message(),
             "field next: union branch L: field next: union branch L: field nulls: malformed Avro "
-            "block: 30000 items is more than the input can hold");
+            "array: more than 65536 items of zero size in one value");
+  // Items that take input are bounded by it, not by the allowance.
+  auto longs = MustParse(R"({"type": "array", "items": "long"})");
+  std::string many;
+  BinaryWriter lw(&many);
+  lw.WriteBlockCount(100000);
+  for (int i = 0; i < 100000; ++i) lw.WriteLong(i);
+  lw.WriteBlockCount(0);
+  auto d4 = Decode(*longs, many);
+  ASSERT_TRUE(d4.ok()) << d4.status().ToString();
+  EXPECT_EQ(d4->items().size(), 100000u);
+  std::string claims;
+  BinaryWriter(&claims).WriteBlockCount(int64_t{1} << 40);
+  claims += std::string(3, '\x02');
+  auto d5 = Decode(*longs, claims);
+  ASSERT_FALSE(d5.ok());
+  EXPECT_EQ(d5.status().message(), "item 3: truncated Avro data: varint not terminated");
 }
 
 TEST(DatumTest, DeepRecursionIsRefusedNotACrash) {
