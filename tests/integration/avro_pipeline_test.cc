@@ -1,0 +1,129 @@
+// The seed's connectors verbatim, Avro converters included, on walrelay workers through a real
+// Kafka, with walrelay's schema registry (served in this process on a loopback port, schemas in
+// memory): what the topic holds is Confluent's wire format, readable by `walrelay consume --avro`,
+// the registry answers the seed's operator actions, and the seed's schema change goes through
+// under FORWARD_TRANSITIVE while the sink keeps applying.
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "registry/avro_schema_checker.h"
+#include "registry/test_served_registry.h"
+#include "testing/worker_fixture.h"
+
+namespace walrelay::testing {
+namespace {
+
+using json = nlohmann::json;
+
+class AvroTest : public WorkerFixture {
+ protected:
+  // The seed's connector file as it is, converters and all, with this test's hosts and registry.
+  std::string SeedAvroConnector(const std::string& file) {
+    json original =
+        json::parse(ReadFile(std::string(WALRELAY_SOURCE_DIR) + "/examples/seed/" + file));
+    json c = walrelay::testing::SeedConnector(file, source_->port(), destination_->port());
+    for (const auto& [k, v] : original["config"].items()) {
+      if (k.rfind("key.converter", 0) == 0 || k.rfind("value.converter", 0) == 0) {
+        c["config"][k] =
+            k.find("schema.registry.url") != std::string::npos ? json(served_.url()) : v;
+      }
+    }
+    std::string path = dir_ + "/" + c["name"].get<std::string>() + ".json";
+    std::ofstream(path) << c.dump();
+    return path;
+  }
+
+  HttpResult Registry(const std::vector<std::string>& args) {
+    std::vector<std::string> a = args;
+    a.back() = served_.url() + a.back();
+    return Curl(a);
+  }
+
+  registry::AvroSchemaChecker checker_;
+  registry::ServedRegistry served_{&checker_};
+};
+
+TEST_F(AvroTest, SeedConnectorsWithAvroThroughTheRegistry) {
+  // The seed's registry action: the global level, lower case, in Confluent's content type.
+  HttpResult put =
+      Registry({"-X", "PUT", "-H", "Content-Type: application/vnd.schemaregistry.v1+json", "--data",
+                R"({"compatibility": "forward_transitive"})", "/config"});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(json::parse(put.body), json::parse(R"({"compatibility":"FORWARD_TRANSITIVE"})"));
+
+  WorkerProcess& w = StartWorker(0);
+  HttpResult r = Register(w, SeedAvroConnector("register-postgres.json"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = Register(w, SeedAvroConnector("register-sink.json"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_TRUE(WaitRunning(w, {"source-connector", "sink-connector"}));
+  Write({"--duration", "2"});
+  ASSERT_TRUE(WaitEqual()) << "source " << SourceValue();
+
+  // The key and value schemas of the seed's topic, by version.
+  HttpResult key = Registry({"/subjects/server.public.debezium_table-key/versions/1"});
+  ASSERT_EQ(key.status, 200) << key.body;
+  json key_schema = json::parse(json::parse(key.body)["schema"].get<std::string>());
+  EXPECT_EQ(key_schema["name"], "Key");
+  EXPECT_EQ(key_schema["namespace"], "server.public.debezium_table");
+  HttpResult value = Registry({"/subjects/server.public.debezium_table-value/versions/latest"});
+  ASSERT_EQ(value.status, 200) << value.body;
+  EXPECT_EQ(json::parse(value.body)["version"], 1);
+
+  // The topic: Confluent's wire format (magic byte 0), and `walrelay consume --avro` prints it.
+  std::vector<std::string> raw = Consume("server.public.debezium_table", "%s");
+  ASSERT_FALSE(raw.empty());
+  auto consumed =
+      RunProcess({WALRELAY_BINARY, "consume", "server.public.debezium_table", "--bootstrap-server",
+                  kafka_->bootstrap_servers(), "--from-beginning", "--print-key", "--avro",
+                  "--registry", served_.url(), "--timeout-ms", "5000"},
+                 std::chrono::seconds(60));
+  ASSERT_TRUE(consumed.ok()) << consumed.status().ToString();
+  EXPECT_EQ(consumed->exit_code, 0) << consumed->err;
+  std::vector<std::string> lines;
+  for (size_t start = 0; start < consumed->out.size();) {
+    size_t end = consumed->out.find('\n', start);
+    if (end == std::string::npos) end = consumed->out.size();
+    if (end > start) lines.push_back(consumed->out.substr(start, end - start));
+    start = end + 1;
+  }
+  ASSERT_FALSE(lines.empty()) << consumed->err;
+  const std::string& last = lines.back();
+  const size_t tab = last.find('\t');
+  ASSERT_NE(tab, std::string::npos) << last;
+  EXPECT_EQ(json::parse(last.substr(0, tab)), json::parse(R"({"id":1})"));
+  // The unwrapped row's schema is optional, so the value schema is a union with null, written
+  // (as Avro's JSON encoding writes a union) under the branch's name.
+  json last_value = json::parse(last.substr(tab + 1));
+  EXPECT_EQ(last_value["server.public.debezium_table.Value"]["current_value"],
+            std::stoi(SourceValue()))
+      << last;
+
+  // The seed's schema change: a column with a default, allowed by FORWARD_TRANSITIVE; the sink
+  // keeps applying.
+  ASSERT_TRUE(source_
+                  ->Psql("ALTER TABLE public.debezium_table ADD COLUMN extra1 int NULL DEFAULT 10",
+                         "source_db")
+                  .ok());
+  ASSERT_TRUE(
+      destination_
+          ->Psql("ALTER TABLE public.debezium_table ADD COLUMN extra1 int NULL", "destination_db")
+          .ok());
+  Write({"--duration", "2"});
+  ASSERT_TRUE(WaitEqual()) << "source " << SourceValue();
+  HttpResult versions = Registry({"/subjects/server.public.debezium_table-value/versions"});
+  ASSERT_EQ(versions.status, 200) << versions.body;
+  EXPECT_EQ(json::parse(versions.body), json::parse("[1,2]"));
+  HttpResult compat = Registry({"/config/server.public.debezium_table-value?defaultToGlobal=true"});
+  ASSERT_EQ(compat.status, 200) << compat.body;
+  EXPECT_EQ(json::parse(compat.body)["compatibilityLevel"], "FORWARD_TRANSITIVE");
+}
+
+}  // namespace
+}  // namespace walrelay::testing
