@@ -123,6 +123,39 @@ TEST_F(AvroTest, SeedConnectorsWithAvroThroughTheRegistry) {
   HttpResult compat = Registry({"/config/server.public.debezium_table-value?defaultToGlobal=true"});
   ASSERT_EQ(compat.status, 200) << compat.body;
   EXPECT_EQ(json::parse(compat.body)["compatibilityLevel"], "FORWARD_TRANSITIVE");
+
+  // A change the level forbids (bigint -> text: old readers cannot read it) is refused by the
+  // registry; the source task fails naming the subject and the level, and the change never
+  // reaches the destination.
+  const std::string applied = SourceValue();
+  ASSERT_TRUE(source_
+                  ->Psql("ALTER TABLE public.debezium_table ALTER COLUMN current_value TYPE text; "
+                         "UPDATE public.debezium_table SET current_value = '999999' WHERE id = 1",
+                         "source_db")
+                  .ok());
+  std::string trace;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    HttpResult st = Curl({w.url + "/connectors/source-connector/status"});
+    json j = json::parse(st.body, nullptr, false);
+    if (!j.is_discarded() && j.contains("tasks") && !j["tasks"].empty() &&
+        j["tasks"][0]["state"] == "FAILED") {
+      trace = j["tasks"][0].value("trace", "");
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_FALSE(trace.empty()) << "the source task did not fail";
+  EXPECT_NE(trace.find("server.public.debezium_table-value"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("FORWARD_TRANSITIVE"), std::string::npos) << trace;
+  // The value schema is a union with null, so Avro Java's check (and this one) reports the
+  // record branch the old union cannot read: MISSING_UNION_BRANCH.
+  EXPECT_NE(trace.find("errorType:'MISSING_UNION_BRANCH'"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("error code: 40901"), std::string::npos) << trace;
+  auto dst = destination_->Psql("SELECT current_value FROM public.debezium_table WHERE id = 1",
+                                "destination_db");
+  ASSERT_TRUE(dst.ok());
+  EXPECT_EQ(*dst, applied);
 }
 
 }  // namespace
