@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cli/signals.h"
+#include "convert/avro_converter.h"
 #include "kafka/admin.h"
 #include "kafka/client_config.h"
 
@@ -52,6 +53,31 @@ std::optional<std::string> ParseConsumeArgs(const std::vector<std::string>& args
     } else if (a == "--group") {
       if (!has_value || args[i + 1].empty()) return "--group needs a group id";
       out->group = args[++i];
+    } else if (a == "--avro") {
+      out->avro = true;
+    } else if (a == "--registry") {
+      if (!has_value || args[i + 1].empty()) return "--registry needs a URL";
+      out->registry_url = args[++i];
+    } else if (a == "--topic") {
+      if (!has_value || args[i + 1].empty()) return "--topic needs a topic";
+      if (!out->topic.empty()) {
+        return "only one topic may be given (found '" + out->topic + "' and '" + args[i + 1] + "')";
+      }
+      out->topic = args[++i];
+    } else if (a == "--property") {
+      if (!has_value) return "--property needs KEY=VALUE";
+      const std::string& kv = args[++i];
+      const size_t eq = kv.find('=');
+      const std::string key = kv.substr(0, eq);
+      const std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+      if (key == "schema.registry.url" && !value.empty()) {
+        out->registry_url = value;
+      } else if (key == "print.key") {
+        out->print_key = value == "true";
+      } else {
+        return "--property " + key +
+               " is not supported (supported: schema.registry.url, print.key)";
+      }
     } else if (a == "--consumer-property") {
       const size_t eq = has_value ? args[i + 1].find('=') : std::string::npos;
       if (eq == std::string::npos || eq == 0) return "--consumer-property needs KEY=VALUE";
@@ -102,8 +128,24 @@ int RunConsume(const ConsumeOptions& options, const StopSource* stop, std::FILE*
     std::fprintf(err, "walrelay consume: %s\n", consumer.status().message().c_str());
     return 2;
   }
+  std::unique_ptr<convert::AvroConverter> avro;
+  if (options.avro) {
+    Result<convert::AvroConverterSettings> settings = convert::AvroConverterSettings::Parse(
+        {{"schema.registry.url", options.registry_url}}, "--registry ");
+    if (!settings.ok()) {
+      std::fprintf(err, "walrelay consume: %s\n", settings.status().message().c_str());
+      return 2;
+    }
+    auto client = registry::RegistryClient::Create(settings->registry);
+    if (!client.ok()) {
+      std::fprintf(err, "walrelay consume: %s\n", client.status().message().c_str());
+      return 2;
+    }
+    avro = std::make_unique<convert::AvroConverter>(*settings, std::move(client).value());
+  }
   Status s = consumer->Subscribe({options.topic});
   int64_t printed = 0;
+  int64_t unreadable = 0;
   // The silence of --timeout-ms counts from the first assignment: joining the group is not a
   // lack of messages. Before it, the group join gets kJoinGrace more.
   constexpr auto kJoinGrace = std::chrono::seconds(10);
@@ -126,7 +168,28 @@ int RunConsume(const ConsumeOptions& options, const StopSource* stop, std::FILE*
     if (!r->messages.empty()) last_message = Clock::now();
     for (const kafka::Message& m : r->messages) {
       if (options.max_messages >= 0 && printed >= options.max_messages) break;
-      const std::string line = FormatConsoleRecord(m, options.print_key);
+      std::string line;
+      if (avro == nullptr) {
+        line = FormatConsoleRecord(m, options.print_key);
+      } else {
+        // A message that is not Avro of a known schema is reported with its place and skipped.
+        auto decoded = [&](bool is_key) -> Result<std::string> {
+          const std::optional<std::string>& bytes = is_key ? m.key : m.value;
+          if (!bytes) return std::string("null");
+          return avro->ToAvroJson(m.tp.topic, is_key, *bytes);
+        };
+        Result<std::string> key = options.print_key ? decoded(true) : Result<std::string>("");
+        Result<std::string> value = key.ok() ? decoded(false) : key;
+        if (!value.ok()) {
+          std::fprintf(err, "walrelay consume: topic %s partition %d offset %lld: %s\n",
+                       m.tp.topic.c_str(), static_cast<int>(m.tp.partition),
+                       static_cast<long long>(m.offset), value.status().message().c_str());
+          ++unreadable;
+          continue;
+        }
+        if (options.print_key) line = *key + "\t";
+        line += *value + "\n";
+      }
       std::fwrite(line.data(), 1, line.size(), out);
       ++printed;
     }
@@ -134,10 +197,15 @@ int RunConsume(const ConsumeOptions& options, const StopSource* stop, std::FILE*
   }
   (void)consumer->Close();
   std::fprintf(err, "Processed a total of %lld messages\n", static_cast<long long>(printed));
+  if (unreadable > 0) {
+    std::fprintf(err, "walrelay consume: %lld messages could not be read as Avro\n",
+                 static_cast<long long>(unreadable));
+  }
   if (!s.ok()) {
     std::fprintf(err, "walrelay consume: %s\n", s.message().c_str());
     return 1;
   }
+  if (unreadable > 0) return 1;
   return 0;
 }
 

@@ -23,10 +23,17 @@ struct ConsumeOptions {
                               // (counted from the group assignment)
   std::string group;          // "": console-consumer-<random>, offsets never committed
   std::map<std::string, std::string> consumer_properties;  // --consumer-property KEY=VALUE
+  // --avro: keys and values are Confluent's Avro wire format, printed as the Avro JSON
+  // encoding (as kafka-avro-console-consumer does) through the registry at `registry_url`
+  // (--registry URL, or --property schema.registry.url=URL as Confluent's tool takes it).
+  bool avro = false;
+  std::string registry_url = "http://localhost:8081";
 };
 
 // Parses `consume TOPIC [--from-beginning] [--print-key] [--max N] [--bootstrap-server HOST:PORT]
-// [--timeout-ms N] [--group G] [--consumer-property KEY=VALUE]...`; an error names the argument.
+// [--timeout-ms N] [--group G] [--consumer-property KEY=VALUE]... [--avro [--registry URL]]`
+// (also `--topic TOPIC` and `--property schema.registry.url=URL|print.key=true`, the Avro console
+// consumer's spellings); an error names the argument.
 std::optional<std::string> ParseConsumeArgs(const std::vector<std::string>& args,
                                             ConsumeOptions* out);
 

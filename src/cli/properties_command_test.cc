@@ -9,6 +9,7 @@
 #include "config/config_strings.h"
 #include "config/postgres_connector_def.h"
 #include "config/table_filter.h"
+#include "convert/avro_converter.h"
 #include "convert/converter.h"
 #include "runtime/error_handler.h"
 #include "runtime/worker_config.h"
@@ -45,6 +46,10 @@ const std::map<std::string, std::string>& EffectElsewhere() {
       {"dialect.name",
        "only PostgreSqlDatabaseDialect (or empty) is accepted: both mean what "
        "walrelay does"},
+      {"schema.registry.basic.auth.user.info",
+       "basic.auth.user.info's other name, used when that one is unset; with USER_INFO one of "
+       "them is required, so no config has it without effect or without the other "
+       "(registry_client_test OptionsFromProperties)"},
       {"predicates",
        "defines names that act only through transforms.<alias>.predicate, which fails without "
        "them (transform_chain_test)"},
@@ -101,6 +106,19 @@ std::optional<Candidate> KnownCandidate(const std::string& section, const std::s
       {"schema.registry.listeners", {"http://127.0.0.1:9998", {}}},
       {"rest.extension.classes",
        {runtime::kBasicAuthExtensionClass, {{"rest.basic.auth.jaas.config", "/jaas"}}}},
+      // AvroConverter's, read under value.converter. (the section's context sets the URL).
+      {"schema.registry.url", {"http://other:8081", {}}},
+      {"basic.auth.credentials.source",
+       {"USER_INFO", {{"value.converter.basic.auth.user.info", "u:p"}}}},
+      {"basic.auth.user.info",
+       {"u:p",
+        {{"value.converter.basic.auth.credentials.source", "USER_INFO"},
+         {"value.converter.schema.registry.basic.auth.user.info", "a:b"}}}},
+      {"latest.cache.ttl.sec", {"60", {}}},
+      {"key.subject.name.strategy",
+       {"io.confluent.kafka.serializers.subject.RecordNameStrategy", {}}},
+      {"value.subject.name.strategy",
+       {"io.confluent.kafka.serializers.subject.TopicRecordNameStrategy", {}}},
   };
   if (auto it = simple->find(name); it != simple->end()) return it->second;
   if (name == "insert.mode") return Candidate{"upsert", {{pk_mode, "record_value"}}};
@@ -270,6 +288,9 @@ TEST(PropertiesCommandTest, EveryPropertyWorksOrIsDeclaredUnimplemented) {
       if (section.title.rfind(cls + " ", 0) == 0) {
         prefix = "value.converter.";
         context["value.converter"] = cls;
+        if (cls == convert::kAvroConverterClass) {
+          context["value.converter.schema.registry.url"] = "http://registry:8081";
+        }
       }
     }
     for (const config::PropertyDef& def : section.def->properties()) {
@@ -313,12 +334,15 @@ TEST(PropertiesCommandTest, ComparisonSeesChanges) {
 TEST(PropertiesCommandTest, ListsEverySection) {
   std::vector<std::string> titles;
   for (const PropertySection& s : PropertySections()) titles.push_back(s.title);
-  ASSERT_EQ(titles.size(), 8u);
+  ASSERT_EQ(titles.size(), 9u);
   EXPECT_EQ(titles[3], "Kafka Connect framework properties (every connector)");
   EXPECT_EQ(titles[5],
             "org.apache.kafka.connect.storage.StringConverter (options: "
             "key.converter.<option>, value.converter.<option>)");
-  EXPECT_EQ(titles[7], runtime::kWorkerSectionTitle);
+  EXPECT_EQ(titles[7],
+            "io.confluent.connect.avro.AvroConverter (options: "
+            "key.converter.<option>, value.converter.<option>)");
+  EXPECT_EQ(titles[8], runtime::kWorkerSectionTitle);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "config/config_strings.h"
+#include "convert/avro_converter.h"
 #include "convert/byte_array_converter.h"
 #include "convert/json_converter.h"
 #include "convert/string_converter.h"
@@ -48,7 +49,8 @@ config::ValueCheck Unsupported(std::string value, std::string why) {
 }  // namespace
 
 std::vector<std::string> SupportedConverterClasses() {
-  return {kJsonConverterClass, kStringConverterClass, kByteArrayConverterClass};
+  return {kJsonConverterClass, kStringConverterClass, kByteArrayConverterClass,
+          kAvroConverterClass};
 }
 
 std::unique_ptr<ConfigDef> ConverterDef(std::string_view class_name, const std::string& prefix) {
@@ -79,6 +81,8 @@ std::unique_ptr<ConfigDef> ConverterDef(std::string_view class_name, const std::
                   return "not supported yet: walrelay encodes strings in UTF-8 only";
                 },
                 "`UTF-8`"));
+  } else if (class_name == kAvroConverterClass) {
+    DefineAvroConverterOptions(def.get(), prefix);
   } else if (class_name != kByteArrayConverterClass) {
     return nullptr;
   }
@@ -118,6 +122,12 @@ Result<ConverterSettings> ConverterSettings::Parse(const ConnectorConfig& config
     WR_ASSIGN_OR_RETURN(s.schemas_enable, options.GetBool(prefix + "schemas.enable", true));
     s.decimal_numeric = config::EqualsIgnoreCase(
         config::Trim(options.Get(prefix + "decimal.format", "BASE64")), "NUMERIC");
+  } else if (s.class_name == kAvroConverterClass) {
+    std::map<std::string, std::string> stripped;
+    for (const auto& [key, value] : options.props) stripped[key.substr(prefix.size())] = value;
+    Result<AvroConverterSettings> avro = AvroConverterSettings::Parse(stripped, prefix);
+    if (!avro.ok()) return avro.status().WithContext(config.file);
+    s.avro = std::make_shared<const AvroConverterSettings>(std::move(avro).value());
   }
   return s;
 }
@@ -126,6 +136,14 @@ std::unique_ptr<Converter> CreateConverter(const ConverterSettings& settings) {
   if (settings.class_name == kStringConverterClass) return std::make_unique<StringConverter>();
   if (settings.class_name == kByteArrayConverterClass) {
     return std::make_unique<ByteArrayConverter>();
+  }
+  if (settings.class_name == kAvroConverterClass && settings.avro) {
+    // The options were checked by Parse, so the client's creation cannot fail on them; a
+    // failure here is a broken invariant that the converter reports on first use.
+    Result<std::unique_ptr<registry::RegistryClient>> client =
+        registry::RegistryClient::Create(settings.avro->registry);
+    return std::make_unique<AvroConverter>(*settings.avro,
+                                           client.ok() ? std::move(client).value() : nullptr);
   }
   return std::make_unique<JsonConverterAdapter>(settings.schemas_enable, settings.decimal_numeric);
 }

@@ -14,14 +14,17 @@
 
 namespace walrelay::convert {
 
+struct AvroConverterSettings;
+
 inline constexpr char kJsonConverterClass[] = "org.apache.kafka.connect.json.JsonConverter";
 inline constexpr char kStringConverterClass[] = "org.apache.kafka.connect.storage.StringConverter";
 inline constexpr char kByteArrayConverterClass[] =
     "org.apache.kafka.connect.converters.ByteArrayConverter";
 
 // What a converter's bytes are, so a printer can show them: JSON text (embedded as is), text
-// (a JSON string) or arbitrary bytes (base64).
-enum class ConverterOutput { kJson, kText, kBinary };
+// (a JSON string), arbitrary bytes (base64), or Confluent's Avro wire format (shown as the Avro
+// JSON encoding of the record, through Converter::DisplayJson).
+enum class ConverterOutput { kJson, kText, kBinary, kAvro };
 
 // A key or value in Kafka Connect's terms: its schema (null when schemaless) and the value.
 struct SchemaAndValue {
@@ -52,6 +55,13 @@ class Converter {
   // when the bytes cannot be read (malformed JSON, a JSON payload that does not fit its schema).
   virtual Result<SchemaAndValue> Deserialize(std::string_view topic, bool is_key,
                                              std::optional<std::string_view> bytes) = 0;
+
+  // For kAvro output: the JSON a person reads for `bytes` (what Confluent's Avro console consumer
+  // prints). Other converters' bytes are shown by the printer itself: kFatal.
+  virtual Result<std::string> DisplayJson(std::string_view /*topic*/, bool /*is_key*/,
+                                          std::string_view /*bytes*/) {
+    return FatalError("this converter's bytes have no display form");
+  }
 };
 
 // A connector's key.converter or value.converter setting, parsed and checked.
@@ -60,6 +70,8 @@ struct ConverterSettings {
   std::string class_name = kJsonConverterClass;
   bool schemas_enable = true;    // JsonConverter schemas.enable
   bool decimal_numeric = false;  // JsonConverter decimal.format=NUMERIC
+  // AvroConverter's settings (registry, subject strategies, AvroData options); null otherwise.
+  std::shared_ptr<const AvroConverterSettings> avro;
   // StringConverter's converter.encoding accepts UTF-8 only, so it needs no field.
 
   // Reads `<role>.converter` and its `<role>.converter.*` options from `config` (`is_key` picks

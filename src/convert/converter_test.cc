@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "convert/avro_converter.h"
 #include "convert/byte_array_converter.h"
 #include "convert/string_converter.h"
 
@@ -137,10 +138,36 @@ TEST(ConverterSettingsTest, ParsesAndRefuses) {
       Config({{"value.converter", "io.confluent.connect.avro.AvroConverter"}}), false, &warnings);
   EXPECT_EQ(avro.status().kind(), ErrorKind::kInvalidArgument);
   EXPECT_EQ(avro.status().message(),
-            "c.json: value.converter io.confluent.connect.avro.AvroConverter is not supported "
-            "yet; supported: org.apache.kafka.connect.json.JsonConverter, "
+            "c.json: property 'value.converter.schema.registry.url' is required");
+  auto avro_url = ConverterSettings::Parse(
+      Config({{"value.converter", "io.confluent.connect.avro.AvroConverter"},
+              {"value.converter.schema.registry.url", "registry:8081"}}),
+      false, &warnings);
+  EXPECT_EQ(avro_url.status().kind(), ErrorKind::kInvalidArgument);
+  EXPECT_NE(avro_url.status().message().find("value.converter.schema.registry.url"),
+            std::string::npos)
+      << avro_url.status().message();
+  auto avro_ok = ConverterSettings::Parse(
+      Config({{"value.converter", "io.confluent.connect.avro.AvroConverter"},
+              {"value.converter.schema.registry.url", "http://a:8081,http://b:8081"},
+              {"value.converter.auto.register.schemas", "false"},
+              {"value.converter.value.subject.name.strategy",
+               "io.confluent.kafka.serializers.subject.RecordNameStrategy"}}),
+      false, &warnings);
+  ASSERT_TRUE(avro_ok.ok()) << avro_ok.status().ToString();
+  ASSERT_NE(avro_ok->avro, nullptr);
+  EXPECT_EQ(avro_ok->avro->registry.urls.size(), 2u);
+  EXPECT_FALSE(avro_ok->avro->auto_register_schemas);
+  EXPECT_EQ(avro_ok->avro->value_strategy, SubjectNameStrategy::kRecordName);
+  auto unsupported = ConverterSettings::Parse(
+      Config({{"value.converter", "io.confluent.connect.protobuf.ProtobufConverter"}}), false,
+      &warnings);
+  EXPECT_EQ(unsupported.status().message(),
+            "c.json: value.converter io.confluent.connect.protobuf.ProtobufConverter is not "
+            "supported yet; supported: org.apache.kafka.connect.json.JsonConverter, "
             "org.apache.kafka.connect.storage.StringConverter, "
-            "org.apache.kafka.connect.converters.ByteArrayConverter");
+            "org.apache.kafka.connect.converters.ByteArrayConverter, "
+            "io.confluent.connect.avro.AvroConverter");
 
   auto nulls = ConverterSettings::Parse(
       Config({{"value.converter.replace.null.with.default", "false"}}), false, &warnings);

@@ -60,6 +60,10 @@ class FakeSchemaChecker : public SchemaChecker {
         }
       }
     }
+    // Confluent's list ends with the settings the check ran under, as the Avro checker's does.
+    if (!messages.empty()) {
+      messages.push_back("{validateFields: 'false', compatibility: '" + lvl + "'}");
+    }
     return messages;
   }
 

@@ -8,6 +8,7 @@
 
 #include "registry/fake_schema_checker.h"
 #include "registry/registry_api.h"
+#include "registry/test_served_registry.h"
 #include "rest/http_server.h"
 
 namespace walrelay::registry {
@@ -17,33 +18,20 @@ constexpr const char* kV1 = R"({"fields":[{"name":"a"}]})";
 constexpr const char* kV2 = R"({"fields":[{"name":"a"},{"name":"b","default":0}]})";
 constexpr const char* kNoDefault = R"({"fields":[{"name":"a"},{"name":"c"}]})";
 
-// A registry served over real loopback HTTP, with the in-memory log.
-class ServedRegistry {
+// A registry served over real loopback HTTP, with the in-memory log and the fake checker.
+class FakeServedRegistry {
  public:
-  explicit ServedRegistry(std::map<std::string, std::string> users = {},
-                          const LeaderView* leader = nullptr,
-                          RegistryApi::Forwarder forwarder = nullptr)
-      : api_(&registry_, leader != nullptr ? leader : &sole_, std::move(forwarder)) {
-    rest::HttpServerOptions options;
-    options.listeners = {{"http", "127.0.0.1", 0}};
-    options.basic_auth_users = std::move(users);
-    auto server = rest::HttpServer::Start(
-        options, [this](const rest::Request& request) { return api_.Handle(request); });
-    EXPECT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(server).value();
-  }
-  std::string url() const { return server_->urls()[0]; }
-  SchemaRegistry& registry() { return registry_; }
-  rest::HttpServer& server() { return *server_; }
+  explicit FakeServedRegistry(std::map<std::string, std::string> users = {},
+                              const LeaderView* leader = nullptr,
+                              RegistryApi::Forwarder forwarder = nullptr)
+      : served_(&checker_, std::move(users), leader, std::move(forwarder)) {}
+  std::string url() const { return served_.url(); }
+  SchemaRegistry& registry() { return served_.registry(); }
+  rest::HttpServer& server() { return served_.server(); }
 
  private:
   FakeSchemaChecker checker_;
-  RegistryState state_{&checker_};
-  InMemoryRecordLog log_{&state_};
-  SchemaRegistry registry_{&state_, &log_, &checker_};
-  SoleLeader sole_;
-  RegistryApi api_;
-  std::unique_ptr<rest::HttpServer> server_;
+  ServedRegistry served_;
 };
 
 std::unique_ptr<RegistryClient> MakeClient(RegistryClientOptions options) {
@@ -70,7 +58,7 @@ std::string DeadUrl() {
 }
 
 TEST(RegistryClientTest, OneRequestPerNewSchemaNotPerRecord) {
-  ServedRegistry served;
+  FakeServedRegistry served;
   auto client = MakeClient(served.url());
   for (int record = 0; record < 1000; ++record) {
     Result<int> id = client->Register("orders-value", "AVRO", kV1);
@@ -92,7 +80,7 @@ TEST(RegistryClientTest, OneRequestPerNewSchemaNotPerRecord) {
 }
 
 TEST(RegistryClientTest, GetByIdAndLookupFetchOnceThenCache) {
-  ServedRegistry served;
+  FakeServedRegistry served;
   auto writer = MakeClient(served.url());
   ASSERT_TRUE(writer->Register("s", "JSON", kV1).ok());
   auto reader = MakeClient(served.url());
@@ -110,7 +98,7 @@ TEST(RegistryClientTest, GetByIdAndLookupFetchOnceThenCache) {
 }
 
 TEST(RegistryClientTest, RegistryErrorsKeepTheirCodeAndMessage) {
-  ServedRegistry served;
+  FakeServedRegistry served;
   auto client = MakeClient(served.url());
   ASSERT_TRUE(client->Register("s", "AVRO", kV1).ok());
 
@@ -146,7 +134,7 @@ TEST(RegistryClientTest, RegistryErrorsKeepTheirCodeAndMessage) {
 }
 
 TEST(RegistryClientTest, ServerErrorsAreRetriable) {
-  ServedRegistry served;
+  FakeServedRegistry served;
   ASSERT_TRUE(served.registry().SetMode("s", "READONLY", false).ok());
   auto client = MakeClient(served.url());
   Result<int> refused = client->Register("s", "AVRO", kV1);
@@ -160,7 +148,7 @@ TEST(RegistryClientTest, ServerErrorsAreRetriable) {
     bool IsLeader() const override { return false; }
     std::optional<std::string> LeaderUrl() const override { return std::nullopt; }
   } no_leader;
-  ServedRegistry follower({}, &no_leader);
+  FakeServedRegistry follower({}, &no_leader);
   auto follower_client = MakeClient(follower.url());
   Result<int> unknown = follower_client->Register("s", "AVRO", kV1);
   ASSERT_FALSE(unknown.ok());
@@ -169,7 +157,7 @@ TEST(RegistryClientTest, ServerErrorsAreRetriable) {
 }
 
 TEST(RegistryClientTest, ConcurrentClientsGetOneIdPerSchemaAndDistinctVersions) {
-  ServedRegistry served;
+  FakeServedRegistry served;
   ASSERT_TRUE(served.registry().SetConfig(std::nullopt, "NONE").ok());
   constexpr int kThreads = 4;
   constexpr int kSchemas = 20;
@@ -199,7 +187,7 @@ TEST(RegistryClientTest, ConcurrentClientsGetOneIdPerSchemaAndDistinctVersions) 
 }
 
 TEST(RegistryClientTest, LatestIsCachedForItsTtlOrUntilInvalidated) {
-  ServedRegistry served;
+  FakeServedRegistry served;
   auto now = std::chrono::steady_clock::time_point();
   RegistryClientOptions options;
   options.urls = {served.url()};
@@ -230,7 +218,7 @@ TEST(RegistryClientTest, LatestIsCachedForItsTtlOrUntilInvalidated) {
 }
 
 TEST(RegistryClientTest, UnreachableUrlsAreSkipped) {
-  ServedRegistry served;
+  FakeServedRegistry served;
   RegistryClientOptions options;
   options.urls = {DeadUrl(), served.url()};
   auto client = MakeClient(std::move(options));
@@ -253,7 +241,7 @@ TEST(RegistryClientTest, UnreachableUrlsAreSkipped) {
 }
 
 TEST(RegistryClientTest, BasicAuthFromUserInfoOrUrl) {
-  ServedRegistry served(std::map<std::string, std::string>{{"alice", "s3cret:x"}});
+  FakeServedRegistry served(std::map<std::string, std::string>{{"alice", "s3cret:x"}});
   auto anonymous = MakeClient(served.url());
   Result<int> denied = anonymous->Register("s", "AVRO", kV1);
   ASSERT_FALSE(denied.ok());
@@ -307,7 +295,7 @@ TEST(RegistryClientTest, OptionsFromProperties) {
 }
 
 TEST(RegistryClientTest, AFollowerForwardsWritesToTheLeaderOverHttp) {
-  ServedRegistry leader;
+  FakeServedRegistry leader;
   class Follower : public LeaderView {
    public:
     explicit Follower(std::string url) : url_(std::move(url)) {}
@@ -317,7 +305,7 @@ TEST(RegistryClientTest, AFollowerForwardsWritesToTheLeaderOverHttp) {
    private:
     std::string url_;
   } view(leader.url());
-  ServedRegistry follower({}, &view, RegistryHttpForwarder({}));
+  FakeServedRegistry follower({}, &view, RegistryHttpForwarder({}));
   auto client = MakeClient(follower.url());
   Result<int> id = client->Register("s", "AVRO", kV1);
   ASSERT_TRUE(id.ok()) << id.status().ToString();
@@ -328,7 +316,7 @@ TEST(RegistryClientTest, AFollowerForwardsWritesToTheLeaderOverHttp) {
 
   // A leader that cannot be reached: 50003, retriable.
   Follower gone(DeadUrl());
-  ServedRegistry orphan({}, &gone, RegistryHttpForwarder({}));
+  FakeServedRegistry orphan({}, &gone, RegistryHttpForwarder({}));
   auto orphan_client = MakeClient(orphan.url());
   Result<int> failed = orphan_client->Register("s", "AVRO", kV1);
   ASSERT_FALSE(failed.ok());

@@ -37,8 +37,10 @@ class SchemaChecker {
                                      std::string_view schema_text) const = 0;
 
   // Confluent's incompatibility messages of `proposed` against `existing` (oldest first) under
-  // `level` ("BACKWARD", "FORWARD_TRANSITIVE", ... upper case); empty when compatible. The
-  // checker decides which of `existing` a level looks at (the last one unless transitive).
+  // `level` ("BACKWARD", "FORWARD_TRANSITIVE", ... upper case), the whole list Confluent answers
+  // with, down to its closing "{validateFields: 'false', compatibility: 'LEVEL'}"; empty when
+  // compatible. The checker decides which of `existing` a level looks at (the last one unless
+  // transitive).
   virtual Result<std::vector<std::string>> Check(
       std::string_view level, const ParsedSchema& proposed,
       const std::vector<ParsedSchema>& existing_oldest_first) const = 0;

@@ -146,11 +146,7 @@ Reply<std::vector<std::string>> SchemaRegistry::Check(
   for (const StoredSchema& stored : existing) previous.push_back(*stored.schema);
   Result<std::vector<std::string>> messages = checker_->Check(level, proposed, previous);
   if (!messages.ok()) return Error(error_code::kInvalidSchema, messages.status().message());
-  std::vector<std::string> out = std::move(messages).value();
-  // Confluent closes the list with the settings the check ran under (field validation, which
-  // this registry does not offer, is always off).
-  if (!out.empty()) out.push_back("{validateFields: 'false', compatibility: '" + level + "'}");
-  return out;
+  return std::move(messages).value();
 }
 
 Reply<std::optional<RegisteredVersion>> SchemaRegistry::FindRegistered(

@@ -71,6 +71,10 @@ Status StdoutDelivery::AppendConverted(convert::Converter* converter, const data
     buf_ += '"';
     AppendBase64(&buf_, scratch_);
     buf_ += '"';
+  } else if (converter->output() == convert::ConverterOutput::kAvro) {
+    // Read back through the registry, as a consumer would: what is printed is what was written.
+    WR_ASSIGN_OR_RETURN(std::string json, converter->DisplayJson(rec.topic, is_key, scratch_));
+    buf_ += json;
   }
   return Status::Ok();
 }

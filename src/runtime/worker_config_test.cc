@@ -159,7 +159,11 @@ TEST(WorkerConfigTest, BadValuesNameThePropertyAndValue) {
       std::string::npos);
   EXPECT_NE(ErrorOf({{"listeners", "http://h"}}).find("has no port"), std::string::npos);
   EXPECT_NE(ErrorOf({{"value.converter", "io.confluent.connect.avro.AvroConverter"}})
-                .find("value.converter io.confluent.connect.avro.AvroConverter is not supported"),
+                .find("property 'value.converter.schema.registry.url' is required"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"value.converter", "io.confluent.connect.protobuf.ProtobufConverter"}})
+                .find("value.converter io.confluent.connect.protobuf.ProtobufConverter is not "
+                      "supported"),
             std::string::npos);
   EXPECT_NE(
       ErrorOf({{"heartbeat.interval.ms", "10000"}}).find("must be lower than session.timeout.ms"),

@@ -1,9 +1,9 @@
 // The Kafka-backed schema registry end to end: a real Apache Kafka (one broker shared by the
 // binary), `walrelay registry` and `walrelay worker` processes operated with curl, and registry
-// instances in this process (worker::RegistryService) where a test needs schemas: the binary's
-// schema checker is registry::DefaultSchemaChecker(), which accepts no schema until the Avro
-// checker is linked in, so those tests serve the registry with the unit tests' FakeSchemaChecker
-// over the same Kafka store, election and HTTP server the binary runs.
+// instances in this process (worker::RegistryService) where a test needs to control schema
+// compatibility exactly: those serve the registry with the unit tests' FakeSchemaChecker over the
+// same Kafka store, election and HTTP server the binary runs. The binary itself checks Avro
+// (registry::DefaultSchemaChecker(), an AvroSchemaChecker).
 #include <signal.h>
 
 #include <chrono>
@@ -298,10 +298,22 @@ TEST_F(SchemaRegistryTest, FollowerTakesOverFromAKilledLeader) {
         std::chrono::seconds(5)))
         << p->url;
   }
-  // The binary's checker until Avro is linked in: a clear refusal, not a silent acceptance.
-  r = Post(follower.url + "/subjects/t-value/versions", Schema({"a"}));
+  // The binary checks Avro: a registration through the follower is forwarded, stored once and
+  // seen by both; a schema that is not Avro is refused with 42201.
+  const std::string avro_schema =
+      R"({"schema":"{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]}"})";
+  r = Post(follower.url + "/subjects/t-value/versions", avro_schema);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const int avro_id = json::parse(r.body)["id"];
+  EXPECT_TRUE(WaitFor(
+      [&] { return Get(leader.url + "/schemas/ids/" + std::to_string(avro_id)).status == 200; },
+      std::chrono::seconds(5)));
+  r = Post(follower.url + "/subjects/t-value/versions", avro_schema);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["id"], avro_id) << "registering again is idempotent";
+  r = Post(follower.url + "/subjects/t-value/versions", R"({"schema":"{\"type\":\"recrd\"}"})");
   EXPECT_EQ(r.status, 422) << r.body;
-  EXPECT_NE(r.body.find("Avro support is not linked in this build"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("42201"), std::string::npos) << r.body;
 
   const auto killed_at = Clock::now();
   leader.process->Signal(SIGKILL);
