@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "registry/avro_schema_checker.h"
+#include "registry/test_served_registry.h"
 #include "testing/pg_server.h"
 #include "testing/process.h"
 
@@ -584,19 +586,47 @@ TEST_F(CaptureTest, SchemasDisabledPrintsBarePayloads) {
   EXPECT_EQ(recs[0]["value"]["after"], json({{"id", 1}}));
 }
 
-// Converter classes in stdout mode: the seed's Avro converter is refused by name (the Avro
-// converter will come), StringConverter prints Connect's toString() as a JSON string,
+// Converter classes in stdout mode: the seed's Avro converter needs its registry and prints what
+// the Avro console consumer would, StringConverter prints Connect's toString() as a JSON string,
 // ByteArrayConverter refuses structs; an accepted but unimplemented property is named at start.
 TEST_F(CaptureTest, ConverterClassesInStdoutMode) {
-  auto avro = Run({std::string(WALRELAY_SOURCE_DIR) + "/examples/seed/register-postgres.json"});
-  EXPECT_EQ(avro.exit_code, 2) << avro.err;
-  EXPECT_NE(avro.err.find("key.converter io.confluent.connect.avro.AvroConverter is not supported "
-                          "yet; supported: org.apache.kafka.connect.json.JsonConverter, "
-                          "org.apache.kafka.connect.storage.StringConverter, "
-                          "org.apache.kafka.connect.converters.ByteArrayConverter"),
+  const std::string kAvro = "io.confluent.connect.avro.AvroConverter";
+  // Without schema.registry.url the Avro converter is a config error (exit 2), as in Connect.
+  auto no_registry = Run({Connector({{"key.converter", kAvro}, {"value.converter", kAvro}})});
+  EXPECT_EQ(no_registry.exit_code, 2) << no_registry.err;
+  EXPECT_NE(no_registry.err.find("property 'key.converter.schema.registry.url' is required"),
             std::string::npos)
-      << avro.err;
-  EXPECT_TRUE(avro.out.empty());
+      << no_registry.err;
+  EXPECT_TRUE(no_registry.out.empty());
+
+  Sql("CREATE TABLE a(id int primary key, price numeric(6,2), note text)");
+  Sql("INSERT INTO a VALUES (1, 12.50, NULL)");
+  registry::AvroSchemaChecker checker;
+  registry::ServedRegistry served(&checker);
+  auto avro = Run({Connector({{"key.converter", kAvro},
+                              {"key.converter.schema.registry.url", served.url()},
+                              {"value.converter", kAvro},
+                              {"value.converter.schema.registry.url", served.url()},
+                              {"table.include.list", "public.a"},
+                              {"slot.name", "slota_" + db_},
+                              {"offset.storage.file.filename", dir_ + "/a.offset"}}),
+                   "--idle-exit", "1"});
+  ASSERT_EQ(avro.exit_code, 0) << avro.err;
+  auto avro_recs = ForTopic(Lines(avro.out), "srv.public.a");
+  ASSERT_EQ(avro_recs.size(), 1u) << avro.out;
+  // Avro's JSON encoding: optional fields are unions named by their branch, decimals are bytes.
+  EXPECT_EQ(avro_recs[0]["key"], json({{"id", 1}})) << avro.out;
+  const json& avro_value = avro_recs[0]["value"];
+  EXPECT_TRUE(avro_value["before"].is_null()) << avro_value.dump();
+  EXPECT_EQ(avro_value["after"], json({{"srv.public.a.Value",
+                                   {{"id", 1}, {"price", {{"bytes", "\u0004\u00e2"}}},
+                                    {"note", nullptr}}}}))
+      << avro_value.dump();
+  EXPECT_EQ(avro_value["op"], "r") << avro_value.dump();
+  // The schemas were registered once each, under TopicNameStrategy's subjects.
+  EXPECT_EQ(served.registry().ListSubjects(registry::Deleted::kExclude, ""),
+            std::vector<std::string>({"srv.public.a-key", "srv.public.a-value"}));
+  Sql("DROP TABLE a");
 
   Sql("CREATE TABLE t(id int primary key, name text, note text)");
   Sql("INSERT INTO t VALUES (1, 'a b', NULL)");
