@@ -31,7 +31,10 @@ Result<std::unique_ptr<KafkaSchemaStore>> KafkaSchemaStore::Open(const Options& 
   while (true) {
     Status s = store->EnsureTopic(admin.get(), stop);
     if (s.ok()) break;
-    if (s.kind() != ErrorKind::kRetry || std::chrono::steady_clock::now() >= deadline) return s;
+    // kNotFound: the topic was just created (by this instance or another) and the broker asked
+    // does not know it yet.
+    const bool transient = s.kind() == ErrorKind::kRetry || s.kind() == ErrorKind::kNotFound;
+    if (!transient || std::chrono::steady_clock::now() >= deadline) return s;
     WR_RETURN_IF_ERROR(backoff.Pause(
         s, [&](std::chrono::milliseconds) { LogWarn(kLog, s.message() + "; retrying"); }));
   }
