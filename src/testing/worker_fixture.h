@@ -81,8 +81,11 @@ class WorkerFixture : public RequiresPostgres {
         if (workers_[i].process == nullptr) continue;
         std::cerr << "---- worker " << i << " stderr (tail) ----\n"
                   << workers_[i].StderrTail() << "\n";
+        // The whole stderr, librdkafka's lines included, beside the worker's files.
+        std::ofstream(dir_ + "/worker" + std::to_string(i) + ".stderr")
+            << workers_[i].process->Stderr();
       }
-      std::cerr << "worker files kept in " << dir_ << "\n";
+      std::cerr << "worker files and full stderr kept in " << dir_ << "\n";
     } else if (dir_.rfind("/tmp/walrelay-worker-test-", 0) == 0) {
       std::error_code ignored;
       std::filesystem::remove_all(dir_, ignored);

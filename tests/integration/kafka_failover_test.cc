@@ -143,6 +143,12 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
         << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed_at).count()
         << " ms" << std::endl;
     if (Clock::now() - killed_at > std::chrono::seconds(30)) {
+      // Where it stands: the topic's end offset against each sink's committed position.
+      for (const char* group : {"connect-sink-connector", "connect-history-sink"}) {
+        auto lag = kafka_->RunScript({"groups", "--describe", "--group", group});
+        std::cout << "---- slow: " << group << " ----\n"
+                  << (lag.ok() ? *lag : lag.status().ToString()) << std::endl;
+      }
       for (size_t i = 0; i < workers_.size(); ++i) {
         std::cout << "---- slow: worker " << i << " log (tail) ----\n"
                   << workers_[i].StderrTail(6000) << std::endl;
