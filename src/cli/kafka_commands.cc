@@ -39,6 +39,8 @@ std::optional<std::string> ParseConsumeArgs(const std::vector<std::string>& args
       out->from_beginning = true;
     } else if (a == "--print-key") {
       out->print_key = true;
+    } else if (a == "--print-headers") {
+      out->print_headers = true;
     } else if (a == "--bootstrap-server") {
       if (!has_value || args[i + 1].empty()) return "--bootstrap-server needs HOST:PORT";
       out->bootstrap = args[++i];
@@ -74,9 +76,11 @@ std::optional<std::string> ParseConsumeArgs(const std::vector<std::string>& args
         out->registry_url = value;
       } else if (key == "print.key") {
         out->print_key = value == "true";
+      } else if (key == "print.headers") {
+        out->print_headers = value == "true";
       } else {
         return "--property " + key +
-               " is not supported (supported: schema.registry.url, print.key)";
+               " is not supported (supported: schema.registry.url, print.key, print.headers)";
       }
     } else if (a == "--consumer-property") {
       const size_t eq = has_value ? args[i + 1].find('=') : std::string::npos;
@@ -95,8 +99,19 @@ std::optional<std::string> ParseConsumeArgs(const std::vector<std::string>& args
   return std::nullopt;
 }
 
-std::string FormatConsoleRecord(const kafka::Message& m, bool print_key) {
+std::string FormatConsoleHeaders(const kafka::Message& m) {
+  if (m.headers.empty()) return "NO_HEADERS\t";
+  std::string out;
+  for (const kafka::Header& h : m.headers) {
+    if (!out.empty()) out += ',';
+    out += h.key + ':' + (h.value ? std::string(*h.value) : std::string("null"));
+  }
+  return out + '\t';
+}
+
+std::string FormatConsoleRecord(const kafka::Message& m, bool print_key, bool print_headers) {
   std::string line;
+  if (print_headers) line = FormatConsoleHeaders(m);
   if (print_key) {
     line += m.key ? *m.key : "null";
     line += '\t';
@@ -170,7 +185,7 @@ int RunConsume(const ConsumeOptions& options, const StopSource* stop, std::FILE*
       if (options.max_messages >= 0 && printed >= options.max_messages) break;
       std::string line;
       if (avro == nullptr) {
-        line = FormatConsoleRecord(m, options.print_key);
+        line = FormatConsoleRecord(m, options.print_key, options.print_headers);
       } else {
         // A message that is not Avro of a known schema is reported with its place and skipped.
         auto decoded = [&](bool is_key) -> Result<std::string> {
@@ -187,7 +202,8 @@ int RunConsume(const ConsumeOptions& options, const StopSource* stop, std::FILE*
           ++unreadable;
           continue;
         }
-        if (options.print_key) line = *key + "\t";
+        if (options.print_headers) line = FormatConsoleHeaders(m);
+        if (options.print_key) line += *key + "\t";
         line += *value + "\n";
       }
       std::fwrite(line.data(), 1, line.size(), out);

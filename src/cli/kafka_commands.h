@@ -18,6 +18,7 @@ struct ConsumeOptions {
   std::string bootstrap = "localhost:9092";
   bool from_beginning = false;
   bool print_key = false;
+  bool print_headers = false;  // --print-headers, --property print.headers=true
   int64_t max_messages = -1;  // -1: until stopped
   int64_t timeout_ms = -1;    // -1: wait forever; else exit after that long without a message
                               // (counted from the group assignment)
@@ -32,14 +33,20 @@ struct ConsumeOptions {
 
 // Parses `consume TOPIC [--from-beginning] [--print-key] [--max N] [--bootstrap-server HOST:PORT]
 // [--timeout-ms N] [--group G] [--consumer-property KEY=VALUE]... [--avro [--registry URL]]`
-// (also `--topic TOPIC` and `--property schema.registry.url=URL|print.key=true`, the Avro console
-// consumer's spellings); an error names the argument.
+// [--print-headers] (also `--topic TOPIC` and
+// `--property schema.registry.url=URL|print.key=true|print.headers=true`, the console consumers'
+// spellings); an error names the argument.
 std::optional<std::string> ParseConsumeArgs(const std::vector<std::string>& args,
                                             ConsumeOptions* out);
 
 // One record as Kafka's console consumer prints it: the value, or `key<TAB>value` with
-// print_key; `null` for a null key or value; then a newline.
-std::string FormatConsoleRecord(const kafka::Message& m, bool print_key);
+// print_key; `null` for a null key or value; then a newline. With print_headers the record's
+// headers come first, as `name:value` joined by ',' (`NO_HEADERS` when it has none), then a tab.
+std::string FormatConsoleRecord(const kafka::Message& m, bool print_key,
+                                bool print_headers = false);
+
+// The headers part of a console line, tab included (see FormatConsoleRecord).
+std::string FormatConsoleHeaders(const kafka::Message& m);
 
 // Reads the topic and prints each record to `out` until --max records, --timeout-ms of silence or
 // a stop request; "Processed a total of N messages" goes to `err` at the end, as Kafka's does.

@@ -70,6 +70,17 @@ TEST(ConsumeArgsTest, FormatsLikeKafkaConsoleConsumer) {
   m.key.reset();
   m.value.reset();
   EXPECT_EQ(FormatConsoleRecord(m, true), "null\tnull\n");
+  // print.headers: name:value joined by ',', NO_HEADERS when there are none, before the key.
+  EXPECT_EQ(FormatConsoleRecord(m, true, true), "NO_HEADERS\tnull\tnull\n");
+  m.value = "v";
+  m.headers = {{"eventType", "PersonCreated"}, {"id", std::nullopt}};
+  EXPECT_EQ(FormatConsoleRecord(m, false, true), "eventType:PersonCreated,id:null\tv\n");
+  ConsumeOptions o;
+  ASSERT_FALSE(ParseConsumeArgs({"t", "--print-headers"}, &o).has_value());
+  EXPECT_TRUE(o.print_headers);
+  ConsumeOptions p;
+  ASSERT_FALSE(ParseConsumeArgs({"t", "--property", "print.headers=true"}, &p).has_value());
+  EXPECT_TRUE(p.print_headers);
 }
 
 TEST(KafkaCommandsTest, ConsumeAndListTopicsOnMockCluster) {

@@ -123,6 +123,16 @@ Status TopicAdmin::Ensure(const TopicSpec& spec, bool* created_now) {
     std::lock_guard<std::mutex> lock(mu_);
     if (known_.count(spec.name) > 0) return Status::Ok();
   }
+  // CreateTopics goes to the controller id of the client's cached metadata, which librdkafka
+  // does not refresh by itself while the client knows no topic: after that broker dies, every
+  // attempt would wait its whole timeout for it. A brokers-only Metadata request, answered by a
+  // live broker, names a live one (KRaft brokers report a random unfenced broker).
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk_, 0, nullptr, &md, static_cast<int>(timeout_.count())) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR &&
+      md != nullptr) {
+    rd_kafka_metadata_destroy(md);
+  }
   char err[512];
   rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions,
                                                      spec.replication_factor, err, sizeof err);

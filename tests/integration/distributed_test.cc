@@ -152,6 +152,46 @@ TEST_F(WorkerTest, SeedScenarioFourOutboxEventsReachPersonEvents) {
     EXPECT_NE(e.find("eventType=PersonCreated"), std::string::npos) << e;
     EXPECT_NE(e.find("Name"), std::string::npos) << e;
   }
+  // Each event once: every outbox row's id is the `id` header of exactly one record.
+  auto ids = source_->Psql("SELECT id FROM public.outbox", "source_db");
+  ASSERT_TRUE(ids.ok());
+  std::multiset<std::string> want_ids, got_ids;
+  std::istringstream id_lines(*ids);
+  for (std::string id; std::getline(id_lines, id);) {
+    if (!id.empty()) want_ids.insert(id);
+  }
+  // kcat's %h: name=value pairs joined by ','; walrelay consume --print-headers: name:value.
+  std::multiset<std::string> kcat_lines;
+  for (const auto& e : events) {
+    const size_t bar = e.find('|');
+    ASSERT_NE(bar, std::string::npos) << e;
+    std::string headers = e.substr(0, bar);
+    const size_t id_at = ("," + headers).find(",id=");
+    ASSERT_NE(id_at, std::string::npos) << e;
+    got_ids.insert(headers.substr(id_at + 3, headers.find(',', id_at + 3) - (id_at + 3)));
+    for (size_t start = 0; start < headers.size();) {
+      const size_t eq = headers.find('=', start);
+      if (eq == std::string::npos) break;
+      headers[eq] = ':';
+      start = headers.find(',', eq);
+      if (start == std::string::npos) break;
+    }
+    kcat_lines.insert(headers + "\t" + e.substr(bar + 1));
+  }
+  EXPECT_EQ(got_ids, want_ids);
+  // `walrelay consume` reads the same records with the same headers.
+  auto consumed = RunProcess({WALRELAY_BINARY, "consume", "Person.events", "--bootstrap-server",
+                              kafka_->bootstrap_servers(), "--from-beginning", "--print-headers",
+                              "--max", std::to_string(want), "--timeout-ms", "10000"},
+                             std::chrono::seconds(60));
+  ASSERT_TRUE(consumed.ok()) << consumed.status().ToString();
+  EXPECT_EQ(consumed->exit_code, 0) << consumed->err;
+  std::multiset<std::string> walrelay_lines;
+  std::istringstream consumed_lines(consumed->out);
+  for (std::string line; std::getline(consumed_lines, line);) {
+    if (!line.empty()) walrelay_lines.insert(line);
+  }
+  EXPECT_EQ(walrelay_lines, kcat_lines) << consumed->err;
 }
 
 // kcat, an independent consumer, reads from the topic exactly the values stdout mode prints
