@@ -1,6 +1,6 @@
 // The seed's connectors verbatim, Avro converters included, on walrelay workers through a real
-// Kafka, with walrelay's schema registry (served in this process on a loopback port, schemas in
-// memory): what the topic holds is Confluent's wire format, readable by `walrelay consume --avro`,
+// Kafka, with walrelay's schema registry (served by the worker itself, schema.registry.listeners,
+// over a `_schemas` topic on the same Kafka): what the topic holds is Confluent's wire format, readable by `walrelay consume --avro`,
 // the registry answers the seed's operator actions, and the seed's schema change goes through
 // under FORWARD_TRANSITIVE while the sink keeps applying.
 
@@ -12,8 +12,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "registry/avro_schema_checker.h"
-#include "registry/test_served_registry.h"
 #include "testing/worker_fixture.h"
 
 namespace walrelay::testing {
@@ -31,7 +29,7 @@ class AvroTest : public WorkerFixture {
     for (const auto& [k, v] : original["config"].items()) {
       if (k.rfind("key.converter", 0) == 0 || k.rfind("value.converter", 0) == 0) {
         c["config"][k] =
-            k.find("schema.registry.url") != std::string::npos ? json(served_.url()) : v;
+            k.find("schema.registry.url") != std::string::npos ? json(registry_url_) : v;
       }
     }
     std::string path = dir_ + "/" + c["name"].get<std::string>() + ".json";
@@ -41,23 +39,40 @@ class AvroTest : public WorkerFixture {
 
   HttpResult Registry(const std::vector<std::string>& args) {
     std::vector<std::string> a = args;
-    a.back() = served_.url() + a.back();
+    a.back() = registry_url_ + a.back();
     return Curl(a);
   }
 
-  registry::AvroSchemaChecker checker_;
-  registry::ServedRegistry served_{&checker_};
+  // Worker 0, serving walrelay's schema registry (schema.registry.listeners) over a `_schemas`
+  // topic of this test's on the shared Kafka; returns once the registry answers.
+  WorkerProcess& StartWorkerServingTheRegistry() {
+    registry_url_ = "http://127.0.0.1:" + std::to_string(FreePort());
+    WorkerProcess& w = StartWorker(0, {"schema.registry.listeners=" + registry_url_,
+                                       "schema.registry.topic=_schemas-" + cluster_,
+                                       "schema.registry.group.id=" + cluster_ + "-registry"});
+    for (int i = 0; i < 150 && Registry({"/subjects"}).status != 200; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return w;
+  }
+
+  std::string registry_url_;
 };
 
 TEST_F(AvroTest, SeedConnectorsWithAvroThroughTheRegistry) {
-  // The seed's registry action: the global level, lower case, in Confluent's content type.
-  HttpResult put =
-      Registry({"-X", "PUT", "-H", "Content-Type: application/vnd.schemaregistry.v1+json", "--data",
-                R"({"compatibility": "forward_transitive"})", "/config"});
-  ASSERT_EQ(put.status, 200) << put.body;
+  WorkerProcess& w = StartWorkerServingTheRegistry();
+  // The seed's registry action: the global level, lower case, in Confluent's content type (the
+  // registry's writer is elected through Kafka a moment after it answers reads).
+  HttpResult put;
+  for (int i = 0; i < 100; ++i) {
+    put = Registry({"-X", "PUT", "-H", "Content-Type: application/vnd.schemaregistry.v1+json",
+                    "--data", R"({"compatibility": "forward_transitive"})", "/config"});
+    if (put.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(put.status, 200) << put.body << w.StderrTail();
   EXPECT_EQ(json::parse(put.body), json::parse(R"({"compatibility":"FORWARD_TRANSITIVE"})"));
 
-  WorkerProcess& w = StartWorker(0);
   HttpResult r = Register(w, SeedAvroConnector("register-postgres.json"));
   ASSERT_EQ(r.status, 201) << r.body;
   r = Register(w, SeedAvroConnector("register-sink.json"));
@@ -82,7 +97,7 @@ TEST_F(AvroTest, SeedConnectorsWithAvroThroughTheRegistry) {
   auto consumed =
       RunProcess({WALRELAY_BINARY, "consume", "server.public.debezium_table", "--bootstrap-server",
                   kafka_->bootstrap_servers(), "--from-beginning", "--print-key", "--avro",
-                  "--registry", served_.url(), "--timeout-ms", "5000"},
+                  "--registry", registry_url_, "--timeout-ms", "5000"},
                  std::chrono::seconds(60));
   ASSERT_TRUE(consumed.ok()) << consumed.status().ToString();
   EXPECT_EQ(consumed->exit_code, 0) << consumed->err;
@@ -114,7 +129,7 @@ TEST_F(AvroTest, SeedConnectorsWithAvroThroughTheRegistry) {
   std::string interpreter = python->out.substr(0, python->out.find('\n'));
   auto confluent = RunProcess(
       {interpreter, std::string(WALRELAY_SOURCE_DIR) + "/tools/python/read_avro_topic.py",
-       kafka_->bootstrap_servers(), "server.public.debezium_table", served_.url()},
+       kafka_->bootstrap_servers(), "server.public.debezium_table", registry_url_},
       std::chrono::seconds(120));
   ASSERT_TRUE(confluent.ok()) << confluent.status().ToString();
   ASSERT_EQ(confluent->exit_code, 0) << confluent->err;
@@ -154,6 +169,17 @@ TEST_F(AvroTest, SeedConnectorsWithAvroThroughTheRegistry) {
   HttpResult versions = Registry({"/subjects/server.public.debezium_table-value/versions"});
   ASSERT_EQ(versions.status, 200) << versions.body;
   EXPECT_EQ(json::parse(versions.body), json::parse("[1,2]"));
+  // The registry keeps them in its compacted topic, keyed as Confluent's registry keys them.
+  bool second_version_in_topic = false;
+  for (const std::string& k : Consume("_schemas-" + cluster_, "%k")) {
+    json key = json::parse(k, nullptr, false);
+    if (!key.is_discarded() && key.value("keytype", "") == "SCHEMA" &&
+        key.value("subject", "") == "server.public.debezium_table-value" &&
+        key.value("version", 0) == 2) {
+      second_version_in_topic = true;
+    }
+  }
+  EXPECT_TRUE(second_version_in_topic);
   HttpResult compat = Registry({"/config/server.public.debezium_table-value?defaultToGlobal=true"});
   ASSERT_EQ(compat.status, 200) << compat.body;
   EXPECT_EQ(json::parse(compat.body)["compatibilityLevel"], "FORWARD_TRANSITIVE");
