@@ -19,10 +19,10 @@ struct ConsumeOptions {
   bool from_beginning = false;
   bool print_key = false;
   bool print_headers = false;  // --print-headers, --property print.headers=true
-  int64_t max_messages = -1;  // -1: until stopped
-  int64_t timeout_ms = -1;    // -1: wait forever; else exit after that long without a message
-                              // (counted from the group assignment)
-  std::string group;          // "": console-consumer-<random>, offsets never committed
+  int64_t max_messages = -1;   // -1: until stopped
+  int64_t timeout_ms = -1;     // -1: wait forever; else exit after that long without a message
+                               // (counted from the group assignment)
+  std::string group;           // "": console-consumer-<random>, offsets never committed
   std::map<std::string, std::string> consumer_properties;  // --consumer-property KEY=VALUE
   // --avro: keys and values are Confluent's Avro wire format, printed as the Avro JSON
   // encoding (as kafka-avro-console-consumer does) through the registry at `registry_url`

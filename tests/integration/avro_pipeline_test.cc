@@ -1,8 +1,8 @@
 // The seed's connectors verbatim, Avro converters included, on walrelay workers through a real
 // Kafka, with walrelay's schema registry (served by the worker itself, schema.registry.listeners,
-// over a `_schemas` topic on the same Kafka): what the topic holds is Confluent's wire format, readable by `walrelay consume --avro`,
-// the registry answers the seed's operator actions, and the seed's schema change goes through
-// under FORWARD_TRANSITIVE while the sink keeps applying.
+// over a `_schemas` topic on the same Kafka): what the topic holds is Confluent's wire format,
+// readable by `walrelay consume --avro`, the registry answers the seed's operator actions, and the
+// seed's schema change goes through under FORWARD_TRANSITIVE while the sink keeps applying.
 
 #include <chrono>
 #include <fstream>

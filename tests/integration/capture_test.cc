@@ -618,9 +618,9 @@ TEST_F(CaptureTest, ConverterClassesInStdoutMode) {
   EXPECT_EQ(avro_recs[0]["key"], json({{"id", 1}})) << avro.out;
   const json& avro_value = avro_recs[0]["value"];
   EXPECT_TRUE(avro_value["before"].is_null()) << avro_value.dump();
-  EXPECT_EQ(avro_value["after"], json({{"srv.public.a.Value",
-                                   {{"id", 1}, {"price", {{"bytes", "\u0004\u00e2"}}},
-                                    {"note", nullptr}}}}))
+  EXPECT_EQ(avro_value["after"],
+            json({{"srv.public.a.Value",
+                   {{"id", 1}, {"price", {{"bytes", "\u0004\u00e2"}}}, {"note", nullptr}}}}))
       << avro_value.dump();
   EXPECT_EQ(avro_value["op"], "r") << avro_value.dump();
   // The schemas were registered once each, under TopicNameStrategy's subjects.
