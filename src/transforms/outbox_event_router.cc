@@ -13,17 +13,19 @@ using Json = nlohmann::ordered_json;
 // Debezium's SchemaBuilderUtil / StructBuilderUtil: a Connect schema and value inferred from a
 // JSON document. Fails (and the payload is left as it was) on heterogeneous arrays or fields
 // repeated across the objects of an array.
-Result<data::SchemaPtr> JsonSchema(const Json& node);
+// `null_as_bytes` (table.json.payload.null.behavior=optional_bytes): a null field is kept as an
+// optional bytes field instead of being left out.
+Result<data::SchemaPtr> JsonSchema(const Json& node, bool null_as_bytes);
 
-Result<data::SchemaPtr> ObjectSchema(const std::vector<const Json*>& objects) {
+Result<data::SchemaPtr> ObjectSchema(const std::vector<const Json*>& objects, bool null_as_bytes) {
   data::Schema s;
   s.type = data::Type::kStruct;
   s.optional = true;
   for (const Json* obj : objects) {
     if (!obj->is_object()) continue;
     for (auto it = obj->begin(); it != obj->end(); ++it) {
-      if (it.value().is_null()) continue;
-      WR_ASSIGN_OR_RETURN(data::SchemaPtr fs, JsonSchema(it.value()));
+      if (it.value().is_null() && !null_as_bytes) continue;
+      WR_ASSIGN_OR_RETURN(data::SchemaPtr fs, JsonSchema(it.value(), null_as_bytes));
       if (s.FieldIndex(it.key()) >= 0) {
         return DataError("Cannot create field because of field name duplication " + it.key());
       }
@@ -33,9 +35,10 @@ Result<data::SchemaPtr> ObjectSchema(const std::vector<const Json*>& objects) {
   return std::make_shared<const data::Schema>(std::move(s));
 }
 
-Result<data::SchemaPtr> JsonSchema(const Json& node) {
+Result<data::SchemaPtr> JsonSchema(const Json& node, bool null_as_bytes) {
   using data::PrimitiveSchema;
   using data::Type;
+  if (node.is_null() && null_as_bytes) return PrimitiveSchema(Type::kBytes, true);
   if (node.is_string()) return PrimitiveSchema(Type::kString, true);
   if (node.is_boolean()) return PrimitiveSchema(Type::kBoolean, true);
   if (node.is_number_integer()) {
@@ -49,7 +52,7 @@ Result<data::SchemaPtr> JsonSchema(const Json& node) {
     return PrimitiveSchema(Type::kFloat64, true);
   }
   if (node.is_number()) return PrimitiveSchema(Type::kFloat64, true);
-  if (node.is_object()) return ObjectSchema({&node});
+  if (node.is_object()) return ObjectSchema({&node}, null_as_bytes);
   if (node.is_array()) {
     data::SchemaPtr items;
     if (node.empty()) {
@@ -64,13 +67,16 @@ Result<data::SchemaPtr> JsonSchema(const Json& node) {
           return DataError("Field is not a homogenous array");
         }
       }
-      if (!sample) return DataError("Array has unrecognized member schema");
-      if (sample->is_object()) {
+      if (!sample && null_as_bytes) {
+        items = PrimitiveSchema(Type::kBytes, true);
+      } else if (!sample) {
+        return DataError("Array has unrecognized member schema");
+      } else if (sample->is_object()) {
         std::vector<const Json*> objects;
         for (const auto& e : node) objects.push_back(&e);
-        WR_ASSIGN_OR_RETURN(items, ObjectSchema(objects));
+        WR_ASSIGN_OR_RETURN(items, ObjectSchema(objects, null_as_bytes));
       } else {
-        WR_ASSIGN_OR_RETURN(items, JsonSchema(*sample));
+        WR_ASSIGN_OR_RETURN(items, JsonSchema(*sample, null_as_bytes));
       }
     }
     return data::SchemaBuilder(Type::kArray).Items(items).Optional().Build();
@@ -122,12 +128,11 @@ Result<std::unique_ptr<Transform>> OutboxEventRouter::Create(const TransformConf
   auto t = std::unique_ptr<OutboxEventRouter>(
       new OutboxEventRouter(RegexRouter(std::move(compiled).value(), replacement)));
   t->id_field_ = config.GetString("table.field.event.id", "id");
-  if (auto v = config.Get("table.field.event.key"); v && !v->empty()) t->key_field_ = *v;
+  t->key_field_ = config.GetString("table.field.event.key", "aggregateid");
   if (auto v = config.Get("table.field.event.timestamp"); v && !v->empty())
     t->timestamp_field_ = *v;
-  t->payload_field_ = config.GetString("table.field.payload", "payload");
-  t->payload_id_field_ = config.GetString("table.field.payload.id", "aggregateid");
-  if (auto v = config.Get("table.field.schema.version"); v && !v->empty()) {
+  t->payload_field_ = config.GetString("table.field.event.payload", "payload");
+  if (auto v = config.Get("table.field.event.schema.version"); v && !v->empty()) {
     t->schema_version_field_ = *v;
   }
   t->route_by_field_ = config.GetString("route.by.field", "aggregatetype");
@@ -137,17 +142,27 @@ Result<std::unique_ptr<Transform>> OutboxEventRouter::Create(const TransformConf
   WR_ASSIGN_OR_RETURN(t->route_tombstone_on_empty_payload_,
                       config.GetBool("route.tombstone.on.empty.payload", false));
   WR_ASSIGN_OR_RETURN(t->expand_json_payload_, config.GetBool("table.expand.json.payload", false));
+  WR_ASSIGN_OR_RETURN(
+      std::string null_behavior,
+      config.GetEnum("table.json.payload.null.behavior", "ignore", {"ignore", "optional_bytes"}));
+  t->json_null_as_bytes_ = null_behavior == "optional_bytes";
+  WR_ASSIGN_OR_RETURN(t->error_on_missing_additional_,
+                      config.GetBool("table.fields.additional.error.on.missing", true));
   for (const auto& item : config.GetList("table.fields.additional.placement")) {
     auto parts = SplitTrim(item, ':');
     std::string placement = parts.size() >= 2 ? ToLower(parts[1]) : "";
     if ((parts.size() != 2 && parts.size() != 3) || parts[0].empty() ||
-        (placement != "header" && placement != "envelope")) {
+        (placement != "header" && placement != "envelope" && placement != "partition")) {
       return config.Invalid(
           "table.fields.additional.placement",
           config.GetString("table.fields.additional.placement", ""),
-          "expected a list of column:header|envelope[:alias] entries, got '" + item + "'");
+          "expected a list of column:header|envelope|partition[:alias] entries, got '" + item +
+              "'");
     }
-    AdditionalField f{parts[0], placement == "header" ? Placement::kHeader : Placement::kEnvelope,
+    AdditionalField f{parts[0],
+                      placement == "header"     ? Placement::kHeader
+                      : placement == "envelope" ? Placement::kEnvelope
+                                                : Placement::kPartition,
                       parts.size() == 3 ? parts[2] : parts[0]};
     t->has_envelope_fields_ |= f.placement == Placement::kEnvelope;
     t->additional_.push_back(std::move(f));
@@ -244,7 +259,7 @@ Status OutboxEventRouter::Apply(data::Record* record, bool* keep) {
       Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
       Result<data::SchemaPtr> schema = DataError("Unable to parse payload");
       if (!text.empty() && (text[0] == '{' || text[0] == '[') && !parsed.is_discarded()) {
-        schema = ObjectSchema({&parsed});
+        schema = ObjectSchema({&parsed}, json_null_as_bytes_);
       }
       if (schema.ok()) {
         payload_schema = *schema;
@@ -281,15 +296,19 @@ Status OutboxEventRouter::Apply(data::Record* record, bool* keep) {
       for (const auto& f : additional_) {
         if (f.placement != Placement::kEnvelope) continue;
         const data::Field* src = row_schema.FindField(f.column);
-        if (!src) return DataError(f.column + " is not a valid field name");
-        s.fields.push_back({f.alias, src->schema});
+        if (!src && error_on_missing_additional_) {
+          return DataError(f.column + " is not a valid field name");
+        }
+        if (src) s.fields.push_back({f.alias, src->schema});
       }
       value_schema = std::make_shared<const data::Schema>(std::move(s));
       versions->emplace_back(version, value_schema);
     }
     data::Struct out{value_schema, {payload}};
     for (const auto& f : additional_) {
-      if (f.placement != Placement::kEnvelope) continue;
+      if (f.placement != Placement::kEnvelope || value_schema->FindField(f.alias) == nullptr) {
+        continue;
+      }
       const data::Value* v = row.Get(f.column);
       out.values.push_back(v ? *v : data::Value());
     }
@@ -298,12 +317,26 @@ Status OutboxEventRouter::Apply(data::Record* record, bool* keep) {
     value_schema = payload_schema;
     value = payload;
   }
+  std::optional<int32_t> partition;
   for (const auto& f : additional_) {
-    if (f.placement != Placement::kHeader) continue;
+    if (f.placement == Placement::kEnvelope) continue;
     const data::Field* src = row_schema.FindField(f.column);
-    if (!src) return DataError(f.column + " is not a valid field name");
+    if (!src) {
+      if (error_on_missing_additional_) return DataError(f.column + " is not a valid field name");
+      continue;
+    }
     const data::Value* v = row.Get(f.column);
-    record->headers.push_back({f.alias, src->schema, v ? *v : data::Value()});
+    if (f.placement == Placement::kHeader) {
+      record->headers.push_back({f.alias, src->schema, v ? *v : data::Value()});
+    } else if (v != nullptr && !v->is_null()) {
+      // Placement partition: the column's value is the Kafka partition the event goes to.
+      if (!v->is_int() || v->as_int() < 0 || v->as_int() > INT32_MAX) {
+        return DataError("the partition column " + f.column +
+                         " of the outbox event must hold a non-negative integer, found " +
+                         v->DebugString());
+      }
+      partition = static_cast<int32_t>(v->as_int());
+    }
   }
 
   bool empty_payload =
@@ -316,16 +349,12 @@ Status OutboxEventRouter::Apply(data::Record* record, bool* keep) {
     record->value = std::move(value);
   }
 
-  // Key: the event key column when configured and non-null, else the payload id column.
-  const data::Field* key_field = key_field_ ? row_schema.FindField(*key_field_) : nullptr;
-  const data::Field* id_field = row_schema.FindField(payload_id_field_);
+  // Key: the event key column (table.field.event.key), null when the row has no such column.
+  const data::Field* key_field = row_schema.FindField(key_field_);
   const data::Value* key = key_field ? row.Get(key_field->name) : nullptr;
-  if (!key || key->is_null()) key = id_field ? row.Get(id_field->name) : nullptr;
-  record->key_schema = key_field  ? key_field->schema
-                       : id_field ? id_field->schema
-                                  : data::PrimitiveSchema(data::Type::kString, false);
+  record->key_schema = key_field ? key_field->schema : nullptr;
   record->key = key ? *key : data::Value();
-  record->partition.reset();
+  record->partition = partition;
   record->timestamp_ms = timestamp;
   record->topic = router_.Route(routed_by);
   return Status::Ok();

@@ -17,18 +17,23 @@ namespace walrelay::transforms {
 // dropped with a warning (or an error log, or a failure: "table.op.invalid.behavior" warn /
 // error / fatal). The event goes to the topic "route.topic.replacement" (default
 // "outbox.event.${routedByValue}") where the "route.by.field" column ("aggregatetype") matches
-// "route.topic.regex"; its key is the "table.field.event.key" column, else
-// "table.field.payload.id" ("aggregateid"); its value is the "table.field.payload" column
-// ("payload"), or a struct {payload, envelope fields...} when "table.fields.additional.placement"
-// puts columns in the envelope; header "id" carries "table.field.event.id". Non-envelope records
-// pass unchanged. Output schemas are cached per outbox row schema.
+// "route.topic.regex"; its key is the "table.field.event.key" column ("aggregateid"; no key when
+// the row has no such column); its value is the "table.field.event.payload" column ("payload"),
+// its JSON expanded into a struct with "table.expand.json.payload" (null fields left out, or kept
+// as optional bytes with "table.json.payload.null.behavior=optional_bytes"), or a struct
+// {payload, envelope fields...} when "table.fields.additional.placement" puts columns in the
+// envelope (versioned by "table.field.event.schema.version"); that property also puts columns in
+// headers or names the column holding the Kafka partition ("col:partition"), and a column the row
+// lacks fails the record unless "table.fields.additional.error.on.missing" is false. Header "id"
+// carries "table.field.event.id". Non-envelope records pass unchanged. Output schemas are cached
+// per outbox row schema.
 class OutboxEventRouter : public Transform {
  public:
   static Result<std::unique_ptr<Transform>> Create(const TransformConfig& config);
   Status Apply(data::Record* record, bool* keep) override;
 
  private:
-  enum class Placement { kHeader, kEnvelope };
+  enum class Placement { kHeader, kEnvelope, kPartition };
   struct AdditionalField {
     std::string column;
     Placement placement;
@@ -40,15 +45,16 @@ class OutboxEventRouter : public Transform {
 
   RegexRouter router_;
   std::string id_field_ = "id";
-  std::optional<std::string> key_field_;
+  std::string key_field_ = "aggregateid";
   std::optional<std::string> timestamp_field_;
   std::string payload_field_ = "payload";
-  std::string payload_id_field_ = "aggregateid";
   std::optional<std::string> schema_version_field_;
   std::string route_by_field_ = "aggregatetype";
   std::string invalid_op_ = "warn";
   bool route_tombstone_on_empty_payload_ = false;
   bool expand_json_payload_ = false;
+  bool json_null_as_bytes_ = false;          // table.json.payload.null.behavior=optional_bytes
+  bool error_on_missing_additional_ = true;  // table.fields.additional.error.on.missing
   std::vector<AdditionalField> additional_;
   bool has_envelope_fields_ = false;
   // Per outbox row schema (and schema version): the envelope value schema. Like Debezium, its

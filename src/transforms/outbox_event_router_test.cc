@@ -30,6 +30,7 @@ struct OutboxFixture {
                             .AddField("aggregateid", Prim(data::Type::kString))
                             .AddField("type", Prim(data::Type::kString))
                             .AddField("payload", json)
+                            .AddField("shard", Prim(data::Type::kInt32, true))
                             .Build();
   data::SchemaPtr envelope = data::SchemaBuilder(data::Type::kStruct)
                                  .Name("dbserver1.public.outboxevent.Envelope")
@@ -40,10 +41,10 @@ struct OutboxFixture {
                                  .Build();
 
   data::Value Row(const std::string& type, const std::string& id, data::Value payload) const {
-    return data::Value(
-        data::Struct{row,
-                     {data::Value("406c07f3-26f0-4eea-a50c-109940064b8f"), data::Value(type),
-                      data::Value(id), data::Value("OrderCreated"), std::move(payload)}});
+    return data::Value(data::Struct{
+        row,
+        {data::Value("406c07f3-26f0-4eea-a50c-109940064b8f"), data::Value(type), data::Value(id),
+         data::Value("OrderCreated"), std::move(payload), data::Value(int64_t{2})}});
   }
   data::Record Event(const std::string& op, data::Value before, data::Value after) const {
     data::Record r;
@@ -175,6 +176,102 @@ TEST(OutboxEventRouterTest, ExpandJsonPayload) {
   data::Record bad = f.Event("c", data::Value(), f.Row("Order", "1", data::Value("plain")));
   ASSERT_TRUE(chain.Apply(&bad, &keep).ok());
   EXPECT_EQ(bad.value.as_string(), "plain");
+}
+
+// The column names Debezium documents: table.field.event.payload, .key, .schema.version; a key
+// column the row lacks gives no key.
+TEST(OutboxEventRouterTest, ColumnNamesAndSchemaVersion) {
+  OutboxFixture f;
+  auto chain = Router({{"table.field.event.payload", "type"},
+                       {"table.field.event.key", "aggregatetype"},
+                       {"table.field.event.schema.version", "shard"},
+                       {"table.fields.additional.placement", "aggregateid:envelope"}});
+  data::Record r = f.Event("c", data::Value(), f.Row("Order", "123", data::Value(kPayload)));
+  bool keep = false;
+  ASSERT_TRUE(chain.Apply(&r, &keep).ok());
+  EXPECT_EQ(r.key.as_string(), "Order");
+  ASSERT_TRUE(r.value.is_struct());
+  EXPECT_EQ(r.value.as_struct().Get("payload")->as_string(), "OrderCreated");
+  EXPECT_EQ(r.value.as_struct().Get("aggregateid")->as_string(), "123");
+  EXPECT_EQ(r.value_schema->version, 2);
+
+  auto no_key = Router({{"table.field.event.key", "nosuch"}});
+  data::Record k = f.Event("c", data::Value(), f.Row("Order", "123", data::Value(kPayload)));
+  ASSERT_TRUE(no_key.Apply(&k, &keep).ok());
+  EXPECT_TRUE(k.key.is_null());
+  EXPECT_EQ(k.key_schema, nullptr);
+}
+
+// Placement `partition`: the column's value is the record's Kafka partition.
+TEST(OutboxEventRouterTest, PartitionPlacement) {
+  OutboxFixture f;
+  auto chain = Router({{"table.fields.additional.placement", "shard:partition,type:header"}});
+  data::Record r = f.Event("c", data::Value(), f.Row("Order", "123", data::Value(kPayload)));
+  bool keep = false;
+  ASSERT_TRUE(chain.Apply(&r, &keep).ok());
+  ASSERT_TRUE(r.partition.has_value());
+  EXPECT_EQ(*r.partition, 2);
+  EXPECT_EQ(FindHeader(r, "type")->value.as_string(), "OrderCreated");
+  EXPECT_EQ(FindHeader(r, "shard"), nullptr);
+  // A partition column holding text fails the record, naming the column.
+  auto bad = Router({{"table.fields.additional.placement", "type:partition"}});
+  data::Record b = f.Event("c", data::Value(), f.Row("Order", "123", data::Value(kPayload)));
+  Status s = bad.Apply(&b, &keep);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("partition column type"), std::string::npos) << s.ToString();
+}
+
+// table.fields.additional.error.on.missing: a column the row lacks fails the record (default),
+// or is left out.
+TEST(OutboxEventRouterTest, MissingAdditionalField) {
+  OutboxFixture f;
+  bool keep = false;
+  auto strict = Router({{"table.fields.additional.placement", "nosuch:header,type:header"}});
+  data::Record r = f.Event("c", data::Value(), f.Row("Order", "123", data::Value(kPayload)));
+  Status s = strict.Apply(&r, &keep);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("nosuch is not a valid field name"), std::string::npos);
+
+  auto lenient = Router({{"table.fields.additional.placement",
+                          "nosuch:header,type:header,gone:envelope,aggregateid:envelope"},
+                         {"table.fields.additional.error.on.missing", "false"}});
+  data::Record l = f.Event("c", data::Value(), f.Row("Order", "123", data::Value(kPayload)));
+  ASSERT_TRUE(lenient.Apply(&l, &keep).ok());
+  EXPECT_EQ(FindHeader(l, "nosuch"), nullptr);
+  EXPECT_EQ(FindHeader(l, "type")->value.as_string(), "OrderCreated");
+  ASSERT_EQ(l.value_schema->fields.size(), 2u);
+  EXPECT_EQ(l.value_schema->fields[1].name, "aggregateid");
+  EXPECT_EQ(l.value.as_struct().Get("aggregateid")->as_string(), "123");
+}
+
+// table.json.payload.null.behavior: null fields of an expanded payload are left out (ignore) or
+// kept as optional bytes.
+TEST(OutboxEventRouterTest, JsonPayloadNullBehavior) {
+  OutboxFixture f;
+  const char* payload = R"({"a": 1, "b": null})";
+  bool keep = false;
+  auto ignore = Router({{"table.expand.json.payload", "true"}});
+  data::Record r = f.Event("c", data::Value(), f.Row("Order", "1", data::Value(payload)));
+  ASSERT_TRUE(ignore.Apply(&r, &keep).ok());
+  ASSERT_EQ(r.value_schema->fields.size(), 1u);
+  EXPECT_EQ(r.value_schema->fields[0].name, "a");
+
+  auto bytes = Router({{"table.expand.json.payload", "true"},
+                       {"table.json.payload.null.behavior", "optional_bytes"}});
+  data::Record b = f.Event("c", data::Value(), f.Row("Order", "1", data::Value(payload)));
+  ASSERT_TRUE(bytes.Apply(&b, &keep).ok());
+  ASSERT_EQ(b.value_schema->fields.size(), 2u);
+  EXPECT_EQ(b.value_schema->fields[1].name, "b");
+  EXPECT_EQ(b.value_schema->fields[1].schema->type, data::Type::kBytes);
+  EXPECT_TRUE(b.value_schema->fields[1].schema->optional);
+  EXPECT_TRUE(b.value.as_struct().Get("b")->is_null());
+
+  auto bad = TransformChain::Create(
+      {{"transforms", "outbox"},
+       {"transforms.outbox.type", "io.debezium.transforms.outbox.EventRouter"},
+       {"transforms.outbox.table.json.payload.null.behavior", "keep"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("table.json.payload.null.behavior"), std::string::npos);
 }
 
 TEST(OutboxEventRouterTest, NonEnvelopePassesAndBadConfigIsNamed) {

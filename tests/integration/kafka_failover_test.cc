@@ -56,6 +56,19 @@ TEST_F(KafkaFailoverTest, EndToEndExactlyOnceAcrossKilledAndRestartedBrokers) {
       "offset.storage.min.insync.replicas=2", "status.storage.min.insync.replicas=2"};
   StartWorker(0, props);
   StartWorker(1, props);
+  // Both in the group before anything is registered: a source task handed over in the middle of
+  // its initial snapshot is at-least-once for what it reads after (docs/distributed.md,
+  // "Transient failures"), which is not what this test is about (seen once: worker 1 joined 3 s
+  // late and took the source mid-snapshot, one change twice).
+  for (int i = 0; i < 150; ++i) {
+    if (workers_[0].StderrTail().find("joined group") != std::string::npos &&
+        workers_[1].StderrTail().find("joined group") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_NE(workers_[1].StderrTail().find("joined group"), std::string::npos)
+      << workers_[1].StderrTail();
 
   // The source creates its topic through KIP-158's topic.creation.default.*, with an admin
   // client of its own (admin.override.*).
