@@ -8,8 +8,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 namespace walrelay::testing {
 namespace {
@@ -21,12 +23,42 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// The directories MakeTempDir made, removed when the test binary exits (kept when
+// WALRELAY_KEEP_TEST_DIRS is set, to look at a failed run's files).
+class TempDirs {
+ public:
+  void Add(const std::string& dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(dir);
+  }
+  ~TempDirs() {
+    const char* keep = std::getenv("WALRELAY_KEEP_TEST_DIRS");
+    if (keep != nullptr && *keep != '\0') return;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const std::string& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+TempDirs& MadeTempDirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
 }  // namespace
 
 std::string MakeTempDir() {
   std::string tmpl = "/tmp/walrelay-test-XXXXXX";
   char* d = ::mkdtemp(tmpl.data());
-  return d ? std::string(d) : std::string("/tmp");
+  if (d == nullptr) return "/tmp";
+  MadeTempDirs().Add(d);
+  return d;
 }
 
 std::string WriteTempFile(const std::string& name, const std::string& content) {

@@ -53,7 +53,8 @@ Result<std::string> RunServerScript(const std::string& script, const std::string
 
 // Writes `content` to a new file in a fresh temp dir and returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& content);
-// A fresh temporary directory (removed by nobody: tests put it under /tmp/walrelay-test-*).
+// A fresh temporary directory, /tmp/walrelay-test-*, removed with everything in it when the test
+// binary exits (kept when WALRELAY_KEEP_TEST_DIRS is set).
 std::string MakeTempDir();
 
 }  // namespace walrelay::testing
