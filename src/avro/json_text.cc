@@ -48,6 +48,15 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+void AppendJsonStringArray(std::string* out, const std::vector<std::string>& items) {
+  out->push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(out, items[i]);
+  }
+  out->push_back(']');
+}
+
 void AppendJsonValue(std::string* out, const Json& v) {
   switch (v.type()) {
     case Json::value_t::null:

@@ -8,12 +8,15 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "avro/schema.h"
 
 namespace walrelay::avro {
 
 void AppendJsonString(std::string* out, std::string_view s);
+// A JSON array of strings: ["a","b"].
+void AppendJsonStringArray(std::string* out, const std::vector<std::string>& items);
 // A JSON value; a non-finite double (never produced by ParseSchema) is written as Jackson quotes
 // it: "NaN", "Infinity", "-Infinity".
 void AppendJsonValue(std::string* out, const Json& v);

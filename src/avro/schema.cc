@@ -626,24 +626,16 @@ void SchemaBuilder::WriteJson(const Node& n, std::unordered_set<std::string>* kn
                                                          : ",\"order\":\"ignore\"");
         }
         if (!f.aliases.empty()) {
-          out->append(",\"aliases\":[");
-          for (size_t i = 0; i < f.aliases.size(); ++i) {
-            if (i > 0) out->push_back(',');
-            AppendJsonString(out, f.aliases[i]);
-          }
-          out->push_back(']');
+          out->append(",\"aliases\":");
+          AppendJsonStringArray(out, f.aliases);
         }
         WriteProps(f.props, out);
         out->push_back('}');
       }
       out->push_back(']');
     } else if (n.type() == AvroType::kEnum) {
-      out->append(",\"symbols\":[");
-      for (size_t i = 0; i < n.symbols().size(); ++i) {
-        if (i > 0) out->push_back(',');
-        AppendJsonString(out, n.symbols()[i]);
-      }
-      out->push_back(']');
+      out->append(",\"symbols\":");
+      AppendJsonStringArray(out, n.symbols());
       if (n.enum_default()) {
         out->append(",\"default\":");
         AppendJsonString(out, *n.enum_default());
@@ -725,12 +717,8 @@ void SchemaBuilder::WriteCanonical(const Node& n, std::unordered_set<std::string
       }
       out->push_back(']');
     } else if (n.type() == AvroType::kEnum) {
-      out->append(",\"symbols\":[");
-      for (size_t i = 0; i < n.symbols().size(); ++i) {
-        if (i > 0) out->push_back(',');
-        AppendJsonString(out, n.symbols()[i]);
-      }
-      out->push_back(']');
+      out->append(",\"symbols\":");
+      AppendJsonStringArray(out, n.symbols());
     } else {
       out->append(",\"size\":");
       out->append(std::to_string(n.fixed_size()));

@@ -259,6 +259,19 @@ class SchemaWriter {
  public:
   explicit SchemaWriter(const AvroDataOptions& options) : options_(options) {}
 
+  // A record field's "default": the Connect default, else null for an optional field. (A default
+  // Avro would refuse is dropped with a warning by AvroData; walrelay's defaults always come from
+  // the same schema, so they fit.)
+  Status SetFieldDefault(const Schema& fs, Json* field) const {
+    if (fs.default_value) {
+      WR_ASSIGN_OR_RETURN(Json def, DefaultJson(fs, *fs.default_value, options_));
+      (*field)["default"] = std::move(def);
+    } else if (fs.optional) {
+      (*field)["default"] = nullptr;
+    }
+    return Status::Ok();
+  }
+
   Result<Json> Write(const Schema& s, bool ignore_optional, const std::string& path) {
     if (s.type == Type::kStruct && s.name == kUnionName) {
       return DataError("at " + PathOrRoot(path) +
@@ -398,14 +411,7 @@ class SchemaWriter {
         field_doc = *d;
       }
       if (!field_doc.empty()) field["doc"] = field_doc;
-      if (fs.default_value) {
-        // A default Avro would refuse is dropped with a warning by AvroData; walrelay's
-        // defaults always come from the same schema, so they fit.
-        WR_ASSIGN_OR_RETURN(Json def, DefaultJson(fs, *fs.default_value, options_));
-        field["default"] = std::move(def);
-      } else if (fs.optional) {
-        field["default"] = nullptr;
-      }
+      WR_RETURN_IF_ERROR(SetFieldDefault(fs, &field));
       fields.push_back(std::move(field));
     }
     space_ = saved_space;
@@ -489,12 +495,7 @@ class SchemaWriter {
         field["name"] = field_name;
         WR_ASSIGN_OR_RETURN(Json type, Write(fs, false, path + "." + field_name));
         field["type"] = std::move(type);
-        if (fs.default_value) {
-          WR_ASSIGN_OR_RETURN(Json def, DefaultJson(fs, *fs.default_value, options_));
-          field["default"] = std::move(def);
-        } else if (fs.optional) {
-          field["default"] = nullptr;
-        }
+        WR_RETURN_IF_ERROR(SetFieldDefault(fs, &field));
         fields.push_back(std::move(field));
       }
       space_ = saved_space;
