@@ -24,32 +24,37 @@ std::string ReadFile(const std::string& path) {
 }
 
 // The directories MakeTempDir made, removed when the test binary exits (kept when
-// WALRELAY_KEEP_TEST_DIRS is set, to look at a failed run's files).
-class TempDirs {
- public:
-  void Add(const std::string& dir) {
-    std::lock_guard<std::mutex> lock(mu_);
-    dirs_.push_back(dir);
-  }
-  ~TempDirs() {
-    const char* keep = std::getenv("WALRELAY_KEEP_TEST_DIRS");
-    if (keep != nullptr && *keep != '\0') return;
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const std::string& dir : dirs_) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::string> dirs_;
+// WALRELAY_KEEP_TEST_DIRS is set, to look at a failed run's files). The list is never destroyed:
+// static destructors still make directories at exit (a shared KafkaCluster's runs its `down`
+// script as a Process), and one that added to a destroyed list freed its memory twice.
+struct TempDirs {
+  std::mutex mu;
+  std::vector<std::string> dirs;
 };
 
 TempDirs& MadeTempDirs() {
-  static TempDirs dirs;
-  return dirs;
+  static TempDirs* dirs = new TempDirs();
+  return *dirs;
 }
+
+void RemoveMadeTempDirs() {
+  const char* keep = std::getenv("WALRELAY_KEEP_TEST_DIRS");
+  if (keep != nullptr && *keep != '\0') return;
+  TempDirs& made = MadeTempDirs();
+  std::lock_guard<std::mutex> lock(made.mu);
+  for (const std::string& dir : made.dirs) {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+  made.dirs.clear();
+}
+
+// Registered before main, so it runs after the destructors of every static made during the
+// tests (exit runs atexit functions and static destructors in reverse order of registration).
+[[maybe_unused]] const bool kRemoveMadeTempDirsAtExit = [] {
+  MadeTempDirs();
+  return std::atexit(RemoveMadeTempDirs) == 0;
+}();
 
 }  // namespace
 
@@ -57,7 +62,9 @@ std::string MakeTempDir() {
   std::string tmpl = "/tmp/walrelay-test-XXXXXX";
   char* d = ::mkdtemp(tmpl.data());
   if (d == nullptr) return "/tmp";
-  MadeTempDirs().Add(d);
+  TempDirs& made = MadeTempDirs();
+  std::lock_guard<std::mutex> lock(made.mu);
+  made.dirs.push_back(d);
   return d;
 }
 
