@@ -5,6 +5,7 @@
 #include <limits>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/java_format.h"
@@ -458,10 +459,17 @@ Result<SchemaPtr> ToSchema(const JsonNode& node) {
       if (fields == nullptr || fields->kind != JsonNode::Kind::kArray) {
         return DataError("struct schema's \"fields\" argument is not an array");
       }
+      std::unordered_set<std::string_view> names;
       for (const JsonNode& field : fields->items) {
         const JsonNode* name = field.Get("field");
         if (name == nullptr || name->kind != JsonNode::Kind::kString) {
           return DataError("struct schema's field name not specified properly");
+        }
+        // Connect's SchemaBuilder refuses an empty name and a second field of a name (the payload
+        // could not say which value is whose).
+        if (name->text.empty()) return DataError("fieldName cannot be null.");
+        if (!names.insert(name->text).second) {
+          return DataError("Cannot create field because of field name duplication " + name->text);
         }
         auto field_schema = ToSchema(field);
         if (!field_schema.ok()) return field_schema.status().WithContext("field " + name->text);
@@ -806,7 +814,8 @@ Status JsonConverter::Serialize(const SchemaPtr& schema, const Value& value,
 }
 
 Result<std::pair<SchemaPtr, Value>> JsonConverter::Deserialize(std::string_view json) const {
-  auto parsed = ParseJson(json);
+  // The schema's text is the cache's key: its tree is built only when the cache lacks it.
+  auto parsed = ParseJson(json, 512, schemas_enable_ ? "schema" : "");
   if (!parsed.ok()) {
     return DataError("Converting byte[] to Kafka Connect data failed due to serialization error: " +
                      parsed.status().message());
@@ -829,7 +838,9 @@ Result<std::pair<SchemaPtr, Value>> JsonConverter::Deserialize(std::string_view 
       json.substr(schema_node->begin, schema_node->end - schema_node->begin);
   SchemaPtr schema = cache_->FindParsed(schema_text);
   if (schema == nullptr) {
-    auto built = ToSchema(*schema_node);
+    auto schema_tree = ParseJson(schema_text);
+    if (!schema_tree.ok()) return schema_tree.status().WithContext("schema");
+    auto built = ToSchema(*schema_tree);
     if (!built.ok()) return built.status().WithContext("schema");
     schema = std::move(built).value();
     if (schema != nullptr) cache_->PutParsed(schema_text, schema);

@@ -2,7 +2,8 @@
 // the bytes a Kafka sink will read. Every input is deserialized by four converters, schemas
 // enabled and disabled, decimals as base64 and as numbers. Beyond crashes it checks that what
 // deserializes also serializes, and that the result is a fixed point: serializing, deserializing
-// and serializing again gives the same text.
+// and serializing again gives the same text. It also checks the reader's unbuilt member (what
+// Deserialize reads a record's "schema" as): the same outcome, error and kinds as a built parse.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "convert/json_converter.h"
+#include "convert/json_reader.h"
 
 namespace walrelay::convert {
 namespace {
@@ -37,12 +39,32 @@ void Run(const JsonConverter& converter, std::string_view input) {
   Check(again == text, "serialize(deserialize(text)) == text", text + "\n" + again);
 }
 
+void CompareUnbuilt(std::string_view input) {
+  auto built = ParseJson(input);
+  auto unbuilt = ParseJson(input, 512, "schema");
+  const std::string text(input);
+  Check(built.ok() == unbuilt.ok(), "an unbuilt member parses as a built one", text);
+  if (!built.ok()) {
+    Check(built.status().message() == unbuilt.status().message(),
+          "an unbuilt member fails as a built one",
+          text + "\n" + built.status().message() + "\n" + unbuilt.status().message());
+    return;
+  }
+  const JsonNode* a = built->Get("schema");
+  const JsonNode* b = unbuilt->Get("schema");
+  Check((a == nullptr) == (b == nullptr), "the same members", text);
+  if (a == nullptr || built->kind != JsonNode::Kind::kObject) return;
+  Check(a->kind == b->kind && a->begin == b->begin && a->end == b->end,
+        "an unbuilt member's kind and place are the built one's", text);
+}
+
 }  // namespace
 }  // namespace walrelay::convert
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using walrelay::convert::JsonConverter;
   std::string_view input(reinterpret_cast<const char*>(data), size);
+  walrelay::convert::CompareUnbuilt(input);
   // Fresh converters per input (their schema caches would carry state between inputs).
   for (bool schemas : {true, false}) {
     for (bool numeric : {false, true}) {

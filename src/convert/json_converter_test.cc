@@ -647,6 +647,39 @@ TEST(JsonConverterTest, DeserializeErrors) {
   EXPECT_NE(r.status().message().find("field id"), std::string::npos) << r.status().message();
   std::string deep(2000, '[');
   EXPECT_FALSE(JsonConverter(false).Deserialize(deep + std::string(2000, ']')).ok());
+  // Found by json_converter_fuzz: a struct with two fields of one name deserialized (the payload's
+  // last "id" read for both) and its own serialization then did not. Connect's SchemaBuilder
+  // refuses the name twice, and an empty one.
+  r = c.Deserialize(R"({"schema":{"type":"struct","fields":[{"type":"int64","field":"id"},)"
+                    R"({"type":"int64","field":"id"}]},"payload":{"id":1}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "schema: Cannot create field because of field name duplication id");
+  r = c.Deserialize(
+      R"({"schema":{"type":"struct","fields":[{"type":"int64","field":""}]},"payload":{"":1}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "schema: fieldName cannot be null.");
+}
+
+// What Deserialize reads the schema as (checked, and built only when its text is new) fails where
+// a full parse fails, with the same message.
+TEST(JsonConverterTest, ASchemaIsCheckedEvenWhenItsTextIsCached) {
+  const JsonConverter c(true);
+  const std::string schema = R"({"type":"struct","fields":[{"type":"int32","field":"id"}]})";
+  ASSERT_TRUE(c.Deserialize(R"({"schema":)" + schema + R"(,"payload":{"id":1}})").ok());
+  const std::string trailing_comma =
+      R"({"type":"struct","fields":[{"type":"int32","field":"id"},]})";
+  auto bad = c.Deserialize(R"({"schema":)" + trailing_comma + R"(,"payload":{"id":1}})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().kind(), ErrorKind::kDataError);
+  EXPECT_NE(bad.status().message().find("invalid JSON: unexpected character, expected a value at "
+                                        "byte 67"),
+            std::string::npos)
+      << bad.status().message();
+  auto bad_utf8 = c.Deserialize("{\"schema\":{\"type\":\"int32\",\"doc\":\"\xC0\"},\"payload\":1}");
+  ASSERT_FALSE(bad_utf8.ok());
+  EXPECT_NE(bad_utf8.status().message().find("invalid UTF-8 in a string"), std::string::npos)
+      << bad_utf8.status().message();
 }
 
 }  // namespace

@@ -79,7 +79,8 @@ size_t Utf8SequenceLength(std::string_view s) {
 
 class Reader {
  public:
-  Reader(std::string_view text, size_t max_depth) : text_(text), max_depth_(max_depth) {}
+  Reader(std::string_view text, size_t max_depth, std::string_view unbuilt_member)
+      : text_(text), max_depth_(max_depth), unbuilt_member_(unbuilt_member) {}
 
   Result<JsonNode> Document() {
     JsonNode root;
@@ -177,7 +178,14 @@ class Reader {
       if (AtEnd() || text_[pos_] != ':') return Fail("expected ':' after a member name");
       ++pos_;
       SkipSpace();
-      if (!Value(&member.value, depth)) return false;
+      if (depth == 1 && !unbuilt_member_.empty() && member.key == unbuilt_member_) {
+        member.value.begin = pos_;
+        member.value.unbuilt = true;
+        if (!Check(&member.value.kind, depth)) return false;
+        member.value.end = pos_;
+      } else if (!Value(&member.value, depth)) {
+        return false;
+      }
       out->members.push_back(std::move(member));
       SkipSpace();
       if (AtEnd()) return Fail("unexpected end of input in an object");
@@ -217,6 +225,67 @@ class Reader {
     }
   }
 
+  // Checks one value as Token would read it, building nothing; sets *kind.
+  bool Check(JsonNode::Kind* kind, size_t depth) {
+    if (AtEnd()) return Fail("unexpected end of input, expected a value");
+    const char c = text_[pos_];
+    if (c == '{' || c == '[') {
+      const bool object = c == '{';
+      const char close = object ? '}' : ']';
+      *kind = object ? JsonNode::Kind::kObject : JsonNode::Kind::kArray;
+      if (depth + 1 > max_depth_) {
+        return Fail("JSON nested deeper than " + std::to_string(max_depth_) + " levels");
+      }
+      ++pos_;
+      SkipSpace();
+      if (!AtEnd() && text_[pos_] == close) {
+        ++pos_;
+        return true;
+      }
+      JsonNode::Kind ignored;
+      while (true) {
+        if (object) {
+          if (AtEnd() || text_[pos_] != '"') return Fail("expected a member name in quotes");
+          if (!String(nullptr)) return false;
+          SkipSpace();
+          if (AtEnd() || text_[pos_] != ':') return Fail("expected ':' after a member name");
+          ++pos_;
+          SkipSpace();
+        }
+        if (!Check(&ignored, depth + 1)) return false;
+        SkipSpace();
+        if (AtEnd()) {
+          return Fail(object ? "unexpected end of input in an object"
+                             : "unexpected end of input in an array");
+        }
+        if (text_[pos_] == close) {
+          ++pos_;
+          return true;
+        }
+        if (text_[pos_] != ',') {
+          return Fail(object ? "expected ',' or '}' in an object"
+                             : "expected ',' or ']' in an array");
+        }
+        ++pos_;
+        SkipSpace();
+      }
+    }
+    if (c == '"') {
+      *kind = JsonNode::Kind::kString;
+      return String(nullptr);
+    }
+    if (c == '-' || IsDigit(c)) {
+      JsonNode number;
+      if (!Number(&number)) return false;
+      *kind = number.kind;
+      return true;
+    }
+    JsonNode literal;
+    if (!Token(&literal, depth)) return false;
+    *kind = literal.kind;
+    return true;
+  }
+
   // Four hex digits after "\u".
   bool Hex4(uint32_t* out) {
     if (text_.size() - pos_ < 4) return Fail("incomplete \\u escape");
@@ -231,14 +300,21 @@ class Reader {
     return true;
   }
 
+  // Reads a string into *out; checks it only when `out` is null.
   bool String(std::string* out) {
     ++pos_;  // opening quote
     size_t run = pos_;
     while (true) {
+      // Plain ASCII needs no more than this (most of what a record holds).
+      while (pos_ < text_.size()) {
+        const auto b = static_cast<uint8_t>(text_[pos_]);
+        if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+        ++pos_;
+      }
       if (AtEnd()) return Fail("unterminated string");
       const char c = text_[pos_];
       if (c == '"') {
-        out->append(text_.data() + run, pos_ - run);
+        if (out != nullptr) out->append(text_.data() + run, pos_ - run);
         ++pos_;
         return true;
       }
@@ -249,7 +325,7 @@ class Reader {
         pos_ += len;
         continue;
       }
-      out->append(text_.data() + run, pos_ - run);
+      if (out != nullptr) out->append(text_.data() + run, pos_ - run);
       ++pos_;
       if (AtEnd()) return Fail("unterminated string");
       const char e = text_[pos_++];
@@ -257,22 +333,22 @@ class Reader {
         case '"':
         case '\\':
         case '/':
-          out->push_back(e);
+          if (out != nullptr) out->push_back(e);
           break;
         case 'b':
-          out->push_back('\b');
+          if (out != nullptr) out->push_back('\b');
           break;
         case 'f':
-          out->push_back('\f');
+          if (out != nullptr) out->push_back('\f');
           break;
         case 'n':
-          out->push_back('\n');
+          if (out != nullptr) out->push_back('\n');
           break;
         case 'r':
-          out->push_back('\r');
+          if (out != nullptr) out->push_back('\r');
           break;
         case 't':
-          out->push_back('\t');
+          if (out != nullptr) out->push_back('\t');
           break;
         case 'u': {
           uint32_t cp = 0;
@@ -286,7 +362,7 @@ class Reader {
             if (low < 0xDC00 || low > 0xDFFF) return Fail("high surrogate without a low one");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           }
-          AppendUtf8(out, cp);
+          if (out != nullptr) AppendUtf8(out, cp);
           break;
         }
         default:
@@ -353,6 +429,7 @@ class Reader {
 
   std::string_view text_;
   size_t max_depth_;
+  std::string_view unbuilt_member_;
   size_t pos_ = 0;
   std::string error_;
   size_t error_pos_ = 0;
@@ -360,8 +437,9 @@ class Reader {
 
 }  // namespace
 
-Result<JsonNode> ParseJson(std::string_view text, size_t max_depth) {
-  return Reader(text, max_depth).Document();
+Result<JsonNode> ParseJson(std::string_view text, size_t max_depth,
+                           std::string_view unbuilt_member) {
+  return Reader(text, max_depth, unbuilt_member).Document();
 }
 
 }  // namespace walrelay::convert

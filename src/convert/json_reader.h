@@ -36,6 +36,9 @@ struct JsonNode {
   // Where the value is in the parsed text: bytes [begin, end).
   size_t begin = 0;
   size_t end = 0;
+  // Checked but not built (ParseJson's `unbuilt_member`): `kind` says what the value is, and
+  // nothing else is filled in; parse text [begin, end) to read it.
+  bool unbuilt = false;
 
   bool is_number() const {
     return kind == Kind::kInt || kind == Kind::kUint || kind == Kind::kFloat;
@@ -57,6 +60,12 @@ const char* JsonKindName(const JsonNode& node);
 // Parses one JSON text (RFC 8259: UTF-8, surrounding whitespace allowed, nothing after the
 // value). Containers nest at most `max_depth` levels. A DataError names what was wrong and the
 // byte offset where.
-Result<JsonNode> ParseJson(std::string_view text, size_t max_depth = 512);
+//
+// With `unbuilt_member`, a member of that name of the top-level object is checked exactly as the
+// rest (the same errors) but not built: its node is `unbuilt`. For a reader that usually finds
+// what that member holds in a cache keyed by its text (JsonConverter's schemas: building the
+// schema's tree was most of the cost of reading a record).
+Result<JsonNode> ParseJson(std::string_view text, size_t max_depth = 512,
+                           std::string_view unbuilt_member = {});
 
 }  // namespace walrelay::convert

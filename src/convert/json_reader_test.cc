@@ -111,5 +111,78 @@ TEST(JsonReaderTest, DepthIsBounded) {
   EXPECT_FALSE(ParseJson(std::string(100000, '[')).ok());
 }
 
+TEST(JsonReaderTest, AnUnbuiltMemberIsCheckedAndPlacedButNotBuilt) {
+  const std::string text =
+      R"({"schema": {"type": "struct", "fields": [{"f": 1}]}, "payload": {"schema": 7}})";
+  auto r = ParseJson(text, 512, "schema");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const JsonNode* schema = r->Get("schema");
+  ASSERT_NE(schema, nullptr);
+  EXPECT_TRUE(schema->unbuilt);
+  EXPECT_EQ(schema->kind, JsonNode::Kind::kObject);
+  EXPECT_TRUE(schema->members.empty());
+  EXPECT_EQ(text.substr(schema->begin, schema->end - schema->begin),
+            R"({"type": "struct", "fields": [{"f": 1}]})");
+  // Only the top-level object's member: the payload's own "schema" is built.
+  const JsonNode* inner = r->Get("payload")->Get("schema");
+  ASSERT_NE(inner, nullptr);
+  EXPECT_FALSE(inner->unbuilt);
+  EXPECT_EQ(inner->int_value, 7);
+  EXPECT_FALSE(r->Get("payload")->unbuilt);
+}
+
+TEST(JsonReaderTest, AnUnbuiltMemberHasTheKindItsValueWouldHave) {
+  for (std::string_view value : {"\"s\"", "12", "-1.5e3", "18446744073709551615", "null", "true",
+                                 "false", "[1, [2]]", "{}", "[]"}) {
+    const std::string text = "{\"schema\": " + std::string(value) + "}";
+    auto built = ParseJson(text);
+    auto unbuilt = ParseJson(text, 512, "schema");
+    ASSERT_TRUE(built.ok() && unbuilt.ok()) << text;
+    EXPECT_EQ(unbuilt->Get("schema")->kind, built->Get("schema")->kind) << text;
+    EXPECT_EQ(unbuilt->Get("schema")->begin, built->Get("schema")->begin) << text;
+    EXPECT_EQ(unbuilt->Get("schema")->end, built->Get("schema")->end) << text;
+  }
+}
+
+TEST(JsonReaderTest, AnUnbuiltMemberFailsAsABuiltOneDoes) {
+  for (std::string_view bad : {
+           R"({"schema": {"a" 1}, "payload": 1})",
+           R"({"schema": {"a": 1,}, "payload": 1})",
+           R"({"schema": [1,], "payload": 1})",
+           R"({"schema": [1 2]})",
+           R"({"schema": {"a": 1)",
+           R"({"schema": [)",
+           R"({"schema": tru})",
+           R"({"schema": nul})",
+           R"({"schema": 01})",
+           R"({"schema": -})",
+           R"({"schema": 1.})",
+           R"({"schema": 1e})",
+           R"({"schema": "\ud800"})",
+           R"({"schema": "\udc00"})",
+           R"({"schema": "\x"})",
+           R"({"schema": "\u12G4"})",
+           "{\"schema\": \"a\x01\"}",
+           "{\"schema\": \"\xC0\xAF\"}",
+           "{\"schema\": \"\xED\xA0\x80\"}",
+           "{\"schema\": \"abc",
+           R"({"schema": {"k": [{"x": "y"}, 1, }]}})",
+           R"({"schema": {} "payload": 1})",
+       }) {
+    const std::string built = ErrorOf(bad);
+    auto unbuilt = ParseJson(bad, 512, "schema");
+    ASSERT_FALSE(unbuilt.ok()) << bad;
+    EXPECT_EQ(unbuilt.status().message(), built) << bad;
+  }
+  // The depth limit counts the unbuilt member's levels too.
+  const std::string deep = "{\"schema\": " + std::string(4, '[') + std::string(4, ']') + "}";
+  auto built = ParseJson(deep, 4);
+  auto unbuilt = ParseJson(deep, 4, "schema");
+  ASSERT_FALSE(built.ok());
+  ASSERT_FALSE(unbuilt.ok());
+  EXPECT_EQ(unbuilt.status().message(), built.status().message());
+  EXPECT_TRUE(ParseJson(deep, 5, "schema").ok());
+}
+
 }  // namespace
 }  // namespace walrelay::convert
