@@ -1,9 +1,12 @@
 #include "convert/json_converter.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <limits>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -743,6 +746,30 @@ struct JsonConverter::SchemaCache {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, SchemaPtr, TextHash, std::equal_to<>> parsed;
+  // The last few distinct schema texts deserialized with their schemas, most recent first: a
+  // consumer's records mostly repeat a few (a topic's, in batches), and the reader then takes
+  // such a text without checking it again.
+  struct Known {
+    std::string text;
+    SchemaPtr schema;
+  };
+  static constexpr size_t kRecent = 8;
+  using Recent = std::array<std::shared_ptr<const Known>, kRecent>;
+  Recent recent;
+
+  Recent GetRecent() {
+    std::lock_guard<std::mutex> lock(mu);
+    return recent;
+  }
+
+  // Puts `known` first (in when new, the least recent out when full).
+  void Touch(std::shared_ptr<const Known> known) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = std::find(recent.begin(), recent.end(), known);
+    if (it == recent.end()) it = recent.end() - 1;
+    std::move_backward(recent.begin(), it, it + 1);
+    recent.front() = std::move(known);
+  }
 
   SchemaPtr FindParsed(std::string_view text) {
     std::lock_guard<std::mutex> lock(mu);
@@ -814,8 +841,19 @@ Status JsonConverter::Serialize(const SchemaPtr& schema, const Value& value,
 }
 
 Result<std::pair<SchemaPtr, Value>> JsonConverter::Deserialize(std::string_view json) const {
-  // The schema's text is the cache's key: its tree is built only when the cache lacks it.
-  auto parsed = ParseJson(json, 512, schemas_enable_ ? "schema" : "");
+  // The schema's text is the cache's key: its tree is built only when the cache lacks it, and
+  // the texts of the last few schemas are not even checked again.
+  SchemaCache::Recent recent;
+  std::array<std::string_view, SchemaCache::kRecent> known;
+  size_t known_count = 0;
+  if (schemas_enable_) {
+    recent = cache_->GetRecent();
+    for (const auto& k : recent) {
+      if (k != nullptr) known[known_count++] = k->text;
+    }
+  }
+  auto parsed = ParseJson(json, 512, schemas_enable_ ? "schema" : "",
+                          std::span<const std::string_view>(known.data(), known_count));
   if (!parsed.ok()) {
     return DataError("Converting byte[] to Kafka Connect data failed due to serialization error: " +
                      parsed.status().message());
@@ -836,14 +874,27 @@ Result<std::pair<SchemaPtr, Value>> JsonConverter::Deserialize(std::string_view 
   }
   const std::string_view schema_text =
       json.substr(schema_node->begin, schema_node->end - schema_node->begin);
-  SchemaPtr schema = cache_->FindParsed(schema_text);
+  SchemaPtr schema;
+  for (size_t i = 0; i < recent.size() && recent[i] != nullptr; ++i) {
+    if (recent[i]->text != schema_text) continue;
+    schema = recent[i]->schema;
+    if (i > 0) cache_->Touch(recent[i]);
+    break;
+  }
   if (schema == nullptr) {
-    auto schema_tree = ParseJson(schema_text);
-    if (!schema_tree.ok()) return schema_tree.status().WithContext("schema");
-    auto built = ToSchema(*schema_tree);
-    if (!built.ok()) return built.status().WithContext("schema");
-    schema = std::move(built).value();
-    if (schema != nullptr) cache_->PutParsed(schema_text, schema);
+    schema = cache_->FindParsed(schema_text);
+    if (schema == nullptr) {
+      auto schema_tree = ParseJson(schema_text);
+      if (!schema_tree.ok()) return schema_tree.status().WithContext("schema");
+      auto built = ToSchema(*schema_tree);
+      if (!built.ok()) return built.status().WithContext("schema");
+      schema = std::move(built).value();
+      if (schema != nullptr) cache_->PutParsed(schema_text, schema);
+    }
+    if (schema != nullptr) {
+      cache_->Touch(std::make_shared<const SchemaCache::Known>(
+          SchemaCache::Known{std::string(schema_text), schema}));
+    }
   }
   auto value = ToValue(schema, payload_node);
   if (!value.ok()) return value.status().WithContext("payload");

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,15 @@ void Run(const JsonConverter& converter, std::string_view input) {
   std::string text;
   Status st = converter.Serialize(first->first, first->second, &text);
   Check(st.ok(), "a deserialized value serializes", st.ToString());
+  // Again, with this schema text now cached and known: the same schema object, and a value that
+  // serializes to the same text (values are not compared: NaN is not equal to itself).
+  auto repeated = converter.Deserialize(input);
+  Check(repeated.ok() && repeated->first == first->first,
+        "deserializing again gives the same schema object", std::string(input));
+  std::string repeated_text;
+  st = converter.Serialize(repeated->first, repeated->second, &repeated_text);
+  Check(st.ok() && repeated_text == text, "deserializing again gives the same value",
+        std::string(input) + "\n" + text + "\n" + repeated_text);
   auto second = converter.Deserialize(text);
   Check(second.ok(), "serialized text deserializes",
         text + "\n" + (second.ok() ? "" : second.status().ToString()));
@@ -39,9 +49,12 @@ void Run(const JsonConverter& converter, std::string_view input) {
   Check(again == text, "serialize(deserialize(text)) == text", text + "\n" + again);
 }
 
-void CompareUnbuilt(std::string_view input) {
+void CompareUnbuilt(std::string_view input, std::string_view known = {}) {
   auto built = ParseJson(input);
-  auto unbuilt = ParseJson(input, 512, "schema");
+  const std::string_view known_values[] = {"[]", known};  // both checked values
+  auto unbuilt = ParseJson(input, 512, "schema",
+                           known.empty() ? std::span<const std::string_view>()
+                                         : std::span<const std::string_view>(known_values));
   const std::string text(input);
   Check(built.ok() == unbuilt.ok(), "an unbuilt member parses as a built one", text);
   if (!built.ok()) {
@@ -56,6 +69,18 @@ void CompareUnbuilt(std::string_view input) {
   if (a == nullptr || built->kind != JsonNode::Kind::kObject) return;
   Check(a->kind == b->kind && a->begin == b->begin && a->end == b->end,
         "an unbuilt member's kind and place are the built one's", text);
+  if (!known.empty() || (a->kind != JsonNode::Kind::kObject && a->kind != JsonNode::Kind::kArray)) {
+    return;
+  }
+  // That member's text, now known, starting texts that go on differently after it.
+  const std::string_view member = input.substr(a->begin, a->end - a->begin);
+  const std::string_view head = input.substr(0, a->end);
+  for (const std::string& variant :
+       {std::string(head), std::string(head) + "}", std::string(head) + "x",
+        std::string(head) + ",\"payload\":1", std::string(input) + "x",
+        std::string(input.substr(0, input.size() - 1))}) {
+    CompareUnbuilt(variant, member);
+  }
 }
 
 }  // namespace

@@ -676,6 +676,17 @@ TEST(JsonConverterTest, ASchemaIsCheckedEvenWhenItsTextIsCached) {
                                         "byte 67"),
             std::string::npos)
       << bad.status().message();
+  // The last schema's text followed by something else than the rest of a record.
+  const std::string cached = R"({"schema":)" + schema;
+  EXPECT_TRUE(c.Deserialize(cached + R"(,"payload":{"id":2}})").ok());
+  auto cut = c.Deserialize(cached + R"(,"payload":{"id":2})");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find("unexpected end of input in an object"), std::string::npos)
+      << cut.status().message();
+  auto extra = c.Deserialize(cached + R"({"type":"int32"},"payload":{"id":2}})");
+  ASSERT_FALSE(extra.ok());
+  EXPECT_NE(extra.status().message().find("expected ',' or '}' in an object"), std::string::npos)
+      << extra.status().message();
   auto bad_utf8 = c.Deserialize("{\"schema\":{\"type\":\"int32\",\"doc\":\"\xC0\"},\"payload\":1}");
   ASSERT_FALSE(bad_utf8.ok());
   EXPECT_NE(bad_utf8.status().message().find("invalid UTF-8 in a string"), std::string::npos)

@@ -79,8 +79,12 @@ size_t Utf8SequenceLength(std::string_view s) {
 
 class Reader {
  public:
-  Reader(std::string_view text, size_t max_depth, std::string_view unbuilt_member)
-      : text_(text), max_depth_(max_depth), unbuilt_member_(unbuilt_member) {}
+  Reader(std::string_view text, size_t max_depth, std::string_view unbuilt_member,
+         std::span<const std::string_view> known_values)
+      : text_(text),
+        max_depth_(max_depth),
+        unbuilt_member_(unbuilt_member),
+        known_values_(known_values) {}
 
   Result<JsonNode> Document() {
     JsonNode root;
@@ -181,7 +185,7 @@ class Reader {
       if (depth == 1 && !unbuilt_member_.empty() && member.key == unbuilt_member_) {
         member.value.begin = pos_;
         member.value.unbuilt = true;
-        if (!Check(&member.value.kind, depth)) return false;
+        if (!Known(&member.value.kind) && !Check(&member.value.kind, depth)) return false;
         member.value.end = pos_;
       } else if (!Value(&member.value, depth)) {
         return false;
@@ -223,6 +227,19 @@ class Reader {
       ++pos_;
       SkipSpace();
     }
+  }
+
+  // Moves past a known value the text continues with, if any, and sets *kind.
+  bool Known(JsonNode::Kind* kind) {
+    const std::string_view rest = text_.substr(pos_);
+    for (std::string_view known : known_values_) {
+      if (known.empty() || (known.front() != '{' && known.front() != '[')) continue;
+      if (rest.substr(0, known.size()) != known) continue;
+      *kind = known.front() == '{' ? JsonNode::Kind::kObject : JsonNode::Kind::kArray;
+      pos_ += known.size();
+      return true;
+    }
+    return false;
   }
 
   // Checks one value as Token would read it, building nothing; sets *kind.
@@ -430,6 +447,7 @@ class Reader {
   std::string_view text_;
   size_t max_depth_;
   std::string_view unbuilt_member_;
+  std::span<const std::string_view> known_values_;
   size_t pos_ = 0;
   std::string error_;
   size_t error_pos_ = 0;
@@ -437,9 +455,9 @@ class Reader {
 
 }  // namespace
 
-Result<JsonNode> ParseJson(std::string_view text, size_t max_depth,
-                           std::string_view unbuilt_member) {
-  return Reader(text, max_depth, unbuilt_member).Document();
+Result<JsonNode> ParseJson(std::string_view text, size_t max_depth, std::string_view unbuilt_member,
+                           std::span<const std::string_view> known_values) {
+  return Reader(text, max_depth, unbuilt_member, known_values).Document();
 }
 
 }  // namespace walrelay::convert

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,8 +65,12 @@ const char* JsonKindName(const JsonNode& node);
 // With `unbuilt_member`, a member of that name of the top-level object is checked exactly as the
 // rest (the same errors) but not built: its node is `unbuilt`. For a reader that usually finds
 // what that member holds in a cache keyed by its text (JsonConverter's schemas: building the
-// schema's tree was most of the cost of reading a record).
+// schema's tree was most of the cost of reading a record). `known_values` are texts of such a
+// member that earlier calls with the same `max_depth` checked: an unbuilt member whose text
+// starts with one of them that is an object or an array (which end where their text ends) is
+// taken without checking it again; the first that fits is used.
 Result<JsonNode> ParseJson(std::string_view text, size_t max_depth = 512,
-                           std::string_view unbuilt_member = {});
+                           std::string_view unbuilt_member = {},
+                           std::span<const std::string_view> known_values = {});
 
 }  // namespace walrelay::convert

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 namespace walrelay::convert {
 namespace {
@@ -182,6 +183,32 @@ TEST(JsonReaderTest, AnUnbuiltMemberFailsAsABuiltOneDoes) {
   ASSERT_FALSE(unbuilt.ok());
   EXPECT_EQ(unbuilt.status().message(), built.status().message());
   EXPECT_TRUE(ParseJson(deep, 5, "schema").ok());
+}
+
+TEST(JsonReaderTest, AKnownValueIsTakenWithoutCheckingItAgain) {
+  // "{bad}" stands for a text an earlier call checked: finding it again, the reader takes it as
+  // it is (which is the point: no second check), and its end is where the known text ends.
+  const std::vector<std::string_view> known = {R"({"a":1})", "1", "{bad}"};
+  const std::string text = R"({"schema": {bad}, "payload": 1})";
+  auto r = ParseJson(text, 512, "schema", known);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const JsonNode* schema = r->Get("schema");
+  EXPECT_EQ(schema->kind, JsonNode::Kind::kObject);
+  EXPECT_EQ(text.substr(schema->begin, schema->end - schema->begin), "{bad}");
+  EXPECT_EQ(r->Get("payload")->int_value, 1);
+  // Only where the member's text starts with one of them.
+  EXPECT_FALSE(ParseJson(R"({"schema": {worse}, "payload": 1})", 512, "schema", known).ok());
+  // What follows a known text is read as ever.
+  auto after = ParseJson(R"({"schema": {"a":1}x})", 512, "schema", known);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.status().message(), ErrorOf(R"({"schema": {"a":1}x})"));
+  // A number does not end where its text ends ("1" starts "12"): never taken as known.
+  auto number = ParseJson(R"({"schema": 12})", 512, "schema", known);
+  ASSERT_TRUE(number.ok());
+  EXPECT_EQ(number->Get("schema")->end - number->Get("schema")->begin, 2u);
+  // Other members, and members of nested objects, are read as ever.
+  EXPECT_FALSE(ParseJson(R"({"x": {bad}})", 512, "schema", known).ok());
+  EXPECT_FALSE(ParseJson(R"({"x": {"schema": {bad}}})", 512, "schema", known).ok());
 }
 
 }  // namespace
